@@ -1,0 +1,1 @@
+"""newsflow: news ingestion library."""

