@@ -113,7 +113,7 @@ def demo() -> None:
     from newsflow import airflow_local
 
     started = time.monotonic()
-    env = airflow_local.build_env(prepare=True)
+    env = airflow_local.build_env()
     url = db.database_url()
     db.migrate(url)
     console.print(f"news database: {db.describe_url(url)}")
@@ -156,19 +156,14 @@ def _summary(url: str, dag_ids: tuple[str, ...]) -> None:
 
 
 def _print_outcomes(conn: Any, run_id: int) -> None:
-    rows = conn.execute(
-        "SELECT r.locator, o.item_no, o.state, coalesce(o.detail, '') AS detail "
-        "FROM news.document_outcomes o JOIN news.raw_documents r ON r.id = o.raw_document_id "
-        "WHERE o.run_id = %s ORDER BY r.locator, o.item_no",
-        (run_id,),
-    ).fetchall()
+    rows = conn.execute(db.load_sql("queries/run_documents.sql"), {"run_id": run_id}).fetchall()
     table = Table(title="documents in this run")
     table.add_column("document")
     table.add_column("state")
     table.add_column("detail", overflow="fold")
     for r in rows:
         name = r["locator"] + (f" #{r['item_no']}" if r["item_no"] else "")
-        table.add_row(name, r["state"], r["detail"][:160])
+        table.add_row(name, r["state"], (r["detail"] or "")[:160])
     console.print(table)
 
 

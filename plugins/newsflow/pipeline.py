@@ -120,10 +120,18 @@ def archive(conn: psycopg.Connection, run_id: int, raw: RawInput) -> tuple[int, 
     else:
         state, detail = "pending", None
     conn.execute(
-        "INSERT INTO news.document_outcomes (run_id, raw_document_id, item_no, state, detail) "
-        "VALUES (%s, %s, 0, %s, %s) ON CONFLICT (run_id, raw_document_id, item_no) DO NOTHING",
-        (run_id, raw_id, state, detail),
+        "INSERT INTO news.document_sightings (run_id, locator, raw_document_id) VALUES (%s, %s, %s) "
+        "ON CONFLICT (run_id, locator) DO NOTHING",
+        (run_id, raw.locator, raw_id),
     )
+    inserted = conn.execute(
+        "INSERT INTO news.document_outcomes (run_id, raw_document_id, item_no, state, detail) "
+        "VALUES (%s, %s, 0, %s, %s) ON CONFLICT (run_id, raw_document_id, item_no) DO NOTHING "
+        "RETURNING state",
+        (run_id, raw_id, state, detail),
+    ).fetchone()
+    if inserted is None:  # the same bytes under another name earlier in this run
+        return raw_id, "same-bytes"
     return raw_id, state
 
 
@@ -171,7 +179,7 @@ def archive_inbox(
     settings: Settings | None = None,
 ) -> dict[str, int]:
     settings = settings or get_settings()
-    counts = {"files": 0, "pending": 0, "already-ingested": 0, "quarantined": 0}
+    counts = {"files": 0, "pending": 0, "already-ingested": 0, "quarantined": 0, "same-bytes": 0}
     for item in inbox_files.scan_inbox(inbox, interval_start, interval_end):
         raw = read_inbox_file(item, settings)
         with conn.transaction():

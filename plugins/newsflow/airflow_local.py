@@ -1,0 +1,306 @@
+"""Run a local Airflow (``airflow standalone``) for this repository: ``make up``.
+
+Usage::
+
+    python -m newsflow.airflow_local up      # start, wait until healthy, print URL and login
+    python -m newsflow.airflow_local env     # print ``export ...`` lines for ``eval`` in a shell
+
+What ``up`` sets up before it starts ``airflow standalone``:
+
+* ``AIRFLOW_HOME`` = ``$NEWSFLOW_HOME/airflow`` (``.newsflow/airflow``): airflow.cfg, logs,
+  the simple-auth-manager password file;
+* the DAGs folder ``<repo>/dags`` and plugins folder ``<repo>/plugins``, no example DAGs;
+* Airflow's metadata database in its own database ``airflow`` on the embedded Postgres (created
+  when missing), whether or not ``NEWSFLOW_DATABASE_URL`` points the news data elsewhere;
+* the Airflow connection ``newsflow_db`` (``AIRFLOW_CONN_NEWSFLOW_DB``) to the news database,
+  which is migrated first (``newsflow.db.migrate``);
+* the simple auth manager with one fixed user (``NEWSFLOW_AIRFLOW_USER``, default ``admin``,
+  role admin) and its password (``NEWSFLOW_AIRFLOW_PASSWORD``, default ``admin``) written to the
+  password file, so the login is known and printed.
+
+A variable already set in the environment wins over every default here (e.g.
+``AIRFLOW__CORE__DAGS_FOLDER`` for a scratch DAGs folder, ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN``
+for another metadata database). ``NEWSFLOW_AIRFLOW_PORT`` (default 8080) and
+``NEWSFLOW_AIRFLOW_HOST`` (default 127.0.0.1) choose where the UI listens.
+
+Ctrl-C (or SIGTERM, SIGHUP) stops every Airflow process: the whole process group is terminated, then
+killed after a grace period. The embedded Postgres keeps running (``newsflow db stop``).
+
+This file lives in the plugins folder, so Airflow imports it when it loads plugins: importing it
+must stay free of side effects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from newsflow.settings import PROJECT_ROOT, get_settings
+
+SIMPLE_AUTH_MANAGER = (
+    "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+)
+METADATA_DATABASE = "airflow"
+HEALTH_PATH = "/api/v2/monitor/health"
+STOP_GRACE_SECONDS = 30.0
+
+
+def airflow_home() -> Path:
+    return get_settings().home / "airflow"
+
+
+def login() -> tuple[str, str]:
+    user = os.environ.get("NEWSFLOW_AIRFLOW_USER") or "admin"
+    password = os.environ.get("NEWSFLOW_AIRFLOW_PASSWORD") or "admin"
+    return user, password
+
+
+def api_address() -> tuple[str, int]:
+    host = os.environ.get("NEWSFLOW_AIRFLOW_HOST") or "127.0.0.1"
+    port = int(os.environ.get("NEWSFLOW_AIRFLOW_PORT") or 8080)
+    return host, port
+
+
+def base_url() -> str:
+    host, port = api_address()
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://{shown}:{port}"
+
+
+def ensure_metadata_database() -> str:
+    """Create the ``airflow`` database on the embedded server if missing; return its SQLAlchemy URL."""
+    import psycopg
+
+    from newsflow import db
+
+    db.ensure_embedded_server()
+    with psycopg.connect(db.embedded_admin_url("postgres"), autocommit=True) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (METADATA_DATABASE,)
+        ).fetchone()
+        if not found:
+            conn.execute(f'CREATE DATABASE "{METADATA_DATABASE}"')
+    return db.sqlalchemy_url(db.embedded_admin_url(METADATA_DATABASE))
+
+
+def airflow_connection(url: str) -> str:
+    """``AIRFLOW_CONN_NEWSFLOW_DB`` for a libpq URL, in Airflow's JSON form.
+
+    JSON rather than a URI because the embedded server is reached through a unix socket
+    (``?host=/path``), which an Airflow connection URI would put in ``extra`` instead of ``host``.
+    """
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(url)
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    host = parts.hostname or query.pop("host", "") or "localhost"
+    conn: dict[str, object] = {
+        "conn_type": "postgres",
+        "host": host,
+        "login": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "schema": parts.path.lstrip("/"),
+    }
+    if parts.port:
+        conn["port"] = parts.port
+    if query:
+        conn["extra"] = query
+    return json.dumps(conn)
+
+
+def write_password_file(path: Path, user: str, password: str) -> None:
+    """The simple auth manager's password file (``{"user": "password"}``), readable by us only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({user: password}) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+
+
+def build_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for every Airflow process (``base``: ``os.environ``).
+
+    Creates what it names: the ``airflow`` database on the embedded server (unless
+    ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`` is set), ``AIRFLOW_HOME`` and the password file.
+    """
+    from newsflow import db
+
+    env = dict(os.environ if base is None else base)
+    home = airflow_home()
+    host, port = api_address()
+    user, password = login()
+    passwords_file = home / "simple_auth_manager_passwords.json"
+
+    home.mkdir(parents=True, exist_ok=True)
+    metadata_url = env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN") or ensure_metadata_database()
+    news_url = db.database_url()
+
+    defaults = {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        # LocalExecutor forks ``parallelism`` workers up front (32 by default, ~6 GB RSS here).
+        "AIRFLOW__CORE__PARALLELISM": "8",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url,
+        "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{user}:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file),
+        "AIRFLOW__API__HOST": host,
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": base_url(),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        # Pick up new DAG files within seconds rather than the default five minutes.
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
+        "AIRFLOW_CONN_NEWSFLOW_DB": airflow_connection(news_url),
+    }
+    for key, value in defaults.items():
+        env.setdefault(key, value)
+    # The DAGs import ``newsflow`` from the plugins folder in every Airflow subprocess.
+    plugins = env["AIRFLOW__CORE__PLUGINS_FOLDER"]
+    path = env.get("PYTHONPATH", "")
+    if plugins not in path.split(os.pathsep):
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (plugins, path) if p)
+    # platformdirs warns on every Airflow command when this is unset (containers, CI).
+    env.setdefault("XDG_RUNTIME_DIR", str(get_settings().home / "run"))
+
+    Path(env["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
+    if env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"] == str(passwords_file):
+        write_password_file(passwords_file, user, password)
+    return env
+
+
+def airflow_executable() -> str:
+    candidate = Path(sys.executable).with_name("airflow")
+    return str(candidate) if candidate.exists() else "airflow"
+
+
+def health(url: str, timeout: float = 2.0) -> dict | None:
+    """The API server's health document, or None while it does not answer."""
+    try:
+        with urllib.request.urlopen(url + HEALTH_PATH, timeout=timeout) as response:
+            return json.loads(response.read())
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def is_healthy(doc: dict | None) -> bool:
+    if not doc:
+        return False
+    components = ("metadatabase", "scheduler", "triggerer", "dag_processor")
+    return all((doc.get(name) or {}).get("status") == "healthy" for name in components)
+
+
+def stop_group(process: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> int:
+    """SIGTERM the process group of ``process``; SIGKILL it if still alive after ``grace``."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return process.wait()
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    # Children (api-server workers, task runners) may outlive the standalone parent.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    return process.wait()
+
+
+def up(*, wait_timeout: float = 300.0) -> int:
+    from newsflow import db
+
+    started = time.monotonic()
+    env = build_env()
+    applied = db.migrate(db.database_url())
+    if applied:
+        print(f"newsflow: applied migrations {', '.join(m.path.name for m in applied)}", flush=True)
+    url = base_url()
+    if health(url, timeout=1.0) is not None:
+        print(f"newsflow: something already answers on {url}; stop it first", file=sys.stderr)
+        return 1
+    print(
+        f"newsflow: starting airflow standalone (AIRFLOW_HOME={env['AIRFLOW_HOME']}, "
+        f"DAGs {env['AIRFLOW__CORE__DAGS_FOLDER']}, news DB {db.describe_url(db.database_url())})",
+        flush=True,
+    )
+    process = subprocess.Popen(
+        [airflow_executable(), "standalone"], env=env, start_new_session=True
+    )
+
+    def _terminate(signum, frame):  # noqa: ARG001 - signal handler signature
+        raise KeyboardInterrupt
+
+    # Ctrl-C, ``kill`` and a closed terminal all stop the group. SIGINT is installed explicitly
+    # because a shell starting us in the background leaves it ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _terminate)
+    user, password = login()
+    try:
+        deadline = time.monotonic() + wait_timeout
+        while not is_healthy(health(url)):
+            if process.poll() is not None:
+                print("newsflow: airflow standalone exited before it was healthy", file=sys.stderr)
+                return process.returncode or 1
+            if time.monotonic() > deadline:
+                print(f"newsflow: not healthy after {wait_timeout:.0f}s", file=sys.stderr)
+                stop_group(process)
+                return 1
+            time.sleep(1.0)
+        elapsed = time.monotonic() - started
+        print(
+            "\n"
+            f"newsflow: Airflow is up after {elapsed:.0f}s: {url}\n"
+            f"newsflow: login {user} / {password}  "
+            f"(password file {env['AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE']})\n"
+            "newsflow: Ctrl-C stops Airflow\n",
+            flush=True,
+        )
+        return process.wait()
+    except KeyboardInterrupt:
+        print("newsflow: stopping Airflow", file=sys.stderr, flush=True)
+        return stop_group(process)
+    finally:
+        if process.poll() is None:
+            stop_group(process)
+
+
+def print_env() -> int:
+    env = build_env()
+    for key in sorted(env):
+        if os.environ.get(key) != env[key]:
+            print(f"export {key}={shlex.quote(env[key])}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m newsflow.airflow_local", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("command", nargs="?", default="up", choices=["up", "env"])
+    parser.add_argument(
+        "--wait-timeout", type=float, default=300.0, help="seconds to wait for health"
+    )
+    args = parser.parse_args(argv)
+    # platformdirs (via the embedded server) warns when this is unset (containers, CI).
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        run_dir = get_settings().home / "run"
+        run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(run_dir)
+    if args.command == "env":
+        return print_env()
+    return up(wait_timeout=args.wait_timeout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

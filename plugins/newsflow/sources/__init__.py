@@ -1,0 +1,1 @@
+"""Acquisition sources: feeds (RSS/Atom/OPML) and their polling policy."""

@@ -1,0 +1,366 @@
+"""Feed parsing (RSS 0.9x/1.0/2.0, Atom) and the feed polling policy.
+
+``feedparser`` only ever sees bytes that :mod:`newsflow.fetch` downloaded: it is handed a
+``BytesIO`` (a bare ``bytes`` argument could be taken for a file name or URL by
+feedparser), so it never opens a URL or a file itself.
+
+Policy helpers used by the feed DAG:
+
+* :func:`classify_failure` -> ('hard' | 'soft' | 'temporary', weight 1.0 / 0.5 / 0.25)
+  for ``feeds.failure_score``;
+* :func:`next_poll_interval` adapts ``feeds.poll_interval_seconds`` (600..86400 s);
+* :func:`should_pause` says when a feed is paused automatically.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import math
+import re
+import xml.etree.ElementTree as ET
+from calendar import timegm
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+
+MIN_POLL_SECONDS = 600
+MAX_POLL_SECONDS = 86400
+PAUSE_SCORE = 5.0  # e.g. five hard failures (1.0 each) in a row
+PAUSE_CONSECUTIVE = 10  # any kind; a long outage of a few hours is tolerated
+SUMMARY_MAX_CHARS = 2000
+
+FAILURE_WEIGHTS = {"hard": 1.0, "soft": 0.5, "temporary": 0.25}
+
+
+@dataclass
+class FeedEntry:
+    url: str  # absolute http(s) URL (relative links resolved against xml:base / the feed URL)
+    title: str | None = None
+    published_at: datetime | None = None  # aware UTC (published, else updated)
+    author: str | None = None
+    summary: str | None = None  # plain text
+    entry_id: str | None = None  # guid / atom:id, else the URL
+
+
+@dataclass
+class ParsedFeed:
+    title: str | None = None
+    link: str | None = None
+    entries: list[FeedEntry] = field(default_factory=list)
+    bozo: bool = False  # feedparser found the document malformed
+    bozo_reason: str | None = None
+    fatal: bool = False  # not a usable feed at all (no entries can be trusted)
+    version: str | None = None  # 'rss20', 'rss10', 'atom10', ... ('' / None: unknown)
+    skipped: int = 0  # entries dropped: no usable http(s) link, or duplicates
+
+
+# ------------------------------------------------------------------------------------
+# Text helpers
+# ------------------------------------------------------------------------------------
+
+
+class _TextExtractor(HTMLParser):
+    _BLOCK = {"p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr"}
+    _SKIP = {"script", "style", "noscript", "template"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in self._SKIP:
+            self._skip += 1
+        elif tag in self._BLOCK:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP and self._skip:
+            self._skip -= 1
+        elif tag in self._BLOCK:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(value: str | None) -> str | None:
+    """Strip tags, unescape entities and collapse white space; None for empty."""
+    if not value:
+        return None
+    if "<" in value or "&" in value:
+        parser = _TextExtractor()
+        try:
+            parser.feed(value)
+            parser.close()
+            value = "".join(parser.parts)
+        except Exception:  # malformed markup: fall back to a crude strip
+            value = html.unescape(re.sub(r"<[^>]*>", " ", value))
+    value = re.sub(r"\s+", " ", value).strip()
+    return value or None
+
+
+def _struct_to_utc(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(timegm(value), tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _http_url(candidate: str | None, base: str) -> str | None:
+    if not candidate:
+        return None
+    candidate = candidate.strip()
+    try:
+        absolute = urljoin(base, candidate) if base else candidate
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return absolute
+
+
+def _entry_link(entry: Any) -> str | None:
+    link = entry.get("link")
+    if link:
+        return link
+    for item in entry.get("links") or []:
+        if item.get("rel", "alternate") == "alternate" and item.get("href"):
+            return item["href"]
+    guid = entry.get("id")
+    if guid and entry.get("guidislink", False):
+        return guid
+    if guid and str(guid).startswith(("http://", "https://")):
+        return guid
+    return None
+
+
+# ------------------------------------------------------------------------------------
+# Parsing
+# ------------------------------------------------------------------------------------
+
+
+def _sniff_not_a_feed(body: bytes) -> str | None:
+    """A clear reason when the body plainly is something other than a feed."""
+    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head:
+        return "empty body"
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:512]:
+        return "not a feed: the body is an HTML page"
+    if head[:1] in (b"{", b"["):
+        try:
+            json.loads(body.decode("utf-8", "replace"))
+            return "not a feed: the body is JSON"
+        except ValueError:
+            pass
+    if not head.startswith(b"<"):
+        return "not a feed: the body is not XML"
+    return None
+
+
+def _benign(exc: object) -> bool:
+    """feedparser warnings that do not make a document unusable."""
+    return isinstance(
+        exc,
+        feedparser.CharacterEncodingOverride | feedparser.NonXMLContentType,
+    )
+
+
+def parse_feed(body: bytes, *, base_url: str, headers: dict[str, str] | None = None) -> ParsedFeed:
+    """Parse feed bytes fetched from ``base_url``; never raises for bad input.
+
+    ``headers`` are the HTTP response headers (content type / charset help the decoder).
+    A malformed but recoverable feed keeps its entries (``bozo`` True, ``fatal`` False);
+    anything that is not a feed gives ``fatal`` True with a reason and no entries.
+    """
+    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
+    response_headers["content-location"] = base_url
+    response_headers.setdefault("content-type", "application/xml")
+    if body is None or not body.strip():
+        return ParsedFeed(fatal=True, bozo=True, bozo_reason="empty body")
+    try:
+        parsed = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=response_headers,
+            resolve_relative_uris=True,
+            sanitize_html=True,
+        )
+    except Exception as exc:  # feedparser is defensive, but be sure
+        return ParsedFeed(fatal=True, bozo=True, bozo_reason=f"parser crashed: {exc!r}")
+
+    version = parsed.get("version") or ""
+    bozo = bool(parsed.get("bozo"))
+    bozo_exc = parsed.get("bozo_exception")
+    bozo_reason = (
+        f"{type(bozo_exc).__name__}: {bozo_exc}" if bozo and bozo_exc is not None else None
+    )
+    feed_meta = parsed.get("feed") or {}
+    raw_entries = parsed.get("entries") or []
+
+    sniffed = _sniff_not_a_feed(body)
+    if not version and (not raw_entries or sniffed):
+        reason = sniffed or "not a recognised RSS/Atom feed"
+        if bozo_reason and not sniffed:
+            reason = f"{reason} ({bozo_reason})"
+        return ParsedFeed(fatal=True, bozo=True, bozo_reason=reason, version=version or None)
+    feed_link = _http_url(feed_meta.get("link"), base_url)
+    result = ParsedFeed(
+        title=html_to_text(feed_meta.get("title")),
+        link=feed_link,
+        bozo=bozo,
+        bozo_reason=bozo_reason,
+        version=version or None,
+    )
+    seen: set[str] = set()
+    for entry in raw_entries:
+        url = _http_url(_entry_link(entry), base_url)
+        if url is None:
+            result.skipped += 1
+            continue
+        entry_id = (entry.get("id") or "").strip() or url
+        key = entry_id
+        if key in seen or url in seen:
+            result.skipped += 1
+            continue
+        seen.update((key, url))
+        summary = html_to_text(entry.get("summary") or entry.get("description"))
+        if summary and len(summary) > SUMMARY_MAX_CHARS:
+            summary = summary[: SUMMARY_MAX_CHARS - 1].rstrip() + "…"
+        result.entries.append(
+            FeedEntry(
+                url=url,
+                title=html_to_text(entry.get("title")),
+                published_at=_struct_to_utc(
+                    entry.get("published_parsed")
+                    or entry.get("updated_parsed")
+                    or entry.get("created_parsed")
+                ),
+                author=html_to_text(entry.get("author")),
+                summary=summary,
+                entry_id=entry_id,
+            )
+        )
+    if bozo and not result.entries and not raw_entries and not _benign(bozo_exc):
+        # Broken XML (truncated, not well-formed) and nothing recovered.
+        result.fatal = True
+        result.bozo_reason = f"malformed feed, no entries recovered ({bozo_reason})"
+    return result
+
+
+def parse_opml(body: bytes) -> list[tuple[str, str | None]]:
+    """``(xmlUrl, title)`` of every outline (nested ones too); http(s) only, deduplicated.
+
+    Raises ValueError when the body is not OPML.  Documents declaring entities are
+    refused outright (no entity expansion, no external entities).
+    """
+    if re.search(rb"<!ENTITY", body[:65536], re.I):
+        raise ValueError("OPML with entity declarations is refused")
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise ValueError(f"not an OPML document: {exc}") from exc
+    if root.tag.lower() != "opml":
+        raise ValueError(f"not an OPML document: root element <{root.tag}>")
+    feeds: list[tuple[str, str | None]] = []
+    seen: set[str] = set()
+    for outline in root.iter("outline"):
+        attrs = {k.lower(): v for k, v in outline.attrib.items()}
+        url = (attrs.get("xmlurl") or "").strip()
+        if not url or urlsplit(url).scheme.lower() not in ("http", "https"):
+            continue
+        if url in seen:
+            continue
+        seen.add(url)
+        title = (attrs.get("title") or attrs.get("text") or "").strip() or None
+        feeds.append((url, title))
+    return feeds
+
+
+# ------------------------------------------------------------------------------------
+# Polling policy
+# ------------------------------------------------------------------------------------
+
+_HARD_OUTCOMES = {
+    "not-a-feed",
+    "parse-error",
+    "blocked-ssrf",
+    "redirect-loop",
+    "too-many-redirects",
+    "bad-content-type",
+    "decompression-bomb",
+}
+_SOFT_OUTCOMES = {"blocked-robots", "too-large"}
+_TEMPORARY_OUTCOMES = {"timeout", "connection-error"}
+_HARD_STATUSES = {400, 404, 405, 410, 414, 501}
+_TEMPORARY_STATUSES = {408, 425}
+
+
+def classify_failure(outcome: str, status: int | None = None) -> tuple[str, float]:
+    """Kind and weight of a failed poll: ('hard', 1.0), ('soft', 0.5), ('temporary', 0.25).
+
+    ``outcome`` is a fetch outcome or ``'not-a-feed'``/``'parse-error'`` from parsing.
+    Successful outcomes ('ok', 'not-modified', 'unchanged-body') give ('none', 0.0).
+    """
+    if outcome in ("ok", "not-modified", "unchanged-body"):
+        return "none", 0.0
+    if outcome == "http-error" and status is not None:
+        if status in _HARD_STATUSES:
+            kind = "hard"
+        elif status in _TEMPORARY_STATUSES or status >= 500:
+            kind = "temporary"
+        else:  # 401, 403, 429, 451 and the other 4xx
+            kind = "soft"
+    elif outcome in _HARD_OUTCOMES:
+        kind = "hard"
+    elif outcome in _TEMPORARY_OUTCOMES:
+        kind = "temporary"
+    else:  # _SOFT_OUTCOMES and anything unknown
+        kind = "soft"
+    return kind, FAILURE_WEIGHTS[kind]
+
+
+def next_poll_interval(current_s: int, seen_share: float, failed: bool = False) -> int:
+    """Next polling interval in seconds, clamped to [600, 86400].
+
+    A failed poll doubles the interval (back-off).  Otherwise the interval is multiplied
+    by ``0.5 + seen_share``: all entries new -> halve, half seen -> keep, all seen -> x1.5.
+    """
+    try:
+        current = float(current_s)
+    except (TypeError, ValueError):
+        current = float(MIN_POLL_SECONDS)
+    if not math.isfinite(current) or current <= 0:
+        current = float(MIN_POLL_SECONDS)
+    if failed:
+        factor = 2.0
+    else:
+        share = 1.0 if seen_share is None or not math.isfinite(seen_share) else seen_share
+        factor = 0.5 + min(1.0, max(0.0, share))
+    return int(min(MAX_POLL_SECONDS, max(MIN_POLL_SECONDS, round(current * factor))))
+
+
+def should_pause(consecutive_failures: int, failure_score: float) -> str | None:
+    """Reason to pause a feed automatically, or None.
+
+    Paused when the weighted failure score reaches :data:`PAUSE_SCORE` (five hard
+    failures, ten soft, twenty temporary) or after :data:`PAUSE_CONSECUTIVE` failures in
+    a row of any kind.
+    """
+    if failure_score >= PAUSE_SCORE:
+        return (
+            f"failure score {failure_score:.2f} reached {PAUSE_SCORE:g} "
+            f"({consecutive_failures} consecutive failures)"
+        )
+    if consecutive_failures >= PAUSE_CONSECUTIVE:
+        return f"{consecutive_failures} consecutive failures (limit {PAUSE_CONSECUTIVE})"
+    return None

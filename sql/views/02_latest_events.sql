@@ -1,0 +1,16 @@
+DROP VIEW IF EXISTS news.latest_events CASCADE;
+CREATE VIEW news.latest_events AS
+SELECT e.id AS event_id, e.title, e.summary, e.first_published_at, e.last_published_at,
+       e.article_count, e.source_count, e.keywords, e.places,
+       jsonb_agg(jsonb_build_object(
+           'article_id', a.id, 'title', a.title, 'source', s.name, 'url', a.canonical_url,
+           'published_at', a.published_at, 'similarity', round(ea.similarity::numeric, 3))
+         ORDER BY a.published_at NULLS LAST, a.id) AS articles,
+       array_remove(array_agg(DISTINCT s.name), NULL) AS sources
+FROM news.events e
+JOIN news.event_articles ea ON ea.event_id = e.id
+JOIN news.articles a ON a.id = ea.article_id
+LEFT JOIN news.sources s ON s.id = a.source_id
+GROUP BY e.id
+ORDER BY e.last_published_at DESC NULLS LAST, e.id DESC;
+COMMENT ON VIEW news.latest_events IS 'Events, most recent first, with their articles and sources.';
