@@ -21,6 +21,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The news database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+feeds_app = typer.Typer(help="RSS/Atom feeds.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
 console = Console()
 
 
@@ -109,8 +111,11 @@ def _run_logged(cmd: list[str], env: dict[str, str], log_path: Path, what: str) 
 
 @app.command()
 def demo() -> None:
-    """`make run`: the news_files (and news_feeds) DAGs through Airflow over the sample data."""
+    """`make run`: news_files over the sample inbox and news_feeds over a demo site served on
+    127.0.0.1, both through Airflow (`airflow dags test`), then a summary."""
     from newsflow import airflow_local
+    from newsflow import demo as demo_site
+    from newsflow.sources import feeds
 
     started = time.monotonic()
     env = airflow_local.build_env()
@@ -128,8 +133,46 @@ def demo() -> None:
         logs / "demo-news_files.log",
         "airflow dags test news_files",
     )
-    _summary(url, dag_ids=("news_files",))
+    with demo_site.serve() as base:
+        with db.connect(url) as conn:
+            ids = feeds.import_opml(conn, demo_site.opml_for(base), source="Demo Coast Times")
+            conn.execute("UPDATE news.feeds SET next_poll_at = now() WHERE id = ANY(%s)", (ids,))
+            conn.commit()
+        console.print(f"demo site on {base} ({len(ids)} feeds from its OPML)")
+        feed_env = {
+            **env,
+            "NEWSFLOW_HTTP_ALLOWLIST": "127.0.0.1",
+            # politeness stays on, with a short interval for the local demo server
+            "NEWSFLOW_HOST_MIN_INTERVAL": env.get("NEWSFLOW_HOST_MIN_INTERVAL", "0.2"),
+        }
+        _run_logged(
+            [airflow, "dags", "test", "news_feeds"],
+            feed_env,
+            logs / "demo-news_feeds.log",
+            "airflow dags test news_feeds",
+        )
+    _summary(url, dag_ids=("news_files", "news_feeds"))
+    with db.connect(url) as conn:
+        _print_feeds(conn)
     console.print(f"make run finished in {time.monotonic() - started:.1f}s")
+
+
+def _print_feeds(conn: Any) -> None:
+    from newsflow.sources import feeds
+
+    table = Table(title="feed health (news.feed_health)")
+    for col in ("name", "status", "http", "new entries", "interval (s)", "last error"):
+        table.add_column(col)
+    for f in feeds.list_feeds(conn):
+        table.add_row(
+            f["name"],
+            f["status"],
+            str(f["last_http_status"] or ""),
+            str(f["entries_new_last"]),
+            str(f["poll_interval_seconds"]),
+            (f["last_error"] or "")[:60],
+        )
+    console.print(table)
 
 
 def _summary(url: str, dag_ids: tuple[str, ...]) -> None:
@@ -187,6 +230,76 @@ def stats() -> None:
             count = conn.execute(f"SELECT count(*) AS n FROM news.{name}").fetchone()
             table.add_row(name, str(count["n"] if count else 0))
         console.print(table)
+
+
+@feeds_app.command("add")
+def feeds_add(
+    url: str,
+    name: str = typer.Option(None, help="Display name (default: the host)."),
+    source: str = typer.Option(None, help="Publisher the feed's articles belong to."),
+) -> None:
+    """Register a feed."""
+    from newsflow.sources import feeds
+
+    with db.connect(_url()) as conn:
+        try:
+            feed_id = feeds.add_feed(conn, url, name=name, source=source)
+        except ValueError as exc:
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from exc
+        conn.commit()
+    console.print(f"feed {feed_id}: {url}")
+
+
+@feeds_app.command("import")
+def feeds_import(
+    opml: Path, source: str = typer.Option(None, help="Publisher for every imported feed.")
+) -> None:
+    """Import the feeds of an OPML file (what feed readers export)."""
+    from newsflow.sources import feeds
+
+    with db.connect(_url()) as conn:
+        try:
+            ids = feeds.import_opml(conn, opml.read_bytes(), source=source)
+        except ValueError as exc:
+            console.print(f"[red]{opml}: {exc}[/]")
+            raise typer.Exit(2) from exc
+        conn.commit()
+    console.print(f"imported {len(ids)} feeds")
+
+
+@feeds_app.command("list")
+def feeds_list() -> None:
+    """Every feed with its health."""
+    with db.connect(_url()) as conn:
+        _print_feeds(conn)
+
+
+@feeds_app.command("disable")
+def feeds_disable(feed: str = typer.Argument(..., help="Feed id, URL or name.")) -> None:
+    from newsflow.sources import feeds
+
+    with db.connect(_url()) as conn:
+        found = feeds.disable_feed(conn, feed)
+        conn.commit()
+    if not found:
+        console.print(f"[red]no feed {feed!r}[/]")
+        raise typer.Exit(1)
+    console.print(f"disabled {feed}")
+
+
+@feeds_app.command("enable")
+def feeds_enable(feed: str = typer.Argument(..., help="Feed id, URL or name.")) -> None:
+    """Enable a feed and lift an automatic pause."""
+    from newsflow.sources import feeds
+
+    with db.connect(_url()) as conn:
+        found = feeds.enable_feed(conn, feed)
+        conn.commit()
+    if not found:
+        console.print(f"[red]no feed {feed!r}[/]")
+        raise typer.Exit(1)
+    console.print(f"enabled {feed}")
 
 
 def main() -> None:

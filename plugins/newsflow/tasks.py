@@ -57,3 +57,51 @@ def report(processed: dict[str, Any]) -> dict[str, Any]:
     summary = {k: row[k] for k in keys}
     log.info("ingest run: %s", summary)
     return summary
+
+
+def feeds_start(context: Any) -> dict[str, Any]:
+    from newsflow.sources import feeds
+
+    ident = airflow_adapter.run_identity(context)
+    url = airflow_adapter.database_url()
+    db.migrate(url)
+    backfill = "backfill" in str(getattr(context["dag_run"], "run_type", "")).lower()
+    with db.connect(url) as conn:
+        run_id = pipeline.start_run(conn, **ident)
+        conn.commit()
+        if backfill and ident["interval_start"] is not None:
+            counts = feeds.queue_archived_pages(
+                conn, run_id, ident["interval_start"], ident["interval_end"]
+            )
+            log.info("backfill: reprocessing the raw archive of the interval: %s", counts)
+            return {"ingest_run_id": run_id, "feeds": [], "backfill": counts}
+        due = feeds.due_feeds(conn)
+    log.info("%d feeds due", len(due))
+    return {"ingest_run_id": run_id, "feeds": due}
+
+
+def poll_feed(run: dict[str, Any], feed: dict[str, Any]) -> dict[str, Any]:
+    from newsflow import fetch
+    from newsflow.sources import feeds
+
+    url = airflow_adapter.database_url()
+    with db.connect(url) as conn, db.connect(url, autocommit=True) as slots:
+        fetcher = fetch.Fetcher(
+            host_slots=lambda host, iv: feeds.reserve_host_slot(slots, host, iv)
+        )
+        with fetcher:
+            result = feeds.poll_feed(conn, int(run["ingest_run_id"]), int(feed["id"]), fetcher)
+        conn.commit()
+    log.info("feed %s: %s", feed["name"], result)
+    return result
+
+
+def cluster_events() -> dict[str, Any]:
+    from newsflow import events_store
+
+    url = airflow_adapter.database_url()
+    db.migrate(url)
+    with db.connect(url) as conn:
+        counts = events_store.cluster_pending(conn)
+    log.info("events: %s", counts)
+    return counts

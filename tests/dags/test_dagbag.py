@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-EXPECTED = {"news_files"}
+EXPECTED = {"news_files", "news_feeds", "news_events"}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,126 @@
+"""Events and near-duplicates against the whole stored history, in real Postgres."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import psycopg
+from newsflow import db, events_store, pipeline
+from psycopg.rows import dict_row
+
+from tests.integration.helpers import article_text, query, snapshot
+
+
+def _cluster(url: str) -> dict:
+    with db.connect(url) as conn:
+        return events_store.cluster_pending(conn)
+
+
+def test_seeds_are_one_event_of_five_and_rerun_changes_nothing(
+    db_url: str, inbox: Path, seeds_dir: Path
+) -> None:
+    for path in seeds_dir.glob("*.txt"):
+        shutil.copy(path, inbox / path.name)
+    run = pipeline.ingest_inbox(dag_id="t", run_id="r1", inbox=inbox, url=db_url)
+    assert run["articles_stored"] == 5 and run["duplicates"] == 0
+    counts = _cluster(db_url)
+    assert counts["articles"] == 5
+    rows = query(db_url, "SELECT * FROM news.events")
+    assert len(rows) == 1, [r["title"] for r in rows]
+    event = rows[0]
+    assert event["article_count"] == 5
+    assert event["title"] and len(event["title"]) <= 160
+    assert "Homs" in json.dumps(event["places"]) or "Damascus" in json.dumps(event["places"])
+    assert (
+        len(query(db_url, "SELECT * FROM news.event_articles WHERE event_id = %s", (event["id"],)))
+        == 5
+    )
+    assert query(db_url, "SELECT count(*) AS n FROM news.article_duplicates")[0]["n"] == 0
+
+    before = snapshot(db_url, ("events", "event_articles", "event_keys", "event_docfreq"))
+    assert _cluster(db_url)["articles"] == 0
+    assert snapshot(db_url, ("events", "event_articles", "event_keys", "event_docfreq")) == before
+    latest = query(db_url, "SELECT * FROM news.latest_events")
+    assert len(latest) == 1 and len(latest[0]["articles"]) == 5
+
+
+def test_near_duplicate_a_week_later_in_a_later_run(db_url: str, tmp_path: Path) -> None:
+    original = "Ferry Service Resumes In Port Ellis\n\n" + article_text(42, sentences=30)
+    first = tmp_path / "week1"
+    first.mkdir()
+    (first / "a.jsonl").write_text(
+        json.dumps(
+            {
+                "url": "https://coast-news.com/ferry",
+                "title": "Ferry service resumes in Port Ellis",
+                "text": original,
+                "published_at": "2026-11-01T09:00:00Z",
+                "source": "Coast News",
+            }
+        )
+    )
+    pipeline.ingest_inbox(dag_id="t", run_id="w1", inbox=first, url=db_url)
+    # Unrelated articles stored in between, so the lookup is against a real history.
+    filler = tmp_path / "filler"
+    filler.mkdir()
+    for i in range(30):
+        (filler / f"f{i}.txt").write_text(f"Filler Story Number {i}\n\n" + article_text(1000 + i))
+    pipeline.ingest_inbox(dag_id="t", run_id="fill", inbox=filler, url=db_url)
+
+    later = tmp_path / "week2"
+    later.mkdir()
+    paragraphs = original.split("\n\n")[1:]
+    repost = "\n\n".join(paragraphs[:-1]) + "\n\nThis story was provided by Coastline Wire."
+    (later / "b.jsonl").write_text(
+        json.dumps(
+            {
+                "url": "https://other-paper.com/news/ferry-back",
+                "title": "Ferries are back",
+                "text": repost.replace("harbour", "port", 2),
+                "published_at": "2026-11-08T09:00:00Z",
+                "source": "Other Paper",
+            }
+        )
+    )
+    run = pipeline.ingest_inbox(dag_id="t", run_id="w2", inbox=later, url=db_url)
+    assert run["duplicates"] == 1 and run["articles_stored"] == 0, run
+    dup = query(
+        db_url,
+        "SELECT d.*, a.title AS original FROM news.article_duplicates d "
+        "JOIN news.articles a ON a.id = d.duplicate_of",
+    )[0]
+    assert dup["method"] == "near-dup"
+    assert dup["original"] == "Ferry service resumes in Port Ellis"
+    assert dup["score"] >= dup["threshold"] > 0
+    chain = query(db_url, "SELECT * FROM news.article_duplicate_chain WHERE duplicate_count > 0")
+    assert len(chain) == 1 and chain[0]["duplicates"][0]["method"] == "near-dup"
+
+
+def test_reader_role_can_read_but_not_write(db_url: str, inbox: Path) -> None:
+    (inbox / "a.txt").write_text("Tram Line Opens\n\n" + article_text(7))
+    pipeline.ingest_inbox(dag_id="t", run_id="r1", inbox=inbox, url=db_url)
+    with psycopg.connect(db_url, row_factory=dict_row, autocommit=True) as conn:
+        conn.execute("SET ROLE newsflow_reader")
+        assert conn.execute("SELECT count(*) AS n FROM news.articles").fetchone()["n"] == 1
+        for view in (
+            "latest_events",
+            "article_duplicate_chain",
+            "quarantine_by_run",
+            "feed_health",
+            "source_daily_volume",
+        ):
+            conn.execute(f"SELECT * FROM news.{view} LIMIT 1").fetchall()
+        for statement in (
+            "INSERT INTO news.sources (name) VALUES ('x')",
+            "UPDATE news.articles SET title = 'x'",
+            "DELETE FROM news.articles",
+            "CREATE TABLE news.evil (id int)",
+            "TRUNCATE news.quarantine",
+        ):
+            try:
+                conn.execute(statement)
+            except psycopg.errors.InsufficientPrivilege:
+                continue
+            raise AssertionError(f"newsflow_reader could run: {statement}")
