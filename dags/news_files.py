@@ -1,5 +1,8 @@
 """news_files: seed files from the inbox to validated, deduplicated articles in Postgres.
 
+Daily; each run owns its [start, end) day. A manual run (UI trigger, with or without a logical
+date) takes every file not yet processed, unless its conf says {"use_interval": true}.
+
 Wiring only; the work is in ``plugins/newsflow`` (``newsflow.tasks``).
 """
 
@@ -8,13 +11,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, dag, task
+from airflow.timetables.interval import CronDataIntervalTimetable
 
 NEWS_ARTICLES = Asset(name="news_articles", uri="newsflow://news/articles")
 
 
 @dag(
     dag_id="news_files",
-    schedule="@daily",
+    # Each run owns one day [start, end): a scheduled or backfill run takes the inbox's
+    # YYYY-MM-DD folder of its day (and loose files modified in it).
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,

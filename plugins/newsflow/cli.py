@@ -232,6 +232,41 @@ def stats() -> None:
         console.print(table)
 
 
+@app.command()
+def reprocess(
+    start: str = typer.Option(None, help="First document date (YYYY-MM-DD)."),
+    end: str = typer.Option(None, help="Last document date (YYYY-MM-DD)."),
+    source: list[str] = typer.Option([], help="Only these sources (repeatable)."),
+    extractor_version: str = typer.Option(None, help="Only articles made by this version."),
+    force: bool = typer.Option(False, help="Re-extract articles already at the current version."),
+) -> None:
+    """Re-extract archived documents with the current extractor (as the news_reprocess DAG)."""
+    from datetime import UTC, date, datetime
+
+    from newsflow import pipeline
+    from newsflow import reprocess as reprocessing
+
+    sel = reprocessing.Selection(
+        start=date.fromisoformat(start) if start else None,
+        end=date.fromisoformat(end) if end else None,
+        sources=tuple(source),
+        extractor_version=extractor_version,
+        force=force,
+    )
+    url = _url()
+    db.migrate(url)
+    with db.connect(url) as conn, console.status("re-extracting ..."):
+        run_id = pipeline.start_run(
+            conn, dag_id="cli-reprocess", run_id=f"cli__{datetime.now(UTC).isoformat()}"
+        )
+        conn.commit()
+        counts = reprocessing.reprocess(conn, run_id, sel)
+        row = pipeline.finish_run(conn, run_id)
+        conn.commit()
+    console.print(counts)
+    _print_run(row)
+
+
 @feeds_app.command("add")
 def feeds_add(
     url: str,

@@ -107,6 +107,39 @@ def save_docfreq(conn: psycopg.Connection, docfreq: events.DocFreq) -> None:
     docfreq.clear_dirty()
 
 
+def forget(docfreq: events.DocFreq, keys: Iterable[str]) -> None:
+    """Undo ``DocFreq.update`` for one document (its article left the clustered corpus)."""
+    docfreq.n_docs = max(0, docfreq.n_docs - 1)
+    for key in set(keys):
+        if docfreq.df.get(key, 0) > 0:
+            docfreq.df[key] -= 1
+            docfreq.dirty.add(key)
+
+
+def rebuild_event(conn: psycopg.Connection, event_id: int, docfreq: events.DocFreq) -> bool:
+    """Recompute an event's state from its remaining members (in publication order), keeping
+    its id; an event left without members is deleted. Returns whether the event still exists."""
+    members = conn.execute(
+        "SELECT a.id, a.title, a.text, coalesce(a.published_at, a.first_seen_at) AS published_at, "
+        "s.name AS source FROM news.event_articles ea JOIN news.articles a ON a.id = ea.article_id "
+        "LEFT JOIN news.sources s ON s.id = a.source_id WHERE ea.event_id = %s "
+        "ORDER BY coalesce(a.published_at, a.first_seen_at), a.id",
+        (event_id,),
+    ).fetchall()
+    if not members:
+        conn.execute("DELETE FROM news.events WHERE id = %s", (event_id,))
+        return False
+    store = PostgresEventStore(conn, docfreq)
+    clusterer = events.EventClusterer(store, docfreq=docfreq)
+    state = events.EventState(event_id=event_id)
+    for m in members:
+        features = events.featurize(m["title"], m["text"], m["published_at"])
+        # The clusterer's own accumulation step, so a rebuilt event equals one built online.
+        clusterer._absorb(state, int(m["id"]), features, m["source"])
+    store.save(state)
+    return True
+
+
 def cluster_pending(
     conn: psycopg.Connection, *, batch_size: int = 500, params: events.ClusterParams | None = None
 ) -> dict[str, Any]:

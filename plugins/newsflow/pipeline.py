@@ -267,7 +267,7 @@ def extract_items(doc: dict[str, Any]) -> list[ItemResult]:
     return [ItemResult(item_no=0, extracted=ex, **base)]
 
 
-def _normalize_item(item: ItemResult, doc: dict[str, Any]) -> None:
+def normalize_item(item: ItemResult, doc: dict[str, Any]) -> None:
     assert item.extracted is not None
     try:
         fallback = doc.get("fetched_at") if doc["origin"] in ("page", "feed") else None
@@ -281,6 +281,35 @@ def _normalize_item(item: ItemResult, doc: dict[str, Any]) -> None:
             item.source_name = item.normalized.source
     except ValueError as exc:
         item.stage, item.reasons = "extract", [str(exc)]
+
+
+def article_row(
+    article_id: int, item: ItemResult, art: Normalized, signature: bytes | None, run_id: int
+) -> tuple[Any, ...]:
+    """One ``stage_articles`` row (columns as in ``store.STAGING``)."""
+    return (
+        article_id,
+        item.raw_document_id,
+        item.item_no,
+        item.source_name,
+        art.url,
+        art.canonical_url,
+        art.title,
+        art.title_derived,
+        art.byline,
+        art.published_at,
+        art.published_at_source,
+        art.language,
+        art.text,
+        store.as_json(art.summary_points),
+        store.as_json(art.cited_sources),
+        store.as_json(art.repairs),
+        art.word_count,
+        art.content_hash,
+        signature,
+        art.extractor_version,
+        run_id,
+    )
 
 
 def _record_json(item: ItemResult) -> str:
@@ -310,7 +339,7 @@ def process_run(
             produced = extract_items(doc)
             for item in produced:
                 if item.extracted is not None and item.stage is None:
-                    _normalize_item(item, doc)
+                    normalize_item(item, doc)
         except Exception as exc:  # a bug in extraction must not sink the whole batch
             log.exception("extraction failed for raw document %s", doc["id"])
             produced = [
@@ -382,29 +411,7 @@ def process_run(
                 if item.source_name:
                     batch["stage_sources"].append((item.source_name,))
                 batch["stage_articles"].append(
-                    (
-                        article_id,
-                        item.raw_document_id,
-                        item.item_no,
-                        item.source_name,
-                        art.url,
-                        art.canonical_url,
-                        art.title,
-                        art.title_derived,
-                        art.byline,
-                        art.published_at,
-                        art.published_at_source,
-                        art.language,
-                        art.text,
-                        store.as_json(art.summary_points),
-                        store.as_json(art.cited_sources),
-                        store.as_json(art.repairs),
-                        art.word_count,
-                        art.content_hash,
-                        decision.signature,
-                        art.extractor_version,
-                        run_id,
-                    )
+                    article_row(article_id, item, art, decision.signature, run_id)
                 )
                 batch["stage_bands"].extend((b, h, article_id) for b, h in decision.band_keys)
                 dedup.register(article_id, cand, decision)

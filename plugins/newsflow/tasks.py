@@ -105,3 +105,28 @@ def cluster_events() -> dict[str, Any]:
         counts = events_store.cluster_pending(conn)
     log.info("events: %s", counts)
     return counts
+
+
+def reprocess(context: Any) -> dict[str, Any]:
+    from datetime import date
+
+    from newsflow import reprocess as reprocessing
+
+    params = context["params"]
+    sel = reprocessing.Selection(
+        start=date.fromisoformat(params["start_date"]) if params.get("start_date") else None,
+        end=date.fromisoformat(params["end_date"]) if params.get("end_date") else None,
+        sources=tuple(params.get("sources") or ()),
+        extractor_version=params.get("extractor_version") or None,
+        force=bool(params.get("force")),
+    )
+    ident = airflow_adapter.run_identity(context)
+    url = airflow_adapter.database_url()
+    db.migrate(url)
+    with db.connect(url) as conn:
+        run_id = pipeline.start_run(conn, **ident)
+        conn.commit()
+        counts = reprocessing.reprocess(conn, run_id, sel)
+        conn.commit()
+    log.info("reprocess %s: %s", sel, counts)
+    return {"ingest_run_id": run_id, **counts}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-EXPECTED = {"news_files", "news_feeds", "news_events"}
+EXPECTED = {"news_files", "news_feeds", "news_events", "news_reprocess"}
 
 
 @pytest.fixture(scope="module")

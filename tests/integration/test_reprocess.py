@@ -1,0 +1,67 @@
+"""Re-extraction from the raw archive with a new extractor version."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newsflow import db, events_store, extract, pipeline, reprocess
+from tests.integration.helpers import query
+
+
+def test_new_extractor_version_updates_text_and_keeps_the_old(
+    db_url: str, inbox: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for path in seeds_dir.glob("*.txt"):
+        shutil.copy(path, inbox / path.name)
+    pipeline.ingest_inbox(dag_id="t", run_id="r1", inbox=inbox, url=db_url)
+    with db.connect(db_url) as conn:
+        events_store.cluster_pending(conn)
+    before = {r["id"]: r for r in query(db_url, "SELECT * FROM news.articles")}
+    event_before = query(db_url, "SELECT id, article_count FROM news.events")
+
+    # A "new extractor": a different version that also changes the text it produces.
+    original = extract.extract_text
+    monkeypatch.setattr(extract, "EXTRACTOR_VERSION", "2099.1")
+
+    def upgraded(text: str):
+        ex = original(text)
+        ex.text = ex.text.replace("Assad", "al-Assad")
+        return ex
+
+    monkeypatch.setattr(extract, "extract_text", upgraded)
+    with db.connect(db_url) as conn:
+        run_id = pipeline.start_run(conn, dag_id="news_reprocess", run_id="rp1")
+        conn.commit()
+        counts = reprocess.reprocess(conn, run_id, reprocess.Selection())
+        summary = pipeline.finish_run(conn, run_id)
+        conn.commit()
+    changed = [a for a in before.values() if "Assad" in a["text"]]
+    assert counts["documents"] == 5 and counts["updated"] == len(changed) > 0, counts
+    assert summary["articles_updated"] == len(changed)
+    after = {r["id"]: r for r in query(db_url, "SELECT * FROM news.articles")}
+    assert set(after) == set(before)  # same articles, no new ones
+    for article_id, old in before.items():
+        new = after[article_id]
+        if "Assad" in old["text"]:
+            assert new["version"] == 2 and new["extractor_version"] == "2099.1"
+            assert new["text"] != old["text"] and new["content_hash"] != old["content_hash"]
+            kept = query(db_url, "SELECT * FROM news.article_versions WHERE article_id = %s", (article_id,))
+            assert len(kept) == 1 and kept[0]["version"] == 1
+            assert kept[0]["text"] == old["text"] and kept[0]["extractor_version"] == old["extractor_version"]
+    # Changed articles were taken out of their event; news_events puts them back.
+    assert query(db_url, "SELECT count(*) AS n FROM news.event_articles")[0]["n"] == 5 - len(changed)
+    with db.connect(db_url) as conn:
+        assert events_store.cluster_pending(conn)["articles"] == len(changed)
+    assert query(db_url, "SELECT count(*) AS n FROM news.event_articles")[0]["n"] == 5
+    assert len(query(db_url, "SELECT * FROM news.events")) == len(event_before) == 1
+
+    # Running it again finds nothing left at another version.
+    with db.connect(db_url) as conn:
+        run2 = pipeline.start_run(conn, dag_id="news_reprocess", run_id="rp2")
+        conn.commit()
+        again = reprocess.reprocess(conn, run2, reprocess.Selection())
+        conn.commit()
+    assert again["documents"] == 0 and again["updated"] == 0
