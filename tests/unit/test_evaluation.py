@@ -1,0 +1,62 @@
+"""Evaluation helpers and a small smoke run of the evaluation."""
+
+from __future__ import annotations
+
+import pytest
+from newsflow.evaluation import data, events_eval, neardup_eval
+from newsflow.evaluation.__main__ import main
+
+
+def _ecb_available() -> bool:
+    try:
+        data.ecbplus_dir()
+    except data.EvalDataMissing:
+        return False
+    return True
+
+
+needs_ecb = pytest.mark.skipif(not _ecb_available(), reason="ECB+ data not available")
+
+
+def test_bcubed_and_pairwise_known_values():
+    gold = ["a", "a", "b", "b"]
+    assert events_eval.bcubed([1, 1, 2, 2], gold) == (1.0, 1.0, 1.0)
+    p, r, f = events_eval.bcubed([1, 1, 1, 1], gold)
+    assert p == 0.5 and r == 1.0 and abs(f - 2 / 3) < 1e-9
+    p, r, _ = events_eval.bcubed([1, 2, 3, 4], gold)
+    assert p == 1.0 and r == 0.5
+    assert events_eval.pairwise([1, 1, 1, 1], gold)[:2] == (2 / 6, 1.0)
+
+
+def test_missing_data_is_a_clear_error(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("NEWSFLOW_ECBPLUS_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(data.EvalDataMissing, match="NEWSFLOW_ECBPLUS_DIR"):
+        data.ecbplus_dir()
+    assert main(["--quick"]) == 2
+    assert "not found" in capsys.readouterr().err
+
+
+@needs_ecb
+def test_event_eval_smoke_on_two_topics():
+    docs = data.load_split("dev", {2, 5})
+    assert len({d.subtopic for d in docs}) == 4
+    scores = events_eval.evaluate(docs, seeds=(1,))
+    assert len(scores) == 2
+    for s in scores:
+        assert s.b3_f >= 0.6 and s.n_gold == 4
+
+
+@needs_ecb
+def test_neardup_eval_smoke_on_one_topic():
+    report = neardup_eval.run(topics={1}, with_dev=False)
+    tp, fp, fn = report.totals()
+    assert tp > 0 and fp == 0
+    assert tp / (tp + fn) >= 0.9
+    assert report.corpus_counts["fp"] == 0
+
+
+@needs_ecb
+def test_main_runs_on_a_topic(capsys):
+    assert main(["--quick", "--topics", "2", "--skip-neardup"]) == 0
+    out = capsys.readouterr().out
+    assert "B-cubed F1" in out

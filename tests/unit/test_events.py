@@ -1,0 +1,106 @@
+"""Online event clustering: features, state round-trip, determinism, seeds."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from newsflow import events as ev
+from newsflow.evaluation import data
+
+
+def _seeds() -> list[tuple[str, str]]:
+    seeds = data.load_seeds()
+    if len(seeds) < 5:
+        pytest.skip("seed articles not available")
+    return seeds
+
+
+def _cluster_seeds(params: ev.ClusterParams | None = None):
+    store = ev.InMemoryEventStore()
+    cl = ev.EventClusterer(store, params)
+    t0 = datetime(2024, 12, 7, 8, tzinfo=UTC)
+    out = []
+    for i, (name, text) in enumerate(_seeds()):
+        f = ev.featurize(None, text, t0 + timedelta(hours=3 * i))
+        out.append(cl.assign(i + 1, f, source=name))
+    return store, cl, out
+
+
+def test_featurize_extracts_names_places_facts():
+    f = ev.featurize(
+        "Magnitude 6.1 earthquake hits Sumatra",
+        "A magnitude 6.1 earthquake struck Sumatra in Indonesia on May 3, 2013, killing 23 people."
+        "\nPresident Susilo Bambang Yudhoyono visited Padang.",
+        None,
+    )
+    assert "Indonesia" in f.places
+    assert "susilo bambang yudhoyono" in f.names
+    assert "year:2013" in f.facts and "date:5-3" in f.facts
+    assert any(k.startswith("6.1") for k in f.facts)
+    assert "earthquake" in f.terms
+
+
+def test_seeds_form_one_event():
+    store, _, assignments = _cluster_seeds()
+    assert len({a.event_id for a in assignments}) == 1
+    (state,) = store.all_states()
+    assert state.article_count == 5 and len(state.sources) == 5
+    assert assignments[0].created and not any(a.created for a in assignments[1:])
+
+
+def test_event_descriptions():
+    store, cl, _ = _cluster_seeds()
+    (state,) = store.all_states()
+    headline = ev.representative_headline(state, cl.docfreq)
+    assert headline in {m["title"] for m in state.members}
+    assert ev.event_summary(state, cl.docfreq)
+    kw = ev.event_keywords(state, cl.docfreq)
+    assert kw and all(isinstance(k, str) for k in kw)
+    places = ev.event_places(state)
+    assert "Syria" in places or "Damascus" in places
+
+
+def test_event_state_json_round_trip():
+    store, _, _ = _cluster_seeds()
+    (state,) = store.all_states()
+    again = ev.EventState.from_json(json.loads(json.dumps(state.to_json())))
+    assert again == state
+    assert again.first_time is not None and again.first_time.tzinfo is not None
+
+
+def test_docfreq_round_trip():
+    df = ev.DocFreq()
+    df.update(["t:a", "t:b", "t:a"])
+    df.update(["t:a"])
+    assert df["t:a"] == 2 and df.n_docs == 2 and df.dirty == {"t:a", "t:b"}
+    back = ev.DocFreq.from_dict(json.loads(json.dumps(df.to_dict())))
+    assert back.idf("t:b") == df.idf("t:b") > df.idf("t:a")
+
+
+def test_assignments_are_deterministic():
+    first = [(a.event_id, a.similarity, a.created) for a in _cluster_seeds()[2]]
+    second = [(a.event_id, a.similarity, a.created) for a in _cluster_seeds()[2]]
+    assert first == second
+
+
+def test_distinct_events_stay_apart_and_time_decay():
+    cl = ev.EventClusterer(ev.InMemoryEventStore())
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    a = cl.assign(1, ev.featurize("Tara Reid enters rehab", "Actress Tara Reid checked into "
+                                  "Promises Treatment Center in Malibu, her rep said.", t0))  # fmt: skip
+    b = cl.assign(2, ev.featurize("Lindsay Lohan checks into Betty Ford", "Lindsay Lohan "
+                                  "checked into the Betty Ford Center in Rancho Mirage on May 3, 2013.",
+                                  t0 + timedelta(hours=1)))  # fmt: skip
+    assert a.created and b.created and a.event_id != b.event_id
+
+
+def test_candidates_come_from_the_index():
+    store = ev.InMemoryEventStore()
+    cl = ev.EventClusterer(store)
+    f = ev.featurize("Quake hits Chile", "A strong earthquake hit Santiago, Chile.", None)
+    cl.assign(1, f)
+    keys = cl.index_keys(f)
+    assert store.candidates(keys) == {1: len(set(keys))}
+    assert store.candidates(["e:unrelated"]) == {}
