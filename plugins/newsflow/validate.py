@@ -149,6 +149,8 @@ def validate_batch(
     expectations_summary: list[dict[str, Any]] = []
     for item in result.results:
         config = item.expectation_config
+        if config is None:  # GX always sets it for a suite's results
+            raise RuntimeError("great-expectations returned a result without its expectation")
         kwargs = dict(config.kwargs)
         column = kwargs.get("column", "?")
         unexpected = item.result.get("unexpected_index_list") or []

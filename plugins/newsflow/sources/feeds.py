@@ -23,9 +23,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import psycopg
-
 from newsflow import db, fetch, normalize
+from newsflow.db import Conn
 from newsflow.pipeline import RawInput, archive
 from newsflow.sources import feedparse
 
@@ -33,7 +32,7 @@ log = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- registry
-def _source_id(conn: psycopg.Connection, source: str | None) -> int | None:
+def _source_id(conn: Conn, source: str | None) -> int | None:
     if not source:
         return None
     row = conn.execute(
@@ -44,9 +43,7 @@ def _source_id(conn: psycopg.Connection, source: str | None) -> int | None:
     return int(row["id"]) if row else None
 
 
-def add_feed(
-    conn: psycopg.Connection, url: str, *, name: str | None = None, source: str | None = None
-) -> int:
+def add_feed(conn: Conn, url: str, *, name: str | None = None, source: str | None = None) -> int:
     """Register a feed (or update the name/source of a known URL); returns its id."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -61,7 +58,7 @@ def add_feed(
     return int(row["id"])
 
 
-def set_feed_url(conn: psycopg.Connection, name: str, url: str, source: str | None = None) -> int:
+def set_feed_url(conn: Conn, name: str, url: str, source: str | None = None) -> int:
     """Point the feed called ``name`` at ``url`` (the demo's server changes port), or add it."""
     row = conn.execute("SELECT id FROM news.feeds WHERE name = %s", (name,)).fetchone()
     if row is None:
@@ -74,7 +71,7 @@ def set_feed_url(conn: psycopg.Connection, name: str, url: str, source: str | No
     return int(row["id"])
 
 
-def disable_feed(conn: psycopg.Connection, ident: str) -> bool:
+def disable_feed(conn: Conn, ident: str) -> bool:
     row = conn.execute(
         "UPDATE news.feeds SET enabled = false WHERE id::text = %s OR url = %s OR name = %s "
         "RETURNING id",
@@ -83,7 +80,7 @@ def disable_feed(conn: psycopg.Connection, ident: str) -> bool:
     return row is not None
 
 
-def enable_feed(conn: psycopg.Connection, ident: str) -> bool:
+def enable_feed(conn: Conn, ident: str) -> bool:
     """Enable a feed and lift an automatic pause (resets its failure score)."""
     row = conn.execute(
         "UPDATE news.feeds SET enabled = true, paused_at = NULL, paused_reason = NULL, "
@@ -94,17 +91,17 @@ def enable_feed(conn: psycopg.Connection, ident: str) -> bool:
     return row is not None
 
 
-def list_feeds(conn: psycopg.Connection) -> list[dict[str, Any]]:
+def list_feeds(conn: Conn) -> list[dict[str, Any]]:
     return conn.execute("SELECT * FROM news.feed_health ORDER BY id").fetchall()
 
 
-def import_opml(conn: psycopg.Connection, body: bytes, source: str | None = None) -> list[int]:
+def import_opml(conn: Conn, body: bytes, source: str | None = None) -> list[int]:
     return [
         add_feed(conn, url, name=title, source=source) for url, title in feedparse.parse_opml(body)
     ]
 
 
-def due_feeds(conn: psycopg.Connection, now: datetime | None = None) -> list[dict[str, Any]]:
+def due_feeds(conn: Conn, now: datetime | None = None) -> list[dict[str, Any]]:
     """Enabled, unpaused feeds whose next poll time has come (ids and names: XCom-sized)."""
     rows = conn.execute(
         "SELECT id, name, url FROM news.feeds WHERE enabled AND paused_at IS NULL "
@@ -115,7 +112,7 @@ def due_feeds(conn: psycopg.Connection, now: datetime | None = None) -> list[dic
 
 
 # --------------------------------------------------------------------------- politeness
-def reserve_host_slot(conn: psycopg.Connection, host: str, interval: float) -> float:
+def reserve_host_slot(conn: Conn, host: str, interval: float) -> float:
     """Reserve the next request slot for ``host`` across every process; seconds to wait."""
     row = conn.execute(
         "INSERT INTO news.host_slots AS h (host, next_allowed_at) "
@@ -139,7 +136,7 @@ def _entry_hash(entry: feedparse.FeedEntry) -> str:
 
 
 def _record_failure(
-    conn: psycopg.Connection,
+    conn: Conn,
     feed: dict[str, Any],
     outcome: str,
     status: int | None,
@@ -173,7 +170,7 @@ def _record_failure(
 
 
 def _record_success(
-    conn: psycopg.Connection,
+    conn: Conn,
     feed: dict[str, Any],
     status_label: str,
     http_status: int | None,
@@ -205,9 +202,7 @@ def _record_success(
     )
 
 
-def poll_feed(
-    conn: psycopg.Connection, run_id: int, feed_id: int, fetcher: fetch.Fetcher
-) -> dict[str, Any]:
+def poll_feed(conn: Conn, run_id: int, feed_id: int, fetcher: fetch.Fetcher) -> dict[str, Any]:
     """Poll one feed and fetch its new article pages; never raises for a bad feed or page."""
     started = time.monotonic()
     feed = conn.execute("SELECT * FROM news.feeds WHERE id = %s", (feed_id,)).fetchone()
@@ -291,7 +286,7 @@ def poll_feed(
 
 
 def _handle_entries(
-    conn: psycopg.Connection,
+    conn: Conn,
     run_id: int,
     feed: dict[str, Any],
     parsed: feedparse.ParsedFeed,
@@ -404,9 +399,7 @@ def _handle_entries(
     return new_entries
 
 
-def queue_archived_pages(
-    conn: psycopg.Connection, run_id: int, start: datetime, end: datetime
-) -> dict[str, int]:
+def queue_archived_pages(conn: Conn, run_id: int, start: datetime, end: datetime) -> dict[str, int]:
     """A backfill of ``news_feeds``: re-queue the pages archived in [start, end) instead of
     fetching again (already-processed ones are recognised and left alone)."""
     rows = conn.execute(
