@@ -110,6 +110,33 @@ def test_decode_windows_1251_page_without_any_declaration() -> None:
     assert any(r.startswith("charset-detected") for r in repairs)
 
 
+def test_decode_latin_text_without_declaration_prefers_cp1252() -> None:
+    french = (
+        "Le café de la gare a rouvert ses portes lundi après des mois de travaux. Les "
+        "habitués étaient ravis de retrouver leur comptoir préféré, déjà bondé à midi."
+    )
+    text, repairs = decode_bytes(french.encode("cp1252"))
+    assert text == french
+    assert repairs == ["charset-detected: cp1252"]
+
+
+def test_decode_declared_legacy_charset_on_utf8_body_is_overridden() -> None:
+    text, repairs = decode_bytes(RUSSIAN.encode(), declared_charset="windows-1251")
+    assert text == RUSSIAN
+    assert repairs == ["declared-charset-overridden: windows-1251 -> utf-8"]
+
+
+def test_decode_declared_charset_that_does_not_decode() -> None:
+    body = "Zürich „Zitat“".encode("cp1252")
+    text, repairs = decode_bytes(body, declared_charset="ascii")
+    # 'ascii' is windows-1252 on the web (WHATWG), which decodes these bytes
+    assert text == "Zürich „Zitat“"
+    assert repairs == []
+    text, repairs = decode_bytes(RUSSIAN.encode("cp1251"), declared_charset="shift_jis")
+    assert text == RUSSIAN
+    assert repairs[0] == "declared-charset-mismatch: shift_jis"
+
+
 def test_decode_invalid_utf8_is_repaired_and_recorded() -> None:
     good = "Rebels reached Homs on Saturday — “the final stage”, officials said. " * 5
     body = good.encode() + b"\xff\xfe\xfd" + b" The advance continued on Sunday."
@@ -155,6 +182,13 @@ def _zip_bytes() -> bytes:
 def test_decode_binary_raises(body: bytes, expected: str) -> None:
     with pytest.raises(BinaryContentError, match=expected):
         decode_bytes(body)
+
+
+@pytest.mark.parametrize(
+    "text", ["RIFF RAFF back on tour", "ID3 tags explained", "BZh is not bzip2", "GIF8 is not"]
+)
+def test_decode_text_resembling_magic_numbers(text: str) -> None:
+    assert decode_bytes(text.encode()) == (text, [])
 
 
 def test_errors_are_value_errors() -> None:
