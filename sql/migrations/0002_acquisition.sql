@@ -26,7 +26,8 @@ CREATE TABLE pages (
     last_error       text,
     last_http_status integer,
     raw_document_id  bigint REFERENCES raw_documents(id),
-    claimed_by_run   bigint REFERENCES ingest_runs(id)
+    claimed_by_run   bigint REFERENCES ingest_runs(id),
+    attempts         integer NOT NULL DEFAULT 0   -- fetches that archived nothing, in a row
 );
 
 -- Per-host politeness shared by every worker process: the next moment a request may start.

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsflow import db, fetch, normalize
+from newsflow import fetch, normalize
 from newsflow.db import Conn
 from newsflow.pipeline import RawInput, archive
 from newsflow.sources import feedparse
@@ -154,7 +154,7 @@ def _record_failure(
         "paused_at = CASE WHEN %s::text IS NOT NULL THEN now() ELSE paused_at END, "
         "paused_reason = COALESCE(%s, paused_reason) WHERE id = %s",
         (
-            "paused" if pause else "error",
+            "error",
             status,
             f"{kind}: {outcome}: {error or ''}".strip(),
             score,
@@ -235,6 +235,7 @@ def poll_feed(conn: Conn, run_id: int, feed_id: int, fetcher: fetch.Fetcher) -> 
             {"etag": response.etag, "last_modified": response.last_modified},
         )
         result["outcome"] = "not-modified"
+        _fetch_pages(conn, run_id, feed, fetcher, _retryable_pages(conn, run_id, feed), result)
     elif not response.ok or response.body is None:
         result.update(
             _record_failure(conn, feed, response.outcome, response.status, response.error)
@@ -249,6 +250,7 @@ def poll_feed(conn: Conn, run_id: int, feed_id: int, fetcher: fetch.Fetcher) -> 
         if body_hash == feed["body_hash"]:
             _record_success(conn, feed, "unchanged-body", response.status, 1.0, 0, validators)
             result["outcome"] = "unchanged-body"
+            _fetch_pages(conn, run_id, feed, fetcher, _retryable_pages(conn, run_id, feed), result)
         else:
             parsed = feedparse.parse_feed(
                 response.body, base_url=response.final_url, headers=response.headers
@@ -325,22 +327,78 @@ def _handle_entries(
             new_entries += 1
         if not changed:
             continue
-        # Claim the URL for this run: the same URL in two feeds is fetched once.
-        claimed = conn.execute(
-            "INSERT INTO news.pages AS p (url, claimed_by_run) VALUES (%s, %s) "
-            "ON CONFLICT (url) DO UPDATE SET claimed_by_run = EXCLUDED.claimed_by_run "
-            "WHERE p.claimed_by_run IS DISTINCT FROM EXCLUDED.claimed_by_run RETURNING url",
-            (url, run_id),
-        ).fetchone()
-        conn.commit()
-        if claimed is None:
+        if not _claim(conn, url, run_id):
             result["pages_skipped"] += 1
             continue
         to_fetch.append((url, entry))
     result["entries"] = len(parsed.entries)
     result["new_entries"] = new_entries
+    queued = {u for u, _ in to_fetch}
+    to_fetch += [(u, e) for u, e in _retryable_pages(conn, run_id, feed) if u not in queued]
+    _fetch_pages(conn, run_id, feed, fetcher, to_fetch, result)
+    return new_entries
+
+
+# Page outcomes worth another try on a later poll (the server may recover); others are final.
+RETRY_PAGE_SQL = (
+    "(p.last_outcome IN ('timeout', 'connection-error') OR (p.last_outcome = 'http-error' "
+    "AND p.last_http_status IN (408, 429, 500, 502, 503, 504)))"
+)
+MAX_PAGE_ATTEMPTS = 5
+
+
+def _claim(conn: Conn, url: str, run_id: int) -> bool:
+    """Claim a page URL for this run: the same URL in two feeds is fetched once per run. A claim
+    whose fetch never finished (a crashed, retried task) or failed temporarily can be re-taken."""
+    claimed = conn.execute(
+        "INSERT INTO news.pages AS p (url, claimed_by_run) VALUES (%s, %s) "
+        "ON CONFLICT (url) DO UPDATE SET claimed_by_run = EXCLUDED.claimed_by_run "
+        "WHERE p.claimed_by_run IS DISTINCT FROM EXCLUDED.claimed_by_run "
+        f"OR (p.raw_document_id IS NULL AND (p.last_outcome IS NULL OR {RETRY_PAGE_SQL})) "
+        "RETURNING url",
+        (url, run_id),
+    ).fetchone()
+    conn.commit()
+    return claimed is not None
+
+
+def _retryable_pages(
+    conn: Conn, run_id: int, feed: dict[str, Any]
+) -> list[tuple[str, feedparse.FeedEntry]]:
+    """This feed's entries whose page failed temporarily and has attempts left, claimed."""
+    rows = conn.execute(
+        "SELECT e.entry_url, e.entry_id, e.title, e.published_at, e.author, e.summary "
+        "FROM news.feed_entries e JOIN news.pages p ON p.url = e.entry_url "
+        f"WHERE e.feed_id = %s AND p.raw_document_id IS NULL AND {RETRY_PAGE_SQL} "
+        "AND p.attempts < %s ORDER BY e.first_seen_at, e.entry_url",
+        (feed["id"], MAX_PAGE_ATTEMPTS),
+    ).fetchall()
+    out = []
+    for r in rows:
+        if _claim(conn, r["entry_url"], run_id):
+            entry = feedparse.FeedEntry(
+                url=r["entry_url"],
+                title=r["title"],
+                published_at=r["published_at"],
+                author=r["author"],
+                summary=r["summary"],
+                entry_id=r["entry_id"],
+            )
+            out.append((r["entry_url"], entry))
+    return out
+
+
+def _fetch_pages(
+    conn: Conn,
+    run_id: int,
+    feed: dict[str, Any],
+    fetcher: fetch.Fetcher,
+    to_fetch: list[tuple[str, feedparse.FeedEntry]],
+    result: dict[str, Any],
+) -> None:
+    """Fetch claimed pages politely; archive and queue what arrives; record every outcome."""
     if not to_fetch:
-        return new_entries
+        return
     pages = {
         r["url"]: r
         for r in conn.execute(
@@ -392,39 +450,19 @@ def _handle_entries(
             "UPDATE news.pages SET last_fetched_at = now(), last_outcome = %s, last_error = %s, "
             "last_http_status = %s, etag = COALESCE(%s, etag), "
             "last_modified = COALESCE(%s, last_modified), "
-            "raw_document_id = COALESCE(%s, raw_document_id) WHERE url = %s",
-            (page.outcome, page.error, page.status, page.etag, page.last_modified, raw_id, url),
+            "raw_document_id = COALESCE(%s, raw_document_id), "
+            "attempts = CASE WHEN %s::bigint IS NULL AND NOT %s THEN attempts + 1 ELSE 0 END "
+            "WHERE url = %s",
+            (
+                page.outcome,
+                page.error,
+                page.status,
+                page.etag,
+                page.last_modified,
+                raw_id,
+                raw_id,
+                page.not_modified,
+                url,
+            ),
         )
         conn.commit()
-    return new_entries
-
-
-def queue_archived_pages(conn: Conn, run_id: int, start: datetime, end: datetime) -> dict[str, int]:
-    """A backfill of ``news_feeds``: re-queue the pages archived in [start, end) instead of
-    fetching again (already-processed ones are recognised and left alone)."""
-    rows = conn.execute(
-        "SELECT id, locator FROM news.raw_documents WHERE origin = 'page' "
-        "AND fetched_at >= %s AND fetched_at < %s ORDER BY id",
-        (start, end),
-    ).fetchall()
-    counts = {"pages": 0, "pending": 0, "already-ingested": 0}
-    for row in rows:
-        settled_row = conn.execute(
-            db.load_sql("queries/document_settled.sql"), {"id": row["id"]}
-        ).fetchone()
-        settled = bool(settled_row and settled_row["settled"])
-        state = "already-ingested" if settled else "pending"
-        conn.execute(
-            "INSERT INTO news.document_sightings (run_id, locator, raw_document_id) "
-            "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-            (run_id, row["locator"], row["id"]),
-        )
-        conn.execute(
-            "INSERT INTO news.document_outcomes (run_id, raw_document_id, item_no, state, detail) "
-            "VALUES (%s, %s, 0, %s, 'backfill from the raw archive') ON CONFLICT DO NOTHING",
-            (run_id, row["id"], state),
-        )
-        counts["pages"] += 1
-        counts[state] += 1
-    conn.commit()
-    return counts

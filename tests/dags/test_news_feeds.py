@@ -1,0 +1,227 @@
+"""news_feeds run by Airflow's own machinery (dag.test) against a real Postgres and a hostile
+local HTTP server on 127.0.0.1: good feeds are ingested, bad ones are recorded on the feed, and
+the run itself succeeds."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from httpserver import HTML_PAGE, Reply, SeenRequest, only_loopback, serve  # noqa: E402
+
+from tests.integration.helpers import article_text, query, snapshot  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+RSS_TYPE = "application/rss+xml; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
+ARTICLE_TABLES = ("raw_documents", "articles", "article_versions", "article_duplicates")
+
+
+def _page(req: SeenRequest, server: Any) -> Reply:
+    seed = sum(req.route.encode())
+    paragraphs = "".join(f"<p>{p}</p>" for p in article_text(seed).split("\n\n"))
+    title = req.route.rsplit("/", 1)[-1].replace("-", " ").title()
+    body = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f"</head><body><article>{paragraphs}</article></body></html>"
+    )
+    return Reply(200, body.encode(), HTML_TYPE)
+
+
+def _rss(name: str, slugs: list[str]) -> bytes:
+    items = "".join(
+        f"<item><title>{name} {slug}</title><link>/p/{name}-{slug}</link>"
+        f'<guid isPermaLink="false">{name}-{slug}</guid>'
+        "<pubDate>Thu, 02 May 2024 07:00:00 GMT</pubDate></item>"
+        for slug in slugs
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{name}</title><link>/</link><description>{name}</description>{items}"
+        "</channel></rss>"
+    ).encode()
+
+
+def _etag_feed(body: bytes):
+    def route(req: SeenRequest, server: Any) -> Reply:
+        headers = {"ETag": '"v1"'}
+        if req.headers.get("if-none-match") == '"v1"':
+            return Reply(304, b"", content_type=None, headers=headers)
+        return Reply(200, body, RSS_TYPE, headers)
+
+    return route
+
+
+@pytest.fixture
+def news_feeds_dag(airflow_db: str):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(REPO / "dags" / "news_feeds.py"))
+    return bag.get_dag("news_feeds")
+
+
+def _task_instances(run_id: str) -> list[Any]:
+    from airflow import settings
+    from airflow.models.taskinstance import TaskInstance
+    from sqlalchemy import select
+
+    with settings.Session() as session:
+        rows = session.scalars(
+            select(TaskInstance).where(
+                TaskInstance.dag_id == "news_feeds", TaskInstance.run_id == run_id
+            )
+        ).all()
+        session.expunge_all()
+        return list(rows)
+
+
+def _asset_events(run_id: str) -> list[Any]:
+    from airflow import settings
+    from airflow.models.asset import AssetEvent, AssetModel
+    from sqlalchemy import select
+
+    with settings.Session() as session:
+        rows = session.execute(
+            select(AssetModel.name, AssetModel.uri, AssetEvent.extra)
+            .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
+            .where(AssetEvent.source_dag_id == "news_feeds", AssetEvent.source_run_id == run_id)
+        ).all()
+        return [tuple(r) for r in rows]
+
+
+def _make_due(db_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(db_url) as conn:
+        conn.execute("UPDATE news.feeds SET next_poll_at = now() - interval '1 second'")
+
+
+def test_news_feeds_run_survives_bad_feeds(
+    news_feeds_dag, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsflow import db
+    from newsflow.sources import feeds
+
+    only_loopback(monkeypatch)  # nothing but 127.0.0.1 is ever contacted
+    monkeypatch.setenv("NEWSFLOW_DATABASE_URL", db_url)
+    monkeypatch.setenv("NEWSFLOW_HTTP_ALLOWLIST", "127.0.0.1")
+    monkeypatch.setenv("NEWSFLOW_HOST_MIN_INTERVAL", "0")
+    routes = {
+        "/p/*": _page,
+        "/f/good-etag": _etag_feed(_rss("good-etag", ["one", "two"])),
+        "/f/good-plain": Reply(200, _rss("good-plain", ["three", "four"]), RSS_TYPE),
+        "/f/not-xml": Reply(200, HTML_PAGE, HTML_TYPE),
+        "/f/loop": Reply(302, b"", headers={"Location": "/f/loop-b"}),
+        "/f/loop-b": Reply(302, b"", headers={"Location": "/f/loop"}),
+        "/f/missing": Reply(404, b"nope"),
+    }
+    names = ["good-etag", "good-plain", "not-xml", "loop", "missing"]
+    with serve(routes) as server:
+        with db.connect(db_url) as conn:
+            for name in names:
+                feeds.add_feed(conn, server.url(f"/f/{name}"), name=name)
+            conn.commit()
+
+        dag_run = news_feeds_dag.test(logical_date=None)
+        assert dag_run.state == "success"
+
+        # the mapped polls ran, one per feed, named after it; the bad ones did not fail
+        tis = _task_instances(dag_run.run_id)
+        polls = sorted((ti for ti in tis if ti.task_id == "poll"), key=lambda t: t.map_index)
+        assert sorted(ti.rendered_map_index for ti in polls) == sorted(names)
+        assert {ti.state for ti in polls} == {"success"}
+        states = {ti.task_id: ti.state for ti in tis if ti.task_id != "poll"}
+        assert states == {
+            "start": "success",
+            "due_feeds": "success",
+            "process": "success",
+            "report": "success",
+        }
+        events = _asset_events(dag_run.run_id)
+        assert [(n, u) for n, u, _ in events] == [("news_articles", "newsflow://news/articles")]
+
+        # the ingest run: four pages from the two good feeds became articles
+        runs = query(db_url, "SELECT * FROM news.ingest_runs WHERE dag_id = 'news_feeds'")
+        assert [(r["run_id"], r["status"]) for r in runs] == [(dag_run.run_id, "success")]
+        assert runs[0]["articles_stored"] == 4
+        articles = query(db_url, "SELECT url, title FROM news.articles ORDER BY url")
+        assert [a["url"].split("/p/")[1] for a in articles] == [
+            "good-etag-one",
+            "good-etag-two",
+            "good-plain-four",
+            "good-plain-three",
+        ]
+
+        # the failures are on the feeds, visible in feed_health
+        health = {
+            r["name"]: r for r in query(db_url, "SELECT * FROM news.feed_health ORDER BY name")
+        }
+        assert {n: health[n]["status"] for n in names} == {
+            "good-etag": "ok",
+            "good-plain": "ok",
+            "not-xml": "error",
+            "loop": "error",
+            "missing": "error",
+        }
+        assert health["not-xml"]["last_error"].startswith("hard: not-a-feed: not a feed")
+        assert health["loop"]["last_error"].startswith("hard: redirect-loop: redirect loop")
+        assert health["missing"]["last_error"] == "hard: http-error: HTTP 404 Not Found"
+        for name in ("not-xml", "loop", "missing"):
+            assert (health[name]["failure_score"], health[name]["failures_24h"]) == (1.0, 1)
+        for name in ("good-etag", "good-plain"):
+            assert health[name]["failure_score"] == 0 and health[name]["last_error"] is None
+
+        # second run, every feed due again: nothing new, nothing changed
+        before = snapshot(db_url, ARTICLE_TABLES)
+        pages_before = sum(server.hits(p) for p in set(server.paths()) if p.startswith("/p/"))
+        _make_due(db_url)
+        second = news_feeds_dag.test(logical_date=None)
+        assert second.state == "success"
+        polls = [ti for ti in _task_instances(second.run_id) if ti.task_id == "poll"]
+        assert sorted(ti.rendered_map_index for ti in polls) == sorted(names)
+        assert sum(server.hits(p) for p in set(server.paths()) if p.startswith("/p/")) == (
+            pages_before
+        )
+        assert snapshot(db_url, ARTICLE_TABLES) == before
+        latest = {
+            r["name"]: r["outcome"]
+            for r in query(
+                db_url,
+                "SELECT DISTINCT ON (f.name) f.name, p.outcome FROM news.feed_polls p "
+                "JOIN news.feeds f ON f.id = p.feed_id ORDER BY f.name, p.id DESC",
+            )
+        }
+        assert latest == {
+            "good-etag": "not-modified",
+            "good-plain": "unchanged-body",
+            "not-xml": "not-a-feed",
+            "loop": "redirect-loop",
+            "missing": "http-error",
+        }
+        run2 = query(db_url, "SELECT * FROM news.ingest_runs WHERE run_id = %s", (second.run_id,))
+        assert (run2[0]["status"], run2[0]["articles_stored"], run2[0]["documents_seen"]) == (
+            "success",
+            0,
+            0,
+        )
+        health = {r["name"]: r for r in query(db_url, "SELECT * FROM news.feed_health")}
+        assert health["not-xml"]["consecutive_failures"] == 2
+        assert health["good-etag"]["status"] == "not-modified"
+
+        # third run, no feed due (every next_poll_at is ahead): an empty map, still a success
+        requests_before = len(server.requests)
+        third = news_feeds_dag.test(logical_date=None)
+        assert third.state == "success"
+        assert len(server.requests) == requests_before
+        tis = _task_instances(third.run_id)
+        assert [ti.state for ti in tis if ti.task_id == "poll"] in ([], ["skipped"])
+        assert {ti.task_id: ti.state for ti in tis if ti.task_id in ("process", "report")} == {
+            "process": "success",
+            "report": "success",
+        }
+        assert snapshot(db_url, ARTICLE_TABLES) == before
