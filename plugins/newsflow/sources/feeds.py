@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from newsflow import fetch, normalize
+from newsflow import db, fetch, normalize
 from newsflow.db import Conn
 from newsflow.pipeline import RawInput, archive
 from newsflow.sources import feedparse
@@ -466,3 +466,34 @@ def _fetch_pages(
             ),
         )
         conn.commit()
+
+
+def queue_archived_pages(conn: Conn, run_id: int, start: datetime, end: datetime) -> dict[str, int]:
+    """A backfill of ``news_feeds``: re-queue the pages archived in [start, end) instead of
+    fetching again (already-processed ones are recognised and left alone)."""
+    rows = conn.execute(
+        "SELECT id, locator FROM news.raw_documents WHERE origin = 'page' "
+        "AND fetched_at >= %s AND fetched_at < %s ORDER BY id",
+        (start, end),
+    ).fetchall()
+    counts = {"pages": 0, "pending": 0, "already-ingested": 0}
+    for row in rows:
+        settled_row = conn.execute(
+            db.load_sql("queries/document_settled.sql"), {"id": row["id"]}
+        ).fetchone()
+        settled = bool(settled_row and settled_row["settled"])
+        state = "already-ingested" if settled else "pending"
+        conn.execute(
+            "INSERT INTO news.document_sightings (run_id, locator, raw_document_id) "
+            "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+            (run_id, row["locator"], row["id"]),
+        )
+        conn.execute(
+            "INSERT INTO news.document_outcomes (run_id, raw_document_id, item_no, state, detail) "
+            "VALUES (%s, %s, 0, %s, 'backfill from the raw archive') ON CONFLICT DO NOTHING",
+            (run_id, row["id"], state),
+        )
+        counts["pages"] += 1
+        counts[state] += 1
+    conn.commit()
+    return counts
