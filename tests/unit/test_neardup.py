@@ -1,0 +1,139 @@
+"""Near-duplicate detection: signatures, LSH keys, verification, detector."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from newsflow import neardup as nd
+from newsflow.evaluation import data, variants
+
+SEEDS_DIR = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+
+
+def _seeds() -> list[tuple[str, str]]:
+    seeds = data.load_seeds()
+    if len(seeds) < 5:
+        pytest.skip("seed articles not available")
+    return seeds
+
+
+def _ecb_available() -> bool:
+    try:
+        data.ecbplus_dir()
+    except data.EvalDataMissing:
+        return False
+    return True
+
+
+def test_signature_bytes_round_trip():
+    text = "The quick brown fox jumps over the lazy dog " * 20
+    mh = nd.minhash_of(nd.shingles(text))
+    raw = nd.signature_bytes(mh)
+    assert isinstance(raw, bytes) and len(raw) == 4 * nd.NUM_PERM
+    back = nd.signature_from_bytes(raw)
+    assert list(back.hashvalues) == list(mh.hashvalues)
+    assert back.jaccard(mh) == 1.0
+    assert nd.band_keys(back) == nd.band_keys(mh) == nd.band_keys(raw)
+    # uint64 form accepted too
+    import numpy as np
+
+    as64 = np.asarray(mh.hashvalues, dtype="<u8").tobytes()
+    assert nd.band_keys(nd.signature_from_bytes(as64)) == nd.band_keys(mh)
+
+
+def test_band_keys_shape_and_stability():
+    keys = nd.band_keys(nd.minhash_of(nd.shingles("one two three four five six seven")))
+    assert len(keys) == nd.BANDS
+    assert [b for b, _ in keys] == list(range(nd.BANDS))
+    assert all(-(2**63) <= h < 2**63 for _, h in keys)
+    # stable across calls/processes: hash is not Python's salted hash()
+    again = nd.band_keys(nd.minhash_of(nd.shingles("one two three four five six seven")))
+    assert keys == again
+
+
+def test_normalisation():
+    assert nd.normalize_text("Assad\u2019s  \u201cregime\u201d -- FELL!") == "assads regime fell"
+
+
+def test_seeds_have_no_duplicate_pair():
+    seeds = _seeds()
+    for (na, ta), (nb, tb) in itertools.combinations(seeds, 2):
+        v = nd.verify(ta, tb)
+        assert not v.is_duplicate, (na, nb, v)
+    texts = {i: t for i, (_, t) in enumerate(seeds)}
+    det = nd.NearDupDetector(nd.InMemoryCandidateIndex(), lambda ids: {i: texts[i] for i in ids})
+    for i, t in texts.items():
+        assert det.find(t) is None
+        det.add(i, nd.fingerprint(t))
+
+
+@pytest.mark.parametrize("name", sorted(variants.TRANSFORMS))
+def test_each_transformation_of_a_seed_is_detected(name):
+    seeds = _seeds()
+    texts = {i: t for i, (_, t) in enumerate(seeds)}
+    det = nd.NearDupDetector(nd.InMemoryCandidateIndex(), lambda ids: {i: texts[i] for i in ids})
+    for i, t in texts.items():
+        det.add(i, nd.fingerprint(t))
+    rng = random.Random(3)
+    for i, t in texts.items():
+        variant = variants.TRANSFORMS[name](t, rng)
+        match = det.find(variant)
+        assert match is not None, (name, i)
+        assert match.original_id == i
+        assert match.verdict.is_duplicate and match.verdict.score >= match.verdict.threshold
+
+
+def test_short_texts_never_claimed():
+    short = "Police arrested a man on Tuesday after a robbery downtown."
+    v = nd.verify(short, short)
+    assert not v.is_duplicate and v.method == "too-short"
+
+
+def test_detector_prefers_earliest_original():
+    base = " ".join(f"word{i}" for i in range(200))
+    texts = {5: base, 3: base + " extra tail words here", 9: base}
+    published = {5: datetime(2024, 1, 2, tzinfo=UTC), 3: datetime(2024, 1, 3, tzinfo=UTC),
+                 9: datetime(2024, 1, 1, tzinfo=UTC)}  # fmt: skip
+    det = nd.NearDupDetector(
+        nd.InMemoryCandidateIndex(),
+        lambda ids: {i: texts[i] for i in ids},
+        order_key=lambda i: (published[i], i),
+    )
+    for i, t in texts.items():
+        det.add(i, nd.fingerprint(t))
+    match = det.find(base)
+    assert match is not None and match.original_id == 9
+
+
+def test_title_rules():
+    assert nd.title_key("Syria rebels take Homs | The Daily Planet") == "syria rebels take homs"
+    assert nd.title_key("\u201cSyria\u201d  Rebels Take HOMS!") == "syria rebels take homs"
+    t0 = datetime(2024, 12, 7, tzinfo=UTC)
+    assert nd.titles_match("Syria rebels take Homs", "SYRIA REBELS TAKE HOMS", "bbc", "bbc", t0,
+                           t0 + timedelta(days=1))  # fmt: skip
+    assert not nd.titles_match("Syria rebels take Homs", "Syria rebels take Homs", "bbc", "cnn")
+    assert not nd.titles_match("Syria rebels take Homs", "Syria rebels take Homs", "bbc", "bbc", t0,
+                               t0 + timedelta(days=10))  # fmt: skip
+    assert not nd.titles_match("Live updates", "Live updates", "bbc", "bbc")
+
+
+@pytest.mark.skipif(not _ecb_available(), reason="ECB+ data not available")
+def test_duplicate_pairs_never_span_two_gold_events():
+    docs = data.load_split("dev")
+    texts: dict[int, str] = {}
+    det = nd.NearDupDetector(nd.InMemoryCandidateIndex(), lambda ids: {i: texts[i] for i in ids})
+    claimed = 0
+    for i, d in enumerate(docs):
+        fp = nd.fingerprint(d.text)
+        match = det.find(d.text, fp)
+        if match is not None:
+            claimed += 1
+            assert docs[match.original_id].subtopic == d.subtopic, (d.doc_id, match)
+            continue
+        texts[i] = d.text
+        det.add(i, fp)
+    assert claimed < len(docs) // 5
