@@ -195,31 +195,12 @@ def article_cmd(article_id: int) -> None:
 
 
 def _print_run(row: dict[str, Any]) -> None:
+    from newsflow.pipeline import RUN_COUNTS
+
     table = Table(title=f"ingest run {row['id']} ({row['dag_id']}): {row['status']}")
-    for col in (
-        "documents_seen",
-        "documents_new",
-        "articles_stored",
-        "articles_updated",
-        "duplicates",
-        "quarantined",
-        "failed",
-    ):
+    for col in RUN_COUNTS:
         table.add_column(col.replace("_", " "), justify="right")
-    table.add_row(
-        *(
-            str(row[c])
-            for c in (
-                "documents_seen",
-                "documents_new",
-                "articles_stored",
-                "articles_updated",
-                "duplicates",
-                "quarantined",
-                "failed",
-            )
-        )
-    )
+    table.add_row(*(str(row[c]) for c in RUN_COUNTS))
     console.print(table)
 
 
@@ -475,31 +456,28 @@ def feeds_list() -> None:
         _print_feeds(conn)
 
 
-@feeds_app.command("disable")
-def feeds_disable(feed: str = typer.Argument(..., help="Feed id, URL or name.")) -> None:
+def _toggle_feed(feed: str, enable: bool) -> None:
     from newsflow.sources import feeds
 
     with db.connect(_url()) as conn:
-        found = feeds.disable_feed(conn, feed)
+        found = (feeds.enable_feed if enable else feeds.disable_feed)(conn, feed)
         conn.commit()
     if not found:
         console.print(f"[red]no feed {feed!r}[/]")
         raise typer.Exit(1)
-    console.print(f"disabled {feed}")
+    console.print(f"{'enabled' if enable else 'disabled'} {feed}")
+
+
+@feeds_app.command("disable")
+def feeds_disable(feed: str = typer.Argument(..., help="Feed id, URL or name.")) -> None:
+    """Stop polling a feed."""
+    _toggle_feed(feed, enable=False)
 
 
 @feeds_app.command("enable")
 def feeds_enable(feed: str = typer.Argument(..., help="Feed id, URL or name.")) -> None:
     """Enable a feed and lift an automatic pause."""
-    from newsflow.sources import feeds
-
-    with db.connect(_url()) as conn:
-        found = feeds.enable_feed(conn, feed)
-        conn.commit()
-    if not found:
-        console.print(f"[red]no feed {feed!r}[/]")
-        raise typer.Exit(1)
-    console.print(f"enabled {feed}")
+    _toggle_feed(feed, enable=True)
 
 
 def main() -> None:

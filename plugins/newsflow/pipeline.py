@@ -29,6 +29,18 @@ log = logging.getLogger(__name__)
 
 
 # --------------------------------------------------------------------------- runs
+# The per-run counts of ingest_runs, in the order summaries print them.
+RUN_COUNTS = (
+    "documents_seen",
+    "documents_new",
+    "articles_stored",
+    "articles_updated",
+    "duplicates",
+    "quarantined",
+    "failed",
+)
+
+
 def start_run(
     conn: Conn,
     *,

@@ -43,18 +43,7 @@ def report(processed: dict[str, Any]) -> dict[str, Any]:
     with db.connect(airflow_adapter.database_url()) as conn:
         row = pipeline.finish_run(conn, int(processed["ingest_run_id"]))
         conn.commit()
-    keys = (
-        "id",
-        "status",
-        "documents_seen",
-        "documents_new",
-        "articles_stored",
-        "articles_updated",
-        "duplicates",
-        "quarantined",
-        "failed",
-    )
-    summary = {k: row[k] for k in keys}
+    summary = {k: row[k] for k in ("id", "status", *pipeline.RUN_COUNTS)}
     log.info("ingest run: %s", summary)
     return summary
 
