@@ -165,6 +165,11 @@ def build_env(base: dict[str, str] | None = None) -> dict[str, str]:
     }
     for key, value in defaults.items():
         env.setdefault(key, value)
+    # `airflow standalone` starts its components as `airflow ...` by name: put this
+    # interpreter's bin folder first on PATH (pytest or python run without `uv run`).
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in env.get("PATH", "").split(os.pathsep):
+        env["PATH"] = os.pathsep.join(p for p in (bin_dir, env.get("PATH", "")) if p)
     # The DAGs import ``newsflow`` from the plugins folder in every Airflow subprocess.
     plugins = env["AIRFLOW__CORE__PLUGINS_FOLDER"]
     path = env.get("PYTHONPATH", "")

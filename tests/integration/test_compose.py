@@ -9,19 +9,12 @@ logs in through the API and stops it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import threading
-import time
 import tomllib
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -253,130 +246,3 @@ def test_build_env_without_servers(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     passwords = Path(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"])
     assert json.loads(passwords.read_text()) == {"admin": "s3cret"}
     assert passwords.stat().st_mode & 0o077 == 0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _processes_with(marker: str) -> list[int]:
-    """PIDs whose environment mentions ``marker`` (the test's private NEWSFLOW_HOME)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if marker.encode() in environ and b"postgres" not in cmdline.split(b"\0")[0]:
-            found.append(int(entry.name))
-    return found
-
-
-THROWAWAY_DAG = """
-import pendulum
-from airflow.sdk import dag, task
-
-@dag(schedule=None, start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), catchup=False)
-def compose_smoke_check():
-    @task
-    def noop():
-        return "ok"
-    noop()
-
-compose_smoke_check()
-"""
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(300)
-@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc (Linux)")
-def test_local_airflow_up(tmp_path: Path) -> None:
-    """`make up`: healthy, login works, DAGs listed, Ctrl-C stops every Airflow process."""
-    home = tmp_path / "home"
-    dags = tmp_path / "dags"
-    dags.mkdir()
-    (dags / "compose_smoke_check.py").write_text(THROWAWAY_DAG, encoding="utf-8")
-    port = _free_port()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("AIRFLOW", "NEWSFLOW_")) and k not in ("PYTHONPATH", "XDG_RUNTIME_DIR")
-    }
-    env.update(
-        NEWSFLOW_HOME=str(home),
-        NEWSFLOW_AIRFLOW_PORT=str(port),
-        NEWSFLOW_AIRFLOW_PASSWORD="smoke-pass",
-        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
-        AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(_free_port()),
-        AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(_free_port()),
-        AIRFLOW__CORE__PARALLELISM="2",
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "newsflow.airflow_local", "up", "--wait-timeout", "240"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
-    reader.start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 240
-        while not any("Airflow is up" in line for line in lines):
-            assert process.poll() is None, "".join(lines[-50:])
-            assert time.monotonic() < deadline, "".join(lines[-50:])
-            time.sleep(1)
-        assert any("login admin / smoke-pass" in line for line in lines)
-
-        with urllib.request.urlopen(base + "/api/v2/monitor/health", timeout=10) as response:
-            health = json.loads(response.read())
-        assert {health[c]["status"] for c in ("metadatabase", "scheduler", "triggerer")} == {
-            "healthy"
-        }
-
-        request = urllib.request.Request(
-            base + "/auth/token",
-            data=json.dumps({"username": "admin", "password": "smoke-pass"}).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            token = json.loads(response.read())["access_token"]
-
-        dag_ids: list[str] = []
-        while "compose_smoke_check" not in dag_ids and time.monotonic() < deadline:
-            request = urllib.request.Request(
-                base + "/api/v2/dags", headers={"Authorization": f"Bearer {token}"}
-            )
-            with urllib.request.urlopen(request, timeout=10) as response:
-                dag_ids = [d["dag_id"] for d in json.loads(response.read())["dags"]]
-            time.sleep(1)
-        assert "compose_smoke_check" in dag_ids
-
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=60)
-        stop_deadline = time.monotonic() + 30
-        while _processes_with(str(home)) and time.monotonic() < stop_deadline:
-            time.sleep(0.5)
-        assert _processes_with(str(home)) == []
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        for pid in _processes_with(str(home)):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        subprocess.run(
-            [sys.executable, "-c", "from newsflow.db import stop_embedded_server as s; s()"],
-            env=env,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
