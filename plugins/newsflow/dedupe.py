@@ -38,7 +38,7 @@ class Candidate:
 
 @dataclass
 class Decision:
-    kind: str  # 'new', 'duplicate', 'update'
+    kind: str  # 'new', 'duplicate', 'update', 'promote'
     duplicate_of: int | None = None
     method: str | None = None
     score: float = 1.0
@@ -123,20 +123,37 @@ class Deduplicator:
                 article_id, stored_hash = hit
                 if stored_hash != art.content_hash and cand.origin == "page":
                     return Decision("update", duplicate_of=article_id, method="url", **base)
-                return Decision("duplicate", article_id, "url", 1.0, 1.0, **base)
+                return self._duplicate(cand, article_id, "url", 1.0, 1.0, base)
         hit_id = self._hash_hit(art.content_hash)
         if hit_id is not None:
-            return Decision("duplicate", hit_id, "content-hash", 1.0, 1.0, **base)
+            return self._duplicate(cand, hit_id, "content-hash", 1.0, 1.0, base)
         match = self.detector.find(art.text, fp)
         if match is not None:
             v = match.verdict
-            return Decision(
-                "duplicate", match.original_id, "near-dup", v.score, v.threshold, **base
-            )
+            return self._duplicate(cand, match.original_id, "near-dup", v.score, v.threshold, base)
         title_hit = self._title_hit(cand)
         if title_hit is not None:
-            return Decision("duplicate", title_hit, "title", 1.0, 1.0, **base)
+            return self._duplicate(cand, title_hit, "title", 1.0, 1.0, base)
         return Decision("new", **base)
+
+    def _duplicate(
+        self,
+        cand: Candidate,
+        original: int,
+        method: str,
+        score: float,
+        threshold: float,
+        base: dict[str, Any],
+    ) -> Decision:
+        """A duplicate of ``original`` -- unless this copy was published earlier, in which case
+        it becomes the original ('promote'): the article keeps its id and takes this copy's
+        content, and the copy it held moves to the duplicate ledger. So the original is the
+        earliest published whatever order documents arrive in (ties: the one stored first)."""
+        mine = _order(cand.article.published_at, 0)[:2]
+        theirs = self._order_key(original)[:2]
+        if mine < theirs:
+            return Decision("promote", original, method, score, threshold, **base)
+        return Decision("duplicate", original, method, score, threshold, **base)
 
     def register(self, article_id: int, cand: Candidate, decision: Decision) -> None:
         art = cand.article

@@ -328,6 +328,34 @@ def article_row(
     )
 
 
+def _promote(conn: Conn, run_id: int, item: ItemResult, art: Normalized, decision: Any) -> bool:
+    """Run promote_earlier_copy.sql for an earlier-published copy; False when its text equals a
+    third article's (the content hash must stay unique), so it stays a duplicate."""
+    clash = conn.execute(
+        "SELECT 1 FROM news.articles WHERE content_hash = %s AND id <> %s",
+        (art.content_hash, decision.duplicate_of),
+    ).fetchone()
+    if clash:
+        return False
+    if item.source_name:
+        conn.execute(
+            "INSERT INTO news.sources (name) VALUES (%s) ON CONFLICT (name) DO NOTHING",
+            (item.source_name,),
+        )
+    row = article_row(decision.duplicate_of, item, art, decision.signature, run_id)
+    names = [c.strip().split()[0] for c in store.STAGING["stage_articles"].split(",")]
+    params = dict(zip(names, row, strict=True))
+    params.update(
+        source=params.pop("source_name"),
+        method=decision.method,
+        score=decision.score,
+        threshold=decision.threshold,
+        run_id=run_id,
+    )
+    conn.execute(db.load_sql("queries/promote_earlier_copy.sql"), params)
+    return True
+
+
 def _record_json(item: ItemResult) -> str:
     data: dict[str, Any] = {}
     if item.normalized is not None:
@@ -390,6 +418,28 @@ def process_run(conn: Conn, run_id: int, settings: Settings | None = None) -> di
     states: dict[str, int] = {}
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (db.LOAD_LOCK_KEY,))
+        # A concurrent run (backfill days run in parallel) may have processed a document this
+        # run also queued: it is already ingested, not something to decide again.
+        settled = {
+            int(r["raw_document_id"])
+            for r in conn.execute(
+                db.load_sql("queries/settled_documents.sql"), {"ids": list(doc_by_id)}
+            ).fetchall()
+        }
+        for item in [i for i in items if i.raw_document_id in settled]:
+            batch["stage_outcomes"].append(
+                (
+                    run_id,
+                    item.raw_document_id,
+                    item.item_no,
+                    "already-ingested",
+                    None,
+                    "processed by a concurrent run",
+                )
+            )
+            states["already-ingested"] = states.get("already-ingested", 0) + 1
+        items = [i for i in items if i.raw_document_id not in settled]
+        valid = [i for i in valid if i.raw_document_id not in settled]
         dedup = Deduplicator(conn)
         new_ids = iter(store.allocate_ids(conn, "news.articles_id_seq", len(valid)))
         for item in valid:
@@ -397,7 +447,20 @@ def process_run(conn: Conn, run_id: int, settings: Settings | None = None) -> di
             assert art is not None
             cand = Candidate(item.raw_document_id, item.item_no, item.origin, item.source_name, art)
             decision = dedup.decide(cand)
-            if decision.kind == "duplicate":
+            if decision.kind == "promote" and not _promote(conn, run_id, item, art, decision):
+                decision.kind = "duplicate"  # its text equals a third article: keep it a copy
+            if decision.kind == "promote":
+                assert decision.duplicate_of is not None
+                batch["stage_bands"].extend(
+                    (b, h, decision.duplicate_of) for b, h in decision.band_keys
+                )
+                dedup.register(decision.duplicate_of, cand, decision)
+                state, article_id = "stored", decision.duplicate_of
+                detail = (
+                    f"earlier copy: took the place of article {article_id}, whose later copy is "
+                    f"now its {decision.method} duplicate"
+                )
+            elif decision.kind == "duplicate":
                 batch["stage_duplicates"].append(
                     (
                         item.raw_document_id,
