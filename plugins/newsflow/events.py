@@ -973,12 +973,6 @@ class ClusterParams:
     centroid_names: int = 150
     centroid_facts: int = 150
     max_members_kept: int = 50  # member titles/leads kept in the state for headlines
-    young_extra: float = 0.0  # threshold + young_extra / article_count for small events
-    name_conflict: float = 0.0  # penalty when key names disagree both ways
-    place_conflict: float = 0.0  # penalty when key places disagree both ways
-    fact_conflict: float = 0.0  # penalty when same-unit numbers disagree
-    date_conflict: float = 0.0  # penalty when calendar dates disagree
-    key_names: int = 3  # how many key names/places per side for the conflict tests
 
 
 @dataclass(frozen=True)
@@ -1068,54 +1062,6 @@ def _truncate(vec: dict[str, float], n: int, idf: DocFreq, prefix: str) -> dict[
     return dict(top)
 
 
-def _top_keys(
-    vec: Mapping[str, float], idf: _IdfCache, prefix: str, n: int, keep
-) -> list[str]:
-    ranked = sorted(
-        ((-v * idf.get(prefix, k), k) for k, v in vec.items() if keep(k)),
-    )
-    return [k for _, k in ranked[:n]]
-
-
-def _two_way_miss(
-    ka: list[str], ke: list[str], a: Mapping[str, float], e: Mapping[str, float]
-) -> float:
-    """How much the key names of each side are missing from the other (0: agree, 1: disjoint)."""
-    if not ka or not ke:
-        return 0.0
-    miss_a = sum(1 for k in ka if k not in e) / len(ka)
-    miss_e = sum(1 for k in ke if k not in a) / len(ke)
-    return min(miss_a, miss_e)
-
-
-def _split_fact(key: str) -> tuple[str, str] | None:
-    num, sep, unit = key.partition(" ")
-    if not sep or not unit or ":" in num:
-        return None
-    return unit, num
-
-
-def _unit_conflict(a: Mapping[str, float], e: Mapping[str, float]) -> float:
-    """Share of the units both sides quantify ("23 pirates", "magnitude 6.1") whose numbers are
-    all different."""
-    ua: dict[str, set[str]] = {}
-    for k in a:
-        sp = _split_fact(k)
-        if sp:
-            ua.setdefault(sp[0], set()).add(sp[1])
-    if not ua:
-        return 0.0
-    ue: dict[str, set[str]] = {}
-    for k in e:
-        sp = _split_fact(k)
-        if sp and sp[0] in ua:
-            ue.setdefault(sp[0], set()).add(sp[1])
-    if not ue:
-        return 0.0
-    bad = sum(1 for u, nums in ue.items() if not (nums & ua[u]))
-    return bad / len(ue)
-
-
 class EventClusterer:
     """Assign articles to events online. Deterministic for a given input order and state."""
 
@@ -1168,22 +1114,6 @@ class EventClusterer:
                 years_e = {k for k in state.facts if k.startswith("year:")}
                 if years_e and not (years_a & years_e):
                     factor *= p.year_conflict
-        k = p.key_names
-        if p.name_conflict:
-            ka = _top_keys(features.names, idf, "e:", k, lambda x: not x.startswith("place:"))
-            ke = _top_keys(state.names, idf, "e:", k, lambda x: not x.startswith("place:"))
-            factor *= 1.0 - p.name_conflict * _two_way_miss(ka, ke, features.names, state.names)
-        if p.place_conflict:
-            ka = _top_keys(features.names, idf, "e:", k, lambda x: x.startswith("place:"))
-            ke = _top_keys(state.names, idf, "e:", k, lambda x: x.startswith("place:"))
-            factor *= 1.0 - p.place_conflict * _two_way_miss(ka, ke, features.names, state.names)
-        if p.fact_conflict:
-            factor *= 1.0 - p.fact_conflict * _unit_conflict(features.facts, state.facts)
-        if p.date_conflict:
-            da = {x for x in features.facts if x.startswith("date:")}
-            de = {x for x in state.facts if x.startswith("date:")}
-            if da and de and not (da & de):
-                factor *= 1.0 - p.date_conflict
         return factor
 
     def assign(
@@ -1218,7 +1148,7 @@ class EventClusterer:
 
     def _threshold(self, state: EventState) -> float:
         p = self.params
-        return p.threshold + p.young_extra / max(1, state.article_count)
+        return p.threshold
 
     def _absorb(
         self, state: EventState, article_id: int, f: ArticleFeatures, source: str | None
