@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -636,10 +636,10 @@ def _lead_sentence(text: str, title: str) -> str:
     return text.strip().split("\n", 1)[0][:300]
 
 
-def _names_and_places(text: str) -> tuple[Counter, list[str]]:
+def _names_and_places(text: str) -> tuple[defaultdict[str, float], list[str]]:
     lower_words = {m.group(0) for m in re.finditer(r"\b[a-z][a-z'-]+\b", text)}
     gaz = _gazetteer()
-    names: Counter = Counter()
+    names: defaultdict[str, float] = defaultdict(float)  # half weight for partial names
     places: list[str] = []
     for sent in _SENT_SPLIT.split(text):
         toks = _CAP_TOKEN_RE.findall(sent)
@@ -712,8 +712,8 @@ _DAY_MONTH_RE = re.compile(
 )
 
 
-def _facts(text: str) -> Counter:
-    facts: Counter = Counter()
+def _facts(text: str) -> defaultdict[str, float]:
+    facts: defaultdict[str, float] = defaultdict(float)
     for m in _MONTH_DAY_RE.finditer(text):
         facts[f"date:{MONTHS[m.group(1).lower()]}-{int(m.group(2))}"] += 1
     for m in _DAY_MONTH_RE.finditer(text):

@@ -416,6 +416,7 @@ def process_run(conn: Conn, run_id: int, settings: Settings | None = None) -> di
     valid.sort(key=order)
     batch: dict[str, list[Any]] = {k: [] for k in store.STAGING}
     states: dict[str, int] = {}
+    article_id: int | None
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (db.LOAD_LOCK_KEY,))
         # A concurrent run (backfill days run in parallel) may have processed a document this
