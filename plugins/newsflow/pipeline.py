@@ -8,6 +8,7 @@ nothing stored before is changed by it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import traceback
@@ -131,10 +132,20 @@ def archive(conn: Conn, run_id: int, raw: RawInput) -> tuple[int, str]:
         )
     else:
         state, detail = "pending", None
+    if not queue_document(conn, run_id, raw_id, raw.locator, state, detail):
+        return raw_id, "same-bytes"  # the same bytes under another name earlier in this run
+    return raw_id, state
+
+
+def queue_document(
+    conn: Conn, run_id: int, raw_id: int, locator: str, state: str, detail: str | None
+) -> bool:
+    """Record that the run saw ``locator`` (archived as ``raw_id``) and the document's state in
+    the run; False when the run already holds that raw document (same bytes, another name)."""
     conn.execute(
         "INSERT INTO news.document_sightings (run_id, locator, raw_document_id) VALUES (%s, %s, %s) "
         "ON CONFLICT (run_id, locator) DO NOTHING",
-        (run_id, raw.locator, raw_id),
+        (run_id, locator, raw_id),
     )
     inserted = conn.execute(
         "INSERT INTO news.document_outcomes (run_id, raw_document_id, item_no, state, detail) "
@@ -142,9 +153,7 @@ def archive(conn: Conn, run_id: int, raw: RawInput) -> tuple[int, str]:
         "RETURNING state",
         (run_id, raw_id, state, detail),
     ).fetchone()
-    if inserted is None:  # the same bytes under another name earlier in this run
-        return raw_id, "same-bytes"
-    return raw_id, state
+    return inserted is not None
 
 
 def read_inbox_file(item: inbox_files.InboxFile, settings: Settings) -> RawInput:
@@ -164,8 +173,6 @@ def read_inbox_file(item: inbox_files.InboxFile, settings: Settings) -> RawInput
             ),
         )
     body = item.path.read_bytes()
-    import hashlib
-
     refusal = None
     if item.media_type is None:
         refusal = f"unsupported file type {item.path.suffix or '(no extension)'!r}; newsflow reads .txt, .html and .jsonl"

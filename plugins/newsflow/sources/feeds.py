@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from newsflow import db, fetch, normalize
 from newsflow.db import Conn
-from newsflow.pipeline import RawInput, archive
+from newsflow.pipeline import RawInput, archive, queue_document
 from newsflow.sources import feedparse
 
 log = logging.getLogger(__name__)
@@ -483,15 +483,8 @@ def queue_archived_pages(conn: Conn, run_id: int, start: datetime, end: datetime
         ).fetchone()
         settled = bool(settled_row and settled_row["settled"])
         state = "already-ingested" if settled else "pending"
-        conn.execute(
-            "INSERT INTO news.document_sightings (run_id, locator, raw_document_id) "
-            "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-            (run_id, row["locator"], row["id"]),
-        )
-        conn.execute(
-            "INSERT INTO news.document_outcomes (run_id, raw_document_id, item_no, state, detail) "
-            "VALUES (%s, %s, 0, %s, 'backfill from the raw archive') ON CONFLICT DO NOTHING",
-            (run_id, row["id"], state),
+        queue_document(
+            conn, run_id, int(row["id"]), row["locator"], state, "backfill from the raw archive"
         )
         counts["pages"] += 1
         counts[state] += 1
