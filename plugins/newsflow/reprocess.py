@@ -75,6 +75,20 @@ def reprocess(conn: Conn, run_id: int, sel: Selection) -> dict[str, Any]:
         [c.normalized for c in candidates if c.normalized], settings=settings
     )
     batch: dict[str, list[Any]] = {k: [] for k in store.STAGING}
+    for item in items:  # re-extraction failed before validation: the stored version stays
+        key = (item.raw_document_id, item.item_no)
+        if item.stage is not None and key in existing:
+            reasons = "; ".join(item.reasons)[:900]
+            batch["stage_outcomes"].append(
+                (
+                    run_id,
+                    *key,
+                    "failed",
+                    int(existing[key]["id"]),
+                    f"re-extraction failed at {item.stage}, stored version kept: {reasons}",
+                )
+            )
+            counts["kept"] += 1
     changed: dict[int, str] = {}  # article id -> previous text
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (db.LOAD_LOCK_KEY,))

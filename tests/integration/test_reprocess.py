@@ -48,11 +48,18 @@ def test_new_extractor_version_updates_text_and_keeps_the_old(
         if "Assad" in old["text"]:
             assert new["version"] == 2 and new["extractor_version"] == "2099.1"
             assert new["text"] != old["text"] and new["content_hash"] != old["content_hash"]
-            kept = query(db_url, "SELECT * FROM news.article_versions WHERE article_id = %s", (article_id,))
+            kept = query(
+                db_url, "SELECT * FROM news.article_versions WHERE article_id = %s", (article_id,)
+            )
             assert len(kept) == 1 and kept[0]["version"] == 1
-            assert kept[0]["text"] == old["text"] and kept[0]["extractor_version"] == old["extractor_version"]
+            assert (
+                kept[0]["text"] == old["text"]
+                and kept[0]["extractor_version"] == old["extractor_version"]
+            )
     # Changed articles were taken out of their event; news_events puts them back.
-    assert query(db_url, "SELECT count(*) AS n FROM news.event_articles")[0]["n"] == 5 - len(changed)
+    assert query(db_url, "SELECT count(*) AS n FROM news.event_articles")[0]["n"] == 5 - len(
+        changed
+    )
     with db.connect(db_url) as conn:
         assert events_store.cluster_pending(conn)["articles"] == len(changed)
     assert query(db_url, "SELECT count(*) AS n FROM news.event_articles")[0]["n"] == 5
@@ -65,3 +72,32 @@ def test_new_extractor_version_updates_text_and_keeps_the_old(
         again = reprocess.reprocess(conn, run2, reprocess.Selection())
         conn.commit()
     assert again["documents"] == 0 and again["updated"] == 0
+
+
+def test_failed_re_extraction_keeps_the_stored_version_and_says_why(
+    db_url: str, inbox: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(sorted(seeds_dir.glob("*.txt"))[0], inbox / "seed.txt")
+    pipeline.ingest_inbox(dag_id="t", run_id="r1", inbox=inbox, url=db_url)
+    before = query(db_url, "SELECT * FROM news.articles")
+    monkeypatch.setattr(extract, "EXTRACTOR_VERSION", "2099.2")
+
+    def broken(text: str):
+        raise ValueError("the new extractor cannot read this layout")
+
+    monkeypatch.setattr(extract, "extract_text", broken)
+    with db.connect(db_url) as conn:
+        run_id = pipeline.start_run(conn, dag_id="news_reprocess", run_id="rp")
+        conn.commit()
+        counts = reprocess.reprocess(conn, run_id, reprocess.Selection())
+        conn.commit()
+    assert counts["kept"] == 1 and counts["updated"] == 0
+    assert query(db_url, "SELECT * FROM news.articles") == before
+    outcome = query(
+        db_url, "SELECT state, detail FROM news.document_outcomes WHERE run_id = %s", (run_id,)
+    )
+    assert outcome[0]["state"] == "failed"
+    assert (
+        "cannot read this layout" in outcome[0]["detail"]
+        and "stored version kept" in outcome[0]["detail"]
+    )
