@@ -66,6 +66,7 @@ def pg_server_url() -> Iterator[str]:
 def template_db(pg_server_url: str) -> Iterator[str]:
     """A migrated database used as the template of every test database."""
     import psycopg
+
     from newsflow import db
 
     name = f"nf_tmpl_{uuid.uuid4().hex[:8]}"

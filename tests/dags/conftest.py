@@ -15,7 +15,9 @@ def airflow_db() -> str:
     home = Path(os.environ["AIRFLOW_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     airflow = str(Path(sys.executable).with_name("airflow"))
-    proc = subprocess.run([airflow, "db", "migrate"], capture_output=True, text=True, env=os.environ.copy())
+    proc = subprocess.run(
+        [airflow, "db", "migrate"], capture_output=True, text=True, env=os.environ.copy()
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     from airflow import settings
 

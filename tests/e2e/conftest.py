@@ -201,8 +201,9 @@ class LiveAirflow:
     def reset_news_db(self) -> str:
         """A fresh, migrated news database under the name ``newsflow_db`` points to."""
         import psycopg
-        from newsflow import db
         from psycopg.conninfo import conninfo_to_dict
+
+        from newsflow import db
 
         name = conninfo_to_dict(self.news_url)["dbname"]
         with psycopg.connect(self.admin_url, autocommit=True) as conn:

@@ -8,8 +8,16 @@ import psycopg
 from psycopg.rows import dict_row
 
 DATA_TABLES = (
-    "sources", "feeds", "raw_documents", "articles", "article_versions", "article_duplicates",
-    "minhash_bands", "quarantine", "events", "event_articles",
+    "sources",
+    "feeds",
+    "raw_documents",
+    "articles",
+    "article_versions",
+    "article_duplicates",
+    "minhash_bands",
+    "quarantine",
+    "events",
+    "event_articles",
 )
 
 
@@ -28,14 +36,82 @@ def snapshot(url: str, tables: tuple[str, ...] = DATA_TABLES) -> dict[str, list[
     return out
 
 
-_WORDS = (
-    "harbour council ferry bridge tram station museum library school hospital river market "
-    "festival storm flood drought farmers miners teachers nurses union strike vote budget tax "
-    "mayor minister court judge police fire crew engineers scientists report survey museum "
-    "opened closed delayed approved rejected announced warned promised repaired expanded "
-    "north south east west old new small large public private local national coastal rural "
-    "morning evening winter summer spring autumn year week month decade record plan project"
-).split()
+_WORDS = [
+    "harbour",
+    "council",
+    "ferry",
+    "bridge",
+    "tram",
+    "station",
+    "museum",
+    "library",
+    "school",
+    "hospital",
+    "river",
+    "market",
+    "festival",
+    "storm",
+    "flood",
+    "drought",
+    "farmers",
+    "miners",
+    "teachers",
+    "nurses",
+    "union",
+    "strike",
+    "vote",
+    "budget",
+    "tax",
+    "mayor",
+    "minister",
+    "court",
+    "judge",
+    "police",
+    "fire",
+    "crew",
+    "engineers",
+    "scientists",
+    "report",
+    "survey",
+    "museum",
+    "opened",
+    "closed",
+    "delayed",
+    "approved",
+    "rejected",
+    "announced",
+    "warned",
+    "promised",
+    "repaired",
+    "expanded",
+    "north",
+    "south",
+    "east",
+    "west",
+    "old",
+    "new",
+    "small",
+    "large",
+    "public",
+    "private",
+    "local",
+    "national",
+    "coastal",
+    "rural",
+    "morning",
+    "evening",
+    "winter",
+    "summer",
+    "spring",
+    "autumn",
+    "year",
+    "week",
+    "month",
+    "decade",
+    "record",
+    "plan",
+    "project",
+]
 
 
 def article_text(seed: int, sentences: int = 25) -> str:

@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from newsflow.cli import app
 from typer.testing import CliRunner
 
+from newsflow.cli import app
 from tests.integration.helpers import query
 
 

@@ -13,7 +13,9 @@ def test_migrate_is_idempotent(db_url: str) -> None:
     assert db.migrate(db_url) == []  # the template already applied everything
     assert db.migrate(db_url) == []
     with psycopg.connect(db_url) as conn:
-        versions = [r[0] for r in conn.execute("SELECT version FROM news.schema_migrations ORDER BY 1")]
+        versions = [
+            r[0] for r in conn.execute("SELECT version FROM news.schema_migrations ORDER BY 1")
+        ]
     assert versions == [m.version for m in db.discover_migrations()]
 
 

@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import psycopg
-from newsflow import db, events_store, pipeline
 from psycopg.rows import dict_row
 
+from newsflow import db, events_store, pipeline
 from tests.integration.helpers import article_text, query, snapshot
 
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from newsflow import db, pipeline
 from newsflow.sources import feeds
-
 from tests.integration.helpers import article_text, query, snapshot
 
 PAGE = """<html><head><title>{title}</title>

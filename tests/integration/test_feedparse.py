@@ -17,6 +17,7 @@ from httpserver import (  # noqa: E402
     only_loopback,
     serve,
 )
+
 from newsflow.fetch import Fetcher  # noqa: E402
 from newsflow.sources.feedparse import (  # noqa: E402
     MAX_POLL_SECONDS,

@@ -39,9 +39,9 @@ from httpserver import (  # noqa: E402
     only_loopback,
     serve,
 )
+
 from newsflow import db, fetch, pipeline  # noqa: E402
 from newsflow.sources import feeds  # noqa: E402
-
 from tests.integration.helpers import DATA_TABLES, article_text, query, snapshot  # noqa: E402
 
 RSS_TYPE = "application/rss+xml; charset=utf-8"

@@ -22,6 +22,7 @@ from httpserver import (  # noqa: E402
     only_loopback,
     serve,
 )
+
 from newsflow.fetch import (  # noqa: E402
     FEED_CONTENT_TYPES,
     PAGE_CONTENT_TYPES,

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from newsflow import db, pipeline
 from newsflow.sources import files
-
 from tests.integration.helpers import article_text, query
 
 TEXT = "Ferry Bridge Reopens\n\n" + article_text(77, sentences=30)

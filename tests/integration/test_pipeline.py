@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from newsflow import pipeline
-
 from tests.integration.helpers import article_text, query, snapshot
 
 TAKEAWAY_START = "The rebel offensive represents a significant shift"
@@ -79,7 +78,15 @@ def test_second_ingest_changes_no_row(db_url: str, seeded_inbox: Path) -> None:
     assert states == [{"state": "already-ingested", "n": 5}]
 
 
-_SEEDS = {"Crews": 1, "Council": 2, "Café owners": 3, "Passengers": 4, "Ships": 5, "Time travellers": 6, "Link": 7}
+_SEEDS = {
+    "Crews": 1,
+    "Council": 2,
+    "Café owners": 3,
+    "Passengers": 4,
+    "Ships": 5,
+    "Time travellers": 6,
+    "Link": 7,
+}
 
 
 def _article(name: str) -> str:
@@ -91,13 +98,27 @@ def test_exact_duplicates_are_recorded_not_stored(db_url: str, inbox: Path) -> N
     (inbox / "a.txt").write_text(body)
     (inbox / "b.txt").write_text(body.replace(". ", ".  ") + "\n\n\n")  # same text, other bytes
     lines = [
-        {"url": "https://news-example.com/story?utm_source=x", "title": "Bridge vote", "text": _article("Council"), "published_at": "2026-11-10T08:00:00Z", "source": "Example News"},
-        {"url": "https://NEWS-example.com/story", "title": "Bridge vote (update)", "text": _article("Council") + " Extra line.", "published_at": "2026-11-10T09:00:00Z", "source": "Example News"},
+        {
+            "url": "https://news-example.com/story?utm_source=x",
+            "title": "Bridge vote",
+            "text": _article("Council"),
+            "published_at": "2026-11-10T08:00:00Z",
+            "source": "Example News",
+        },
+        {
+            "url": "https://NEWS-example.com/story",
+            "title": "Bridge vote (update)",
+            "text": _article("Council") + " Extra line.",
+            "published_at": "2026-11-10T09:00:00Z",
+            "source": "Example News",
+        },
     ]
     (inbox / "c.jsonl").write_text("\n".join(json.dumps(x) for x in lines))
     run = ingest(db_url, inbox, "r1")
     assert run["articles_stored"] == 2 and run["duplicates"] == 2, run
-    dups = query(db_url, "SELECT method, duplicate_of, score FROM news.article_duplicates ORDER BY method")
+    dups = query(
+        db_url, "SELECT method, duplicate_of, score FROM news.article_duplicates ORDER BY method"
+    )
     assert [d["method"] for d in dups] == ["content-hash", "url"]
     assert query(db_url, "SELECT count(*) AS n FROM news.articles")[0]["n"] == 2
 
@@ -112,13 +133,22 @@ def test_bad_inputs_are_quarantined_and_nothing_stored_changes(
     (bad / "empty.txt").write_bytes(b"")
     (bad / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(4096))
     # Mostly UTF-8 (curly quotes) with one stray Latin-1 byte: invalid UTF-8, repaired.
-    mixed = ("Harbour Council Approves New Ferry Terminal\n\nThe council’s “yes” vote. "
-             + _article("Café owners")).encode("utf-8")
+    mixed = (
+        "Harbour Council Approves New Ferry Terminal\n\nThe council’s “yes” vote. "
+        + _article("Café owners")
+    ).encode("utf-8")
     (bad / "latin.txt").write_bytes(mixed.replace("é".encode(), b"\xe9", 1))
     with (bad / "huge.txt").open("wb") as handle:
         handle.write(b"word " * (20 * 1024 * 1024 // 5))
-    good = {"title": "Tram line opens", "text": _article("Passengers"), "source": "Metro Daily", "url": "https://metro-daily.com/tram"}
-    (bad / "feed.jsonl").write_text(json.dumps(good) + "\n" + '{"title": "broken", "text": "unterminated\n')
+    good = {
+        "title": "Tram line opens",
+        "text": _article("Passengers"),
+        "source": "Metro Daily",
+        "url": "https://metro-daily.com/tram",
+    }
+    (bad / "feed.jsonl").write_text(
+        json.dumps(good) + "\n" + '{"title": "broken", "text": "unterminated\n'
+    )
 
     run = ingest(db_url, bad, "r2")
     assert run["status"] == "success"
@@ -133,17 +163,30 @@ def test_bad_inputs_are_quarantined_and_nothing_stored_changes(
     assert "binary" in by_file[("binary.txt", 0)]["reasons"][0].lower()
     assert "MB" in by_file[("huge.txt", 0)]["reasons"][0]
     assert by_file[("feed.jsonl", 2)]["reasons"][0].startswith("line 2:")
-    repaired = query(db_url, "SELECT title, repairs, text FROM news.articles WHERE title LIKE 'Harbour Council%'")
+    repaired = query(
+        db_url, "SELECT title, repairs, text FROM news.articles WHERE title LIKE 'Harbour Council%'"
+    )
     assert len(repaired) == 1
     assert any("invalid-utf8" in r for r in repaired[0]["repairs"])
-    assert query(db_url, "SELECT count(*) AS n FROM news.articles WHERE title = 'Tram line opens'")[0]["n"] == 1
-    huge = query(db_url, "SELECT body, body_stored, size_bytes FROM news.raw_documents WHERE locator = 'huge.txt'")[0]
+    assert (
+        query(db_url, "SELECT count(*) AS n FROM news.articles WHERE title = 'Tram line opens'")[0][
+            "n"
+        ]
+        == 1
+    )
+    huge = query(
+        db_url,
+        "SELECT body, body_stored, size_bytes FROM news.raw_documents WHERE locator = 'huge.txt'",
+    )[0]
     assert huge["body"] is None and huge["body_stored"] is False and huge["size_bytes"] > 20_000_000
     after = snapshot(db_url, ("articles", "article_duplicates", "minhash_bands", "sources"))
     for table, rows in before.items():
         missing = [row for row in rows if row not in after[table]]
         assert not missing, f"{table} lost or changed rows: {missing[:1]}"
-    outcomes = query(db_url, "SELECT state, count(*) AS n FROM news.document_outcomes o JOIN news.ingest_runs r ON r.id = o.run_id WHERE r.run_id = 'r2' GROUP BY state ORDER BY state")
+    outcomes = query(
+        db_url,
+        "SELECT state, count(*) AS n FROM news.document_outcomes o JOIN news.ingest_runs r ON r.id = o.run_id WHERE r.run_id = 'r2' GROUP BY state ORDER BY state",
+    )
     assert {o["state"]: o["n"] for o in outcomes} == {"quarantined": 4, "stored": 2}
 
 
@@ -151,7 +194,11 @@ def test_validation_failures_keep_reasons_and_summary(db_url: str, inbox: Path) 
     rows = [
         {"title": "Fine article", "text": _article("Ships"), "url": "https://ok-news.com/a"},
         {"title": "Too short", "text": "Only a sentence."},
-        {"title": "From the future", "text": _article("Time travellers"), "published_at": "2031-01-01T00:00:00Z"},
+        {
+            "title": "From the future",
+            "text": _article("Time travellers"),
+            "published_at": "2031-01-01T00:00:00Z",
+        },
         {"title": "Bad URL", "text": _article("Link"), "url": "javascript:alert(1)"},
     ]
     (inbox / "v.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
@@ -159,7 +206,9 @@ def test_validation_failures_keep_reasons_and_summary(db_url: str, inbox: Path) 
     assert run["articles_stored"] == 1 and run["quarantined"] == 3, run
     reasons = {
         q["item_no"]: " ".join(q["reasons"])
-        for q in query(db_url, "SELECT item_no, reasons FROM news.quarantine WHERE stage = 'validate'")
+        for q in query(
+            db_url, "SELECT item_no, reasons FROM news.quarantine WHERE stage = 'validate'"
+        )
     }
     assert "text length" in reasons[2]
     assert "published_epoch" in reasons[3] or "future" in reasons[3]

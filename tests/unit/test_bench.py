@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from newsflow import bench, neardup
 
 REPO = Path(__file__).resolve().parents[2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from newsflow.evaluation import data, events_eval, neardup_eval
 from newsflow.evaluation.__main__ import main
 

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from newsflow import events as ev
 from newsflow.evaluation import data
 

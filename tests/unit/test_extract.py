@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import newsflow.extract as extract_mod
 import pytest
+
+import newsflow.extract as extract_mod
 from newsflow.extract import (
     EXTRACTOR_VERSION,
     extract_html,

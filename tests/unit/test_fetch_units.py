@@ -10,6 +10,7 @@ import zlib
 
 import brotli
 import pytest
+
 from newsflow import fetch
 from newsflow.fetch import (
     FEED_CONTENT_TYPES,

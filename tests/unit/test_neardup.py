@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from newsflow import neardup as nd
 from newsflow.evaluation import data, variants
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+
 from newsflow.normalize import (
     BinaryContentError,
     EmptyDocumentError,
