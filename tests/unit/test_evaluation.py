@@ -7,16 +7,7 @@ import pytest
 from newsflow.evaluation import data, events_eval, neardup_eval
 from newsflow.evaluation.__main__ import main
 
-
-def _ecb_available() -> bool:
-    try:
-        data.ecbplus_dir()
-    except data.EvalDataMissing:
-        return False
-    return True
-
-
-needs_ecb = pytest.mark.skipif(not _ecb_available(), reason="ECB+ data not available")
+needs_ecb = pytest.mark.skipif(not data.ecbplus_available(), reason="ECB+ data not available")
 
 
 def test_bcubed_and_pairwise_known_values():

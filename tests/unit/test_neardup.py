@@ -22,14 +22,6 @@ def _seeds() -> list[tuple[str, str]]:
     return seeds
 
 
-def _ecb_available() -> bool:
-    try:
-        data.ecbplus_dir()
-    except data.EvalDataMissing:
-        return False
-    return True
-
-
 def test_signature_bytes_round_trip():
     text = "The quick brown fox jumps over the lazy dog " * 20
     mh = nd.minhash_of(nd.shingles(text))
@@ -122,7 +114,7 @@ def test_title_rules():
     assert not nd.titles_match("Live updates", "Live updates", "bbc", "bbc")
 
 
-@pytest.mark.skipif(not _ecb_available(), reason="ECB+ data not available")
+@pytest.mark.skipif(not data.ecbplus_available(), reason="ECB+ data not available")
 def test_duplicate_pairs_never_span_two_gold_events():
     docs = data.load_split("dev")
     texts: dict[int, str] = {}

@@ -37,6 +37,15 @@ def ecbplus_dir() -> Path:
     return path
 
 
+def ecbplus_available() -> bool:
+    """Whether the ECB+ files are where :func:`ecbplus_dir` looks (tests skip without them)."""
+    try:
+        ecbplus_dir()
+    except EvalDataMissing:
+        return False
+    return True
+
+
 def seeds_dir() -> Path | None:
     raw = os.environ.get(ENV_SEEDS)
     path = Path(raw) if raw else (REPO_ROOT.parent / "shared" / "seeds")
