@@ -96,7 +96,8 @@ def archive(conn: Conn, run_id: int, raw: RawInput) -> tuple[int, str]:
     """Archive one raw document and queue it for this run.
 
     Returns (raw_document_id, state): 'pending' (to process), 'already-ingested' (these bytes
-    were processed before) or 'quarantined' (refused at acquisition, with its reason)."""
+    were processed before), 'quarantined' (refused at acquisition, with its reason) or
+    'same-bytes' (another name for bytes this run already holds; only a sighting is added)."""
     row = conn.execute(
         db.load_sql("queries/archive_raw_document.sql"),
         {
