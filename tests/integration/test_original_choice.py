@@ -134,3 +134,29 @@ def _settings():
     from newsflow.settings import get_settings
 
     return get_settings()
+
+
+def test_same_bytes_in_two_folders_keep_the_earliest_name_in_any_order(
+    db_url: str, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    body = "Lighthouse Lens Returns\n\n" + article_text(9)
+    inbox = tmp_path / "inbox"
+    for day, name in (("2026-11-16", "lens.txt"), ("2026-11-17", "a-copy.txt")):
+        (inbox / day).mkdir(parents=True)
+        (inbox / day / name).write_text(body)
+    # the later day is archived first, as parallel backfill days may do
+    for run, day in (("d17", 17), ("d16", 16)):
+        start = datetime(2026, 11, day, tzinfo=UTC)
+        pipeline.ingest_inbox(
+            dag_id="t",
+            run_id=run,
+            inbox=inbox,
+            url=db_url,
+            interval_start=start,
+            interval_end=start + timedelta(days=1),
+        )
+    row = query(db_url, "SELECT locator, partition_date::text AS day FROM news.raw_documents")
+    assert row == [{"locator": "2026-11-16/lens.txt", "day": "2026-11-16"}]
+    assert query(db_url, "SELECT count(*) AS n FROM news.articles")[0]["n"] == 1
