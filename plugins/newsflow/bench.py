@@ -530,9 +530,29 @@ def section_files(env: BenchEnv, cfg: Config, *, airflow: bool) -> None:
         f"    outcome: stored {row['articles_stored']}, duplicates {row['duplicates']} "
         f"({dup_detail}), quarantined {row['quarantined']}, failed {row['failed']}"
     )
+    _cluster_events(url)
     _rerun_and_reprocess(url, inbox)
     if airflow:
         _files_through_airflow(env, cfg)
+
+
+def _cluster_events(url: str) -> None:
+    """The news_events task's library call over the stored articles (Postgres event store)."""
+    from newsflow import db, events_store
+
+    with db.connect(url) as conn:
+        t0 = time.perf_counter()
+        counts = events_store.cluster_pending(conn)
+        dt = time.perf_counter() - t0
+        live = conn.execute(
+            "SELECT count(*) AS n FROM news.events WHERE retired_at IS NULL"
+        ).fetchone()
+    n = counts["articles"]
+    _say(
+        f"    events  (cluster_pending): {n} articles in {dt:.2f} s = {_rate(n, dt)} articles/s "
+        f"({dt / max(n, 1) * 1000:.1f} ms each); {live['n'] if live else 0} live events, "
+        f"{counts['articles_moved']} moves, {counts['events_retired']} events retired"
+    )
 
 
 def _rerun_and_reprocess(url: str, inbox: Path) -> None:

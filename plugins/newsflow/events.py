@@ -1,4 +1,4 @@
-"""Online (single-pass) event clustering of articles.
+"""Online event clustering of articles, with neighbourhood re-clustering on every arrival.
 
 Articles arrive one at a time in publication order. Each article is described by three feature
 channels (:func:`featurize`):
@@ -18,6 +18,10 @@ over the channels the article has). Names and facts carry most of the weight: an
 specific happening, and two look-alike stories (two earthquakes) differ by places, people,
 numbers and dates much more than by vocabulary.
 
+Pairwise similarity between two articles is the same channel combination on their own vectors,
+times ``year_conflict`` when one article's only year is not among the other's, times a time decay
+(half-life ``half_life_hours``, never below ``decay_floor``).
+
 IDF comes from :class:`DocFreq`, incremental document frequencies over all feature keys
 (``t:word``, ``e:name``, ``n:fact``), updated with every article before it is assigned and
 persisted by the caller (``DocFreq.to_dict()`` or the ``dirty`` deltas). Incremental DF was chosen
@@ -28,6 +32,13 @@ documents) IDF is flat; stop words are removed by a built-in list, so this degra
 Candidate events come from an inverted index (``EventStore.candidates(keys)``): the article's
 index keys are its names, places and facts plus its top terms; an event is registered under the
 keys of its members. Events not updated for ``max_gap_days`` are not candidates.
+
+Assignment re-clusters the article's neighbourhood (the closest candidate events by centroid
+similarity, their latest members and the article) by average-link on pairwise similarities, and
+keeps event ids by overlap; see :class:`EventClusterer`. A plain single-pass centroid assignment
+was measured first: its first decisions, taken with flat IDF on one or two articles, merged
+look-alike events for good, and its B-cubed F1 on ECB+ dev ranged 0.79-0.91 over input orders;
+with neighbourhood re-clustering it is 0.904-0.908 in every order.
 """
 
 from __future__ import annotations
@@ -45,6 +56,8 @@ from typing import Any, Protocol
 __all__ = [
     "ArticleFeatures",
     "Assignment",
+    "Member",
+    "Move",
     "ClusterParams",
     "DocFreq",
     "EventClusterer",
@@ -627,6 +640,33 @@ class ArticleFeatures:
             | {"n:" + k for k in self.facts}
         )
 
+    def years(self) -> frozenset[str]:
+        return frozenset(k for k in self.facts if k.startswith("year:"))
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form, stored with each event membership (re-clustering needs no re-extraction)."""
+        return {
+            "title": self.title,
+            "terms": {k: round(v, 4) for k, v in self.terms.items()},
+            "names": {k: round(v, 4) for k, v in self.names.items()},
+            "facts": {k: round(v, 4) for k, v in self.facts.items()},
+            "places": self.places,
+            "published_at": _iso(self.published_at),
+            "lead": self.lead,
+        }
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> ArticleFeatures:
+        return cls(
+            title=d.get("title", ""),
+            terms={k: float(v) for k, v in d.get("terms", {}).items()},
+            names={k: float(v) for k, v in d.get("names", {}).items()},
+            facts={k: float(v) for k, v in d.get("facts", {}).items()},
+            places=list(d.get("places", [])),
+            published_at=_from_iso(d.get("published_at")),
+            lead=d.get("lead", ""),
+        )
+
 
 def _lead_sentence(text: str, title: str) -> str:
     for s in _SENT_SPLIT.split(text):
@@ -881,15 +921,25 @@ class EventState:
         )
 
 
+@dataclass
+class Member:
+    """One article in an event, as the clusterer sees it."""
+
+    article_id: int
+    features: ArticleFeatures
+    source: str | None = None
+
+
 class EventStore(Protocol):
-    """Persistence of events for the clusterer (Postgres: ``events`` + a key index table)."""
+    """Persistence of events and memberships for the clusterer (Postgres: ``events``,
+    ``event_articles`` with each member's features, and the ``event_keys`` index)."""
 
     def candidates(
         self, keys: list[str], since: datetime | None = None, limit: int = 50
     ) -> dict[int, int]:
-        """``{event_id: number of matching keys}`` for events indexed under any of ``keys``
-        (and, when ``since`` is given, last updated at or after it), best ``limit`` by count
-        then by id."""
+        """``{event_id: number of matching keys}`` for live events indexed under any of
+        ``keys`` (and, when ``since`` is given, last updated at or after it), best ``limit`` by
+        count then by id."""
         ...
 
     def load(self, event_ids: Iterable[int]) -> dict[int, EventState]:
@@ -908,6 +958,21 @@ class EventStore(Protocol):
         """Register ``event_id`` under ``keys`` (idempotent)."""
         ...
 
+    def members(
+        self, event_ids: Iterable[int], limit: int | None = None
+    ) -> dict[int, list[Member]]:
+        """Members of each event, latest published first (ties: higher article id first), at
+        most ``limit`` per event."""
+        ...
+
+    def set_member(self, member: Member, event_id: int, similarity: float) -> None:
+        """Put ``member`` in ``event_id`` (insert, or move it from its current event)."""
+        ...
+
+    def retire(self, event_id: int, merged_into: int | None) -> None:
+        """An event left without members: keep its row, pointing at where its articles went."""
+        ...
+
 
 class InMemoryEventStore:
     """Dictionary-backed :class:`EventStore`."""
@@ -915,6 +980,9 @@ class InMemoryEventStore:
     def __init__(self) -> None:
         self.states: dict[int, dict[str, Any]] = {}  # kept as JSON: exercises the round-trip
         self.index: dict[str, set[int]] = {}
+        self.memberships: dict[int, tuple[int, float]] = {}  # article -> (event, similarity)
+        self.member_rows: dict[int, dict[str, Any]] = {}  # article -> {features, source}
+        self.merged_into: dict[int, int | None] = {}
         self._next = 1
 
     def candidates(
@@ -923,7 +991,8 @@ class InMemoryEventStore:
         hits: Counter = Counter()
         for k in keys:
             for eid in self.index.get(k, ()):
-                hits[eid] += 1
+                if eid not in self.merged_into:
+                    hits[eid] += 1
         if since is not None:
             for eid in list(hits):
                 last = _from_iso(self.states[eid].get("last_time"))
@@ -938,6 +1007,7 @@ class InMemoryEventStore:
     def new_event_id(self) -> int:
         eid = self._next
         self._next += 1
+        self.states[eid] = EventState(event_id=eid).to_json()
         return eid
 
     def save(self, state: EventState) -> None:
@@ -947,8 +1017,44 @@ class InMemoryEventStore:
         for k in keys:
             self.index.setdefault(k, set()).add(event_id)
 
+    def members(
+        self, event_ids: Iterable[int], limit: int | None = None
+    ) -> dict[int, list[Member]]:
+        wanted = set(event_ids)
+        out: dict[int, list[Member]] = {e: [] for e in wanted}
+        for aid, (eid, _) in self.memberships.items():
+            if eid in wanted:
+                row = self.member_rows[aid]
+                out[eid].append(
+                    Member(aid, ArticleFeatures.from_json(row["features"]), row["source"])
+                )
+        for eid, ms in out.items():
+            ms.sort(key=_latest_first)
+            out[eid] = ms[:limit] if limit is not None else ms
+        return out
+
+    def set_member(self, member: Member, event_id: int, similarity: float) -> None:
+        self.memberships[member.article_id] = (event_id, similarity)
+        self.member_rows[member.article_id] = {
+            "features": member.features.to_json(),
+            "source": member.source,
+        }
+
+    def retire(self, event_id: int, merged_into: int | None) -> None:
+        self.merged_into[event_id] = merged_into
+        self.states.pop(event_id, None)
+
+    def event_of(self, article_id: int) -> int:
+        """Current event of an article (following moves)."""
+        return self.memberships[article_id][0]
+
     def all_states(self) -> list[EventState]:
         return [EventState.from_json(s) for _, s in sorted(self.states.items())]
+
+
+def _latest_first(m: Member) -> tuple[float, int]:
+    t = m.features.published_at
+    return (-(t.timestamp() if t else 0.0), -m.article_id)
 
 
 # --------------------------------------------------------------------------------------------
@@ -962,10 +1068,13 @@ class ClusterParams:
     w_terms: float = 0.25
     w_names: float = 0.50
     w_facts: float = 0.25
-    threshold: float = 0.22  # below: the article starts a new event
-    half_life_hours: float | None = 72.0  # similarity decay with the gap to the event; None = off
+    threshold: float = 0.18  # average-link similarity that keeps articles in one event
+    neighbourhood_floor: float = 0.09  # centroid similarity for an event to be re-clustered
+    neighbourhood_events: int = 10  # at most this many candidate events are re-clustered
+    recluster_members: int = 30  # latest members of each event that may move
+    half_life_hours: float | None = 72.0  # pair similarity decay with the time gap; None = off
     decay_floor: float = 0.5  # decay never multiplies similarity below this factor
-    year_conflict: float = 0.5  # factor when the article's only year is not among the event's
+    year_conflict: float = 0.5  # factor when one article's only year is not among the other's
     max_gap_days: float | None = 14.0  # events idle longer than this are not candidates
     max_candidates: int = 50
     index_top_terms: int = 10  # top article terms used as index keys
@@ -976,10 +1085,20 @@ class ClusterParams:
 
 
 @dataclass(frozen=True)
+class Move:
+    article_id: int
+    from_event: int
+    to_event: int
+    similarity: float
+
+
+@dataclass(frozen=True)
 class Assignment:
     event_id: int
     similarity: float
     created: bool
+    moves: tuple[Move, ...] = ()
+    retired: tuple[int, ...] = ()
 
 
 def _norm(vec: Mapping[str, float]) -> float:
@@ -1063,7 +1182,18 @@ def _truncate(vec: dict[str, float], n: int, idf: DocFreq, prefix: str) -> dict[
 
 
 class EventClusterer:
-    """Assign articles to events online. Deterministic for a given input order and state."""
+    """Assign articles to events online, one at a time in publication order.
+
+    Each arrival re-clusters its neighbourhood: the candidate events closest to it (centroid
+    similarity, at most ``neighbourhood_events``), their latest ``recluster_members`` members
+    and the article itself are grouped by average-link agglomerative clustering on pairwise
+    similarities at ``threshold``. Groups take the id of the event they share most members with
+    (largest group first), so ids are stable; members that end up elsewhere are moved, an event
+    left empty is retired with a pointer to where its articles went. A decision taken early,
+    on little evidence and flat IDF, is thereby revised once the look-alike event's own
+    articles arrive, which makes the result nearly independent of arrival order (measured on
+    ECB+ by ``make eval``). Deterministic for a given input order and state.
+    """
 
     def __init__(
         self,
@@ -1090,6 +1220,7 @@ class EventClusterer:
     def similarity(
         self, features: ArticleFeatures, state: EventState, idf: _IdfCache | None = None
     ) -> float:
+        """Article-to-centroid similarity (chooses the neighbourhood; headline choice)."""
         p = self.params
         idf = idf or _IdfCache(self.docfreq)
         parts = [
@@ -1101,54 +1232,184 @@ class EventClusterer:
         if total_w == 0:
             return 0.0
         sim = sum(w * _cosine(a, b, idf, pre) for w, a, b, pre in parts if a) / total_w
-        return sim * self.conflict_factor(features, state, idf)
-
-    def conflict_factor(
-        self, features: ArticleFeatures, state: EventState, idf: _IdfCache
-    ) -> float:
-        p = self.params
-        factor = 1.0
         if p.year_conflict < 1.0:
-            years_a = {k for k in features.facts if k.startswith("year:")}
+            years_a = features.years()
             if len(years_a) == 1:  # one year: usually the dateline; several: background
                 years_e = {k for k in state.facts if k.startswith("year:")}
                 if years_e and not (years_a & years_e):
-                    factor *= p.year_conflict
-        return factor
+                    sim *= p.year_conflict
+        return sim
+
+    def pair_similarities(self, feats: list[ArticleFeatures], idf: _IdfCache | None = None):
+        """Symmetric matrix (numpy) of article-to-article similarities: per channel the cosine
+        of IDF-weighted vectors, weighted by channel over the channels either article has,
+        times the year-conflict factor and the time decay."""
+        import numpy as np
+        from scipy import sparse
+
+        p = self.params
+        idf = idf or _IdfCache(self.docfreq)
+        n = len(feats)
+        num = np.zeros((n, n))
+        total = np.zeros((n, n))
+        for weight, attr, prefix in (
+            (p.w_terms, "terms", "t:"),
+            (p.w_names, "names", "e:"),
+            (p.w_facts, "facts", "n:"),
+        ):
+            vocab: dict[str, int] = {}
+            rows, cols, vals = [], [], []
+            present = np.zeros(n, dtype=bool)
+            for i, f in enumerate(feats):
+                vec, norm = idf.weigh(getattr(f, attr), prefix)
+                if not norm:
+                    continue
+                present[i] = True
+                for k, x in vec.items():
+                    rows.append(i)
+                    cols.append(vocab.setdefault(k, len(vocab)))
+                    vals.append(x / norm)
+            either = present[:, None] | present[None, :]
+            total += weight * either
+            if vocab:
+                m = sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(vocab)))
+                num += weight * (m @ m.T).toarray()
+        sim = np.divide(num, total, out=np.zeros((n, n)), where=total > 0)
+        if p.year_conflict < 1.0:
+            years = [f.years() for f in feats]
+            for i in range(n):
+                for j in range(i + 1, n):
+                    a, b = years[i], years[j]
+                    if a and b and not (a & b) and (len(a) == 1 or len(b) == 1):
+                        sim[i, j] *= p.year_conflict
+                        sim[j, i] *= p.year_conflict
+        if p.half_life_hours:
+            stamps = np.array(
+                [_ts(f.published_at) if f.published_at else np.nan for f in feats], dtype=float
+            )
+            gap_h = np.abs(stamps[:, None] - stamps[None, :]) / 3600.0
+            decay = np.maximum(p.decay_floor, 0.5 ** (gap_h / p.half_life_hours))
+            sim *= np.where(np.isnan(decay), 1.0, decay)
+        np.fill_diagonal(sim, 1.0)
+        return np.clip(sim, 0.0, 1.0)
 
     def assign(
         self, article_id: int, features: ArticleFeatures, source: str | None = None
     ) -> Assignment:
-        """Assign one article (call in publication order). Updates DF, the event and the index."""
+        """Assign one article (call in publication order). Updates DF, events, memberships and
+        the index; returns where the article went and which earlier members moved."""
         p = self.params
         self.docfreq.update(features.keys())
         keys = self.index_keys(features)
+        me = Member(article_id, features, source)
         since = None
         if p.max_gap_days and features.published_at:
             since = features.published_at - _days(p.max_gap_days)
         cands = self.store.candidates(keys, since=since, limit=p.max_candidates)
         states = self.store.load(sorted(cands))
-        best_id, best_sim = None, -1.0
         idf = _IdfCache(self.docfreq)
-        for eid in sorted(states):
-            sim = self.similarity(features, states[eid], idf)
-            if sim > best_sim + 1e-12:
-                best_id, best_sim = eid, sim
-        if best_id is not None and best_sim >= self._threshold(states[best_id]):
-            state = states[best_id]
-            created = False
-        else:
-            state = EventState(event_id=self.store.new_event_id())
-            created = True
-            best_sim = 1.0
-        self._absorb(state, article_id, features, source)
+        scored = sorted(
+            ((self.similarity(features, st, idf), eid) for eid, st in states.items()),
+            key=lambda t: (-t[0], t[1]),
+        )
+        near = sorted(
+            eid for s, eid in scored[: p.neighbourhood_events] if s >= p.neighbourhood_floor
+        )
+        members = self.store.members(near, p.recluster_members) if near else {}
+        points = [m for eid in near for m in members.get(eid, [])]
+        if not points:
+            return self._new_event(me, keys)
+        old_event = {m.article_id: eid for eid in near for m in members.get(eid, [])}
+        points.append(me)
+        sim = self.pair_similarities([m.features for m in points], idf)
+        groups = _average_link_groups(sim, p.threshold)
+        target = self._group_ids(groups, points, old_event)
+        moves: list[Move] = []
+        my_event, my_sim, created = 0, 1.0, False
+        for g, idxs in enumerate(groups):
+            eid, is_new = target[g]
+            for i in idxs:
+                others = [j for j in idxs if j != i]
+                s = float(sim[i, others].mean()) if others else 1.0
+                m = points[i]
+                if m.article_id == article_id:
+                    my_event, my_sim, created = eid, s, is_new
+                elif old_event[m.article_id] != eid:
+                    moves.append(Move(m.article_id, old_event[m.article_id], eid, round(s, 6)))
+        self.store.set_member(me, my_event, round(my_sim, 6))
+        self.store.add_keys(my_event, keys)
+        if not moves:
+            state = states.get(my_event) or EventState(event_id=my_event)
+            self._absorb(state, article_id, features, source)
+            self.store.save(state)
+            return Assignment(my_event, round(my_sim, 6), created)
+        by_id = {m.article_id: m for m in points}
+        for mv in moves:
+            moved = by_id[mv.article_id]
+            self.store.set_member(moved, mv.to_event, mv.similarity)
+            self.store.add_keys(mv.to_event, self.index_keys(moved.features))
+        touched = {my_event} | {mv.from_event for mv in moves} | {mv.to_event for mv in moves}
+        retired = self._rebuild(touched, moves)
+        return Assignment(my_event, round(my_sim, 6), created, tuple(moves), tuple(retired))
+
+    def _new_event(self, me: Member, keys: list[str]) -> Assignment:
+        state = EventState(event_id=self.store.new_event_id())
+        self.store.set_member(me, state.event_id, 1.0)
+        self._absorb(state, me.article_id, me.features, me.source)
         self.store.save(state)
         self.store.add_keys(state.event_id, keys)
-        return Assignment(state.event_id, round(best_sim, 6), created)
+        return Assignment(state.event_id, 1.0, True)
 
-    def _threshold(self, state: EventState) -> float:
-        p = self.params
-        return p.threshold
+    def _group_ids(
+        self, groups: list[list[int]], points: list[Member], old_event: Mapping[int, int]
+    ) -> dict[int, tuple[int, bool]]:
+        """Event id per group: largest group first (ties: lowest article id) takes the event
+        it shares most members with (ties: lowest id); a group sharing none gets a new event."""
+        order = sorted(
+            range(len(groups)),
+            key=lambda g: (-len(groups[g]), min(points[i].article_id for i in groups[g])),
+        )
+        used: set[int] = set()
+        out: dict[int, tuple[int, bool]] = {}
+        for g in order:
+            overlap = Counter(
+                old_event[points[i].article_id]
+                for i in groups[g]
+                if points[i].article_id in old_event
+            )
+            choice = next(
+                (e for e, _ in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0]))
+                 if e not in used),
+                None,
+            )  # fmt: skip
+            if choice is None:
+                out[g] = (self.store.new_event_id(), True)
+            else:
+                used.add(choice)
+                out[g] = (choice, False)
+        return out
+
+    def _rebuild(self, event_ids: set[int], moves: list[Move]) -> list[int]:
+        """Recompute the states of events whose membership changed; retire emptied ones."""
+        members = self.store.members(sorted(event_ids))
+        retired = []
+        for eid in sorted(event_ids):
+            ms = members.get(eid, [])
+            if not ms:
+                went = Counter(mv.to_event for mv in moves if mv.from_event == eid)
+                dest = min(went.items(), key=lambda kv: (-kv[1], kv[0]))[0] if went else None
+                self.store.retire(eid, dest)
+                retired.append(eid)
+                continue
+            self.store.save(self.build_state(eid, ms))
+        return retired
+
+    def build_state(self, event_id: int, members: Iterable[Member]) -> EventState:
+        """An event's state from its members, accumulated in publication order."""
+        state = EventState(event_id=event_id)
+        for m in sorted(members, key=lambda m: (-_latest_first(m)[0], m.article_id)):
+            self._absorb(state, m.article_id, m.features, m.source)
+        return state
 
     def _absorb(
         self, state: EventState, article_id: int, f: ArticleFeatures, source: str | None
@@ -1172,6 +1433,28 @@ class EventClusterer:
             state.sources[source] = state.sources.get(source, 0) + 1
         if len(state.members) < p.max_members_kept:
             state.members.append({"id": article_id, "title": f.title, "lead": f.lead})
+
+
+def _ts(dt: datetime) -> float:
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
+
+
+def _average_link_groups(sim, threshold: float) -> list[list[int]]:
+    """Average-link agglomerative clustering of a similarity matrix, cut at ``threshold``:
+    groups of indices, each sorted, in order of their first index."""
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    n = sim.shape[0]
+    if n == 1:
+        return [[0]]
+    dist = squareform(np.clip(1.0 - sim, 0.0, None), checks=False)
+    labels = fcluster(linkage(dist, method="average"), t=1.0 - threshold, criterion="distance")
+    groups: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(i)
+    return sorted(groups.values(), key=lambda g: g[0])
 
 
 def _days(n: float):

@@ -1,10 +1,11 @@
 """Event clustering against Postgres: the ``EventStore`` of :mod:`newsflow.events` on the
-``events`` / ``event_keys`` tables, document frequencies in ``event_docfreq``, and the batch
-job the ``news_events`` DAG runs.
+``events`` / ``event_articles`` / ``event_keys`` tables, document frequencies in
+``event_docfreq``, and the batch job the ``news_events`` DAG runs.
 
-Articles are clustered once, in publication order, under an advisory lock; an article's event
-never changes afterwards, so event ids stay stable when an interval is re-run or backfilled, and
-re-running over the same articles changes nothing.
+Articles are clustered in publication order under an advisory lock. An arrival may move
+recent members of nearby events (see :class:`newsflow.events.EventClusterer`); event ids are
+kept by the larger part, an emptied event keeps its row with ``merged_into``. Re-running over
+the same articles changes nothing: only articles without an event are clustered.
 """
 
 from __future__ import annotations
@@ -83,6 +84,48 @@ class PostgresEventStore:
                 (event_id, keys),
             )
 
+    def members(
+        self, event_ids: Iterable[int], limit: int | None = None
+    ) -> dict[int, list[events.Member]]:
+        ids = sorted(set(event_ids))
+        out: dict[int, list[events.Member]] = {i: [] for i in ids}
+        if not ids:
+            return out
+        rows = self.conn.execute(
+            db.load_sql("queries/event_members.sql"), {"ids": ids, "limit": limit}
+        ).fetchall()
+        for r in rows:
+            if r["features"] is not None:
+                features = events.ArticleFeatures.from_json(r["features"])
+            else:  # a membership from before features were kept (migration 0005)
+                features = events.featurize(r["title"], r["text"], r["published_at"])
+            out[int(r["event_id"])].append(
+                events.Member(int(r["article_id"]), features, r["source"])
+            )
+        return out
+
+    def set_member(self, member: events.Member, event_id: int, similarity: float) -> None:
+        self.conn.execute(
+            db.load_sql("queries/set_event_member.sql"),
+            {
+                "article_id": member.article_id,
+                "event_id": event_id,
+                "similarity": similarity,
+                "features": json.dumps(member.features.to_json()),
+                "source": member.source,
+                "published_at": member.features.published_at,
+            },
+        )
+
+    def retire(self, event_id: int, merged_into: int | None) -> None:
+        self.cache.pop(event_id, None)
+        self.conn.execute(
+            "UPDATE news.events SET merged_into = %s, retired_at = now(), article_count = 0, "
+            "source_count = 0, state = NULL, updated_at = now() WHERE id = %s",
+            (merged_into, event_id),
+        )
+        self.conn.execute("DELETE FROM news.event_keys WHERE event_id = %s", (event_id,))
+
 
 def load_docfreq(conn: Conn) -> events.DocFreq:
     rows = conn.execute("SELECT key, df FROM news.event_docfreq").fetchall()
@@ -117,25 +160,19 @@ def forget(docfreq: events.DocFreq, keys: Iterable[str]) -> None:
 
 def rebuild_event(conn: Conn, event_id: int, docfreq: events.DocFreq) -> bool:
     """Recompute an event's state from its remaining members (in publication order), keeping
-    its id; an event left without members is deleted. Returns whether the event still exists."""
-    members = conn.execute(
-        "SELECT a.id, a.title, a.text, coalesce(a.published_at, a.first_seen_at) AS published_at, "
-        "s.name AS source FROM news.event_articles ea JOIN news.articles a ON a.id = ea.article_id "
-        "LEFT JOIN news.sources s ON s.id = a.source_id WHERE ea.event_id = %s "
-        "ORDER BY coalesce(a.published_at, a.first_seen_at), a.id",
-        (event_id,),
-    ).fetchall()
-    if not members:
-        conn.execute("DELETE FROM news.events WHERE id = %s", (event_id,))
-        return False
+    its id; an event left without members (all its articles were re-extracted and wait to be
+    clustered again) is deleted. Returns whether the event still exists."""
     store = PostgresEventStore(conn, docfreq)
     clusterer = events.EventClusterer(store, docfreq=docfreq)
-    state = events.EventState(event_id=event_id)
-    for m in members:
-        features = events.featurize(m["title"], m["text"], m["published_at"])
-        # The clusterer's own accumulation step, so a rebuilt event equals one built online.
-        clusterer._absorb(state, int(m["id"]), features, m["source"])
-    store.save(state)
+    members = store.members([event_id])[event_id]
+    if not members:
+        conn.execute(
+            "UPDATE news.events SET merged_into = NULL WHERE merged_into = %s", (event_id,)
+        )
+        conn.execute("DELETE FROM news.events WHERE id = %s", (event_id,))
+        return False
+    # The clusterer's own accumulation step, so a rebuilt event equals one built online.
+    store.save(clusterer.build_state(event_id, members))
     return True
 
 
@@ -143,7 +180,13 @@ def cluster_pending(
     conn: Conn, *, batch_size: int = 500, params: events.ClusterParams | None = None
 ) -> dict[str, Any]:
     """Assign every article not yet in an event; one transaction per batch. Returns counts."""
-    totals = {"articles": 0, "events_created": 0, "events_touched": 0}
+    totals = {
+        "articles": 0,
+        "events_created": 0,
+        "events_touched": 0,
+        "articles_moved": 0,
+        "events_retired": 0,
+    }
     touched: set[int] = set()
     while True:
         with conn.transaction():
@@ -156,23 +199,14 @@ def cluster_pending(
             docfreq = load_docfreq(conn)
             store = PostgresEventStore(conn, docfreq)
             clusterer = events.EventClusterer(store, params=params, docfreq=docfreq)
-            memberships = []
             for row in rows:
                 features = events.featurize(row["title"], row["text"], row["published_at"])
                 assignment = clusterer.assign(int(row["id"]), features, source=row["source"])
-                memberships.append((int(row["id"]), assignment.event_id, assignment.similarity))
                 touched.add(assignment.event_id)
+                touched.update(m.to_event for m in assignment.moves)
                 totals["events_created"] += int(assignment.created)
-            conn.execute(
-                "INSERT INTO news.event_articles (article_id, event_id, similarity) "
-                "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::real[]) "
-                "ON CONFLICT (article_id) DO NOTHING",
-                (
-                    [m[0] for m in memberships],
-                    [m[1] for m in memberships],
-                    [m[2] for m in memberships],
-                ),
-            )
+                totals["articles_moved"] += len(assignment.moves)
+                totals["events_retired"] += len(assignment.retired)
             save_docfreq(conn, docfreq)
             totals["articles"] += len(rows)
         if len(rows) < batch_size:

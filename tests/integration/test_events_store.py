@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
+import pytest
 from psycopg.rows import dict_row
 
 from newsflow import db, events_store, pipeline
+from newsflow import events as ev
+from newsflow.evaluation import data
 from tests.integration.helpers import article_text, query, snapshot
 
 
@@ -124,3 +129,71 @@ def test_reader_role_can_read_but_not_write(db_url: str, inbox: Path) -> None:
             except psycopg.errors.InsufficientPrivilege:
                 continue
             raise AssertionError(f"newsflow_reader could run: {statement}")
+
+
+@pytest.mark.skipif(not data.ecbplus_available(), reason="ECB+ data not available")
+def test_postgres_store_clusters_exactly_like_the_in_memory_store(db_url: str, inbox: Path) -> None:
+    """Two look-alike ECB+ events per topic, shuffled, clustered in Postgres in small batches:
+    the same partition, moves and retired events as the in-memory reference, and consistent
+    tables (each article in one live event, counts match, retired events point somewhere)."""
+    docs = data.load_split("dev", {5, 35})
+    order = list(range(len(docs)))
+    random.Random(33).shuffle(order)
+    t0 = datetime(2020, 1, 1, 6, tzinfo=UTC)
+    lines = [
+        json.dumps(
+            {
+                "url": f"https://ecb{d.topic}.example/{d.doc_id}",
+                "title": d.title,
+                "text": d.text,
+                "published_at": (t0 + timedelta(minutes=n)).isoformat(),
+                "source": f"Source {n % 7}",
+            }
+        )
+        for n, d in enumerate(docs[i] for i in order)
+    ]
+    (inbox / "ecb.jsonl").write_text("\n".join(lines) + "\n")
+    run = pipeline.ingest_inbox(dag_id="t", run_id="r1", inbox=inbox, url=db_url)
+    stored = run["articles_stored"]
+    assert stored >= 25, run  # the shortest ECB+ texts fail validation and go to quarantine
+    with db.connect(db_url) as conn:
+        counts = events_store.cluster_pending(conn, batch_size=7)
+    assert counts["articles"] == stored and counts["articles_moved"] > 0, counts
+
+    articles = query(
+        db_url,
+        "SELECT a.id, a.title, a.text, a.published_at, s.name AS source FROM news.articles a "
+        "JOIN news.sources s ON s.id = a.source_id ORDER BY a.published_at, a.id",
+    )
+    store = ev.InMemoryEventStore()
+    clusterer = ev.EventClusterer(store)
+    ids: dict[int, int] = {}  # in-memory event id -> Postgres event id, by first member
+    for a in articles:
+        clusterer.assign(a["id"], ev.featurize(a["title"], a["text"], a["published_at"]),
+                         source=a["source"])  # fmt: skip
+    memory = {frozenset(aid for aid, (e, _) in store.memberships.items() if e == eid)
+              for eid in {e for e, _ in store.memberships.values()}}  # fmt: skip
+    rows = query(db_url, "SELECT event_id, article_id, similarity FROM news.event_articles")
+    pg: dict[int, set[int]] = {}
+    for r in rows:
+        pg.setdefault(r["event_id"], set()).add(r["article_id"])
+        ids[r["article_id"]] = r["event_id"]
+        assert r["similarity"] == pytest.approx(store.memberships[r["article_id"]][1], abs=1e-4)
+    assert {frozenset(v) for v in pg.values()} == memory
+    assert len(rows) == stored
+
+    events = {r["id"]: r for r in query(db_url, "SELECT * FROM news.events")}
+    retired = {i for i, e in events.items() if e["retired_at"] is not None}
+    assert len(retired) == len(store.merged_into) == counts["events_retired"]
+    assert set(pg) == set(events) - retired
+    for eid, members in pg.items():
+        assert events[eid]["article_count"] == len(members)
+        assert events[eid]["title"] and events[eid]["merged_into"] is None
+    for eid in retired:
+        assert events[eid]["article_count"] == 0 and events[eid]["state"] is None
+        assert events[eid]["merged_into"] is None or events[eid]["merged_into"] in events
+    assert not query(
+        db_url, "SELECT 1 FROM news.event_keys WHERE event_id = ANY(%s)", (sorted(retired),)
+    )
+    latest = query(db_url, "SELECT event_id FROM news.latest_events")
+    assert {r["event_id"] for r in latest} == set(pg)

@@ -105,3 +105,81 @@ def test_candidates_come_from_the_index():
     keys = cl.index_keys(f)
     assert store.candidates(keys) == {1: len(set(keys))}
     assert store.candidates(["e:unrelated"]) == {}
+
+
+def _near_copy_pair(gap: timedelta) -> list[ev.ArticleFeatures]:
+    t0 = datetime(2024, 3, 1, tzinfo=UTC)
+    text = "Flooding closed the Harlow bridge on Tuesday; 40 homes in Ashby were evacuated."
+    return [
+        ev.featurize("Floods close Harlow bridge", text, t0),
+        ev.featurize("Harlow bridge closed by floods", text + " Crews worked overnight.", t0 + gap),
+    ]
+
+
+def test_pair_similarity_decays_with_the_time_gap_down_to_the_floor():
+    cl = ev.EventClusterer(ev.InMemoryEventStore())
+    for f in _near_copy_pair(timedelta(0)):
+        cl.docfreq.update(f.keys())
+    same_day = cl.pair_similarities(_near_copy_pair(timedelta(hours=1)))[0, 1]
+    three_days = cl.pair_similarities(_near_copy_pair(timedelta(hours=72)))[0, 1]
+    a_month = cl.pair_similarities(_near_copy_pair(timedelta(days=30)))[0, 1]
+    assert same_day > 0.5
+    assert three_days == pytest.approx(same_day * 0.5 / 0.5 ** (1 / 72), rel=1e-6)
+    assert a_month == pytest.approx(three_days, rel=1e-6)  # 0.5 ** 10 is below the floor 0.5
+    no_decay = ev.EventClusterer(ev.InMemoryEventStore(), ev.ClusterParams(half_life_hours=None))
+    no_decay.docfreq = cl.docfreq
+    assert no_decay.pair_similarities(_near_copy_pair(timedelta(days=30)))[0, 1] > a_month
+
+
+def test_year_conflict_lowers_pair_similarity():
+    cl = ev.EventClusterer(ev.InMemoryEventStore())
+    base = "A magnitude 6.1 earthquake struck Sumatra, killing 23 people, officials said."
+    f08 = ev.featurize("Quake hits Sumatra", base + " It was the strongest since 2008.", None)
+    f08b = ev.featurize("Sumatra quake", base + " The quake of 2008 was stronger.", None)
+    f13 = ev.featurize("Quake hits Sumatra", base + " It was the strongest since 2013.", None)
+    for f in (f08, f08b, f13):
+        cl.docfreq.update(f.keys())
+    sim = cl.pair_similarities([f08, f08b, f13])
+    assert sim[0, 2] < sim[0, 1]
+
+
+def test_features_json_round_trip():
+    f = ev.featurize("Quake hits Chile", "A strong earthquake hit Santiago, Chile, on May 3, 2013.",
+                     datetime(2013, 5, 3, 12, tzinfo=UTC))  # fmt: skip
+    back = ev.ArticleFeatures.from_json(json.loads(json.dumps(f.to_json())))
+    assert back.places == f.places and back.published_at == f.published_at
+    assert back.names.keys() == f.names.keys() and back.facts.keys() == f.facts.keys()
+
+
+@pytest.mark.skipif(not data.ecbplus_available(), reason="ECB+ data not available")
+def test_arrivals_move_earlier_articles_and_keep_the_store_consistent():
+    """ECB+ dev topics 5 and 35 (two look-alike events each) in a shuffled order: later
+    arrivals move earlier articles; memberships, states and retired events stay consistent.
+    (Clustering quality is measured on the whole split by ``make eval``.)"""
+    docs = data.load_split("dev", {5, 35})
+    order = list(range(len(docs)))
+    import random
+
+    random.Random(33).shuffle(order)
+    store = ev.InMemoryEventStore()
+    cl = ev.EventClusterer(store)
+    moves, retired = 0, set()
+    t0 = datetime(2020, 1, 1, tzinfo=UTC)
+    for i in order:
+        a = cl.assign(i, ev.featurize(docs[i].title, docs[i].text, t0))
+        moves += len(a.moves)
+        retired.update(a.retired)
+        for m in a.moves:
+            assert store.event_of(m.article_id) == m.to_event != m.from_event
+    assert moves > 0
+    live = {s.event_id: s for s in store.all_states()}
+    members: dict[int, list[int]] = {}
+    for aid, (eid, sim) in store.memberships.items():
+        members.setdefault(eid, []).append(aid)
+        assert 0.0 <= sim <= 1.0
+    assert set(members) == set(live)  # every live event has members, no member in a retired one
+    for eid, ms in members.items():
+        assert live[eid].article_count == len(ms)
+    assert retired == set(store.merged_into)
+    for dest in store.merged_into.values():
+        assert dest is None or dest in live or dest in store.merged_into

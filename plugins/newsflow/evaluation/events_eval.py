@@ -64,13 +64,14 @@ def cluster(
     params: ev.ClusterParams,
     feats: Sequence[ev.ArticleFeatures] | None = None,
 ) -> list[int]:
-    """Feed ``docs`` in ``order`` through a fresh clusterer; event id per doc (original index)."""
+    """Feed ``docs`` in ``order`` through a fresh clusterer; event id per doc (original index)
+    once all are in (an arrival may move earlier articles between events)."""
     feats = feats or featurize_docs(docs)
-    clusterer = ev.EventClusterer(ev.InMemoryEventStore(), params)
-    out = [0] * len(docs)
+    store = ev.InMemoryEventStore()
+    clusterer = ev.EventClusterer(store, params)
     for i in order:
-        out[i] = clusterer.assign(i, feats[i]).event_id
-    return out
+        clusterer.assign(i, feats[i])
+    return [store.event_of(i) for i in range(len(docs))]
 
 
 def orders(n: int, seeds: Sequence[int] = ORDER_SEEDS) -> list[tuple[str, list[int]]]:
