@@ -21,7 +21,7 @@ install: .venv/.synced
 
 ## run: ingest the sample inbox (and the demo feed) through the Airflow DAGs; print a summary
 run: install
-	$(UV) run --frozen newsflow demo
+	$(UV) run --frozen python -m newsflow_tools.demo
 
 ## test: the whole suite (CI runs exactly this)
 test: install
@@ -29,15 +29,15 @@ test: install
 
 ## up: the Airflow UI (airflow standalone) on the embedded Postgres; prints URL and login
 up: install
-	$(UV) run --frozen python -m newsflow.airflow_local up
+	$(UV) run --frozen python -m newsflow_tools.airflow_local up
 
 ## bench: throughput and lookup figures (printed, not asserted)
 bench: install
-	$(UV) run --frozen python -m newsflow.bench
+	$(UV) run --frozen python -m newsflow_tools.bench
 
 ## eval: event clustering (ECB+ dev) and near-duplicate precision/recall
 eval: install
-	$(UV) run --frozen python -m newsflow.evaluation
+	$(UV) run --frozen python -m newsflow_tools.evaluation
 
 lint: install
 	$(UV) run --frozen ruff check .

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +11,6 @@ from rich.console import Console
 from rich.table import Table
 
 from newsflow import db
-from newsflow.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(
     help="newsflow: news ingestion into PostgreSQL through Airflow.", no_args_is_help=True
@@ -204,74 +201,6 @@ def _print_run(row: dict[str, Any]) -> None:
     console.print(table)
 
 
-def _run_logged(cmd: list[str], env: dict[str, str], log_path: Path, what: str) -> None:
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    with console.status(f"{what} ..."), log_path.open("w") as log:
-        proc = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
-    if proc.returncode != 0:
-        tail = log_path.read_text(errors="replace").splitlines()[-40:]
-        console.print("\n".join(tail))
-        console.print(f"[red]{what} failed[/] (exit {proc.returncode}); full log: {log_path}")
-        raise typer.Exit(proc.returncode)
-    console.print(f"{what}: done in {time.monotonic() - started:.1f}s (log: {log_path})")
-
-
-@app.command()
-def demo() -> None:
-    """`make run`: news_files over the sample inbox and news_feeds over a demo site served on
-    127.0.0.1, both through Airflow (`airflow dags test`), then a summary."""
-    from newsflow import airflow_local
-    from newsflow import demo as demo_site
-    from newsflow.sources import feeds
-
-    started = time.monotonic()
-    env = airflow_local.build_env()
-    url = db.database_url()
-    db.migrate(url)
-    console.print(f"news database: {db.describe_url(url)}")
-    airflow = airflow_local.airflow_executable()
-    logs = get_settings().home / "logs"
-    _run_logged(
-        [airflow, "db", "migrate"], env, logs / "airflow-db-migrate.log", "airflow db migrate"
-    )
-    _run_logged(
-        [airflow, "dags", "test", "news_files"],
-        env,
-        logs / "demo-news_files.log",
-        "airflow dags test news_files",
-    )
-    with demo_site.serve() as base:
-        with db.connect(url) as conn:
-            ids = feeds.import_opml(conn, demo_site.opml_for(base), source="Demo Coast Times")
-            conn.execute("UPDATE news.feeds SET next_poll_at = now() WHERE id = ANY(%s)", (ids,))
-            conn.commit()
-        console.print(f"demo site on {base} ({len(ids)} feeds from its OPML)")
-        feed_env = {
-            **env,
-            "NEWSFLOW_HTTP_ALLOWLIST": "127.0.0.1",
-            # politeness stays on, with a short interval for the local demo server
-            "NEWSFLOW_HOST_MIN_INTERVAL": env.get("NEWSFLOW_HOST_MIN_INTERVAL", "0.2"),
-        }
-        _run_logged(
-            [airflow, "dags", "test", "news_feeds"],
-            feed_env,
-            logs / "demo-news_feeds.log",
-            "airflow dags test news_feeds",
-        )
-    _run_logged(
-        [airflow, "dags", "test", "news_events"],
-        env,
-        logs / "demo-news_events.log",
-        "airflow dags test news_events",
-    )
-    _summary(url, dag_ids=("news_files", "news_feeds"))
-    with db.connect(url) as conn:
-        _print_feeds(conn)
-    events_cmd(limit=5)
-    console.print(f"make run finished in {time.monotonic() - started:.1f}s")
-
-
 def _print_feeds(conn: Any) -> None:
     from newsflow.sources import feeds
 
@@ -314,7 +243,7 @@ def _summary(url: str, dag_ids: tuple[str, ...]) -> None:
 
 
 def _print_outcomes(conn: Any, run_id: int) -> None:
-    rows = conn.execute(db.load_sql("queries/run_documents.sql"), {"run_id": run_id}).fetchall()
+    rows = conn.execute(db.sql("runs/run_documents"), {"run_id": run_id}).fetchall()
     table = Table(title="documents in this run")
     table.add_column("document")
     table.add_column("state")

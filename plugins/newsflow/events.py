@@ -1063,7 +1063,7 @@ def _latest_first(m: Member) -> tuple[float, int]:
 
 @dataclass(frozen=True)
 class ClusterParams:
-    """Tuned on ECB+ train (see ``python -m newsflow.evaluation``)."""
+    """Tuned on ECB+ train (see ``python -m newsflow_tools.evaluation``)."""
 
     w_terms: float = 0.25
     w_names: float = 0.50

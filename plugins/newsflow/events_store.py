@@ -35,7 +35,7 @@ class PostgresEventStore:
         if not keys:
             return {}
         rows = self.conn.execute(
-            db.load_sql("queries/event_candidates.sql"),
+            db.sql("events/candidates"),
             {"keys": list(keys), "since": since, "limit": limit},
         ).fetchall()
         return {int(r["event_id"]): int(r["hits"]) for r in rows}
@@ -60,7 +60,7 @@ class PostgresEventStore:
     def save(self, state: events.EventState) -> None:
         self.cache[state.event_id] = state
         self.conn.execute(
-            db.load_sql("queries/save_event.sql"),
+            db.sql("events/save_event"),
             {
                 "id": state.event_id,
                 "state": json.dumps(state.to_json()),
@@ -91,9 +91,7 @@ class PostgresEventStore:
         out: dict[int, list[events.Member]] = {i: [] for i in ids}
         if not ids:
             return out
-        rows = self.conn.execute(
-            db.load_sql("queries/event_members.sql"), {"ids": ids, "limit": limit}
-        ).fetchall()
+        rows = self.conn.execute(db.sql("events/members"), {"ids": ids, "limit": limit}).fetchall()
         for r in rows:
             if r["features"] is not None:
                 features = events.ArticleFeatures.from_json(r["features"])
@@ -106,7 +104,7 @@ class PostgresEventStore:
 
     def set_member(self, member: events.Member, event_id: int, similarity: float) -> None:
         self.conn.execute(
-            db.load_sql("queries/set_event_member.sql"),
+            db.sql("events/set_event_member"),
             {
                 "article_id": member.article_id,
                 "event_id": event_id,
@@ -192,7 +190,7 @@ def cluster_pending(
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (EVENTS_LOCK_KEY,))
             rows = conn.execute(
-                db.load_sql("queries/unclustered_articles.sql"), {"limit": batch_size}
+                db.sql("events/unclustered_articles"), {"limit": batch_size}
             ).fetchall()
             if not rows:
                 break

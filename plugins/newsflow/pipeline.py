@@ -52,7 +52,7 @@ def start_run(
     interval_end: datetime | None = None,
 ) -> int:
     row = conn.execute(
-        db.load_sql("queries/start_run.sql"),
+        db.sql("runs/start_run"),
         {
             "dag_id": dag_id,
             "run_id": run_id,
@@ -66,7 +66,7 @@ def start_run(
 
 
 def finish_run(conn: Conn, run_id: int) -> dict[str, Any]:
-    row = conn.execute(db.load_sql("queries/finish_run.sql"), {"run_id": run_id}).fetchone()
+    row = conn.execute(db.sql("runs/finish_run"), {"run_id": run_id}).fetchone()
     assert row is not None
     return dict(row)
 
@@ -99,7 +99,7 @@ def archive(conn: Conn, run_id: int, raw: RawInput) -> tuple[int, str]:
     were processed before), 'quarantined' (refused at acquisition, with its reason) or
     'same-bytes' (another name for bytes this run already holds; only a sighting is added)."""
     row = conn.execute(
-        db.load_sql("queries/archive_raw_document.sql"),
+        db.sql("archive/raw_document"),
         {
             "content_hash": raw.content_hash,
             "origin": raw.origin,
@@ -121,7 +121,7 @@ def archive(conn: Conn, run_id: int, raw: RawInput) -> tuple[int, str]:
     ).fetchone()
     assert row is not None
     raw_id = int(row["id"])
-    settled = conn.execute(db.load_sql("queries/document_settled.sql"), {"id": raw_id}).fetchone()
+    settled = conn.execute(db.sql("archive/document_settled"), {"id": raw_id}).fetchone()
     if settled and settled["settled"]:
         state, detail = "already-ingested", "these bytes were processed in an earlier run"
     elif raw.refusal:
@@ -360,7 +360,7 @@ def _promote(conn: Conn, run_id: int, item: ItemResult, art: Normalized, decisio
         threshold=decision.threshold,
         run_id=run_id,
     )
-    conn.execute(db.load_sql("queries/promote_earlier_copy.sql"), params)
+    conn.execute(db.sql("load/promote_earlier_copy"), params)
     return True
 
 
@@ -381,7 +381,7 @@ def process_run(conn: Conn, run_id: int, settings: Settings | None = None) -> di
     One transaction under the load lock: either the whole batch lands or nothing does (and the
     documents stay pending for a retry)."""
     settings = settings or get_settings()
-    docs = conn.execute(db.load_sql("queries/pending_documents.sql"), {"run_id": run_id}).fetchall()
+    docs = conn.execute(db.sql("ingest/pending_documents"), {"run_id": run_id}).fetchall()
     items: list[ItemResult] = []
     doc_by_id = {int(d["id"]): d for d in docs}
     for doc in docs:
@@ -432,7 +432,7 @@ def process_run(conn: Conn, run_id: int, settings: Settings | None = None) -> di
         settled = {
             int(r["raw_document_id"])
             for r in conn.execute(
-                db.load_sql("queries/settled_documents.sql"), {"ids": list(doc_by_id)}
+                db.sql("ingest/settled_documents"), {"ids": list(doc_by_id)}
             ).fetchall()
         }
         for item in [i for i in items if i.raw_document_id in settled]:

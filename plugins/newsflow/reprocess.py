@@ -34,7 +34,7 @@ class Selection:
 
 def select_documents(conn: Conn, sel: Selection) -> list[dict[str, Any]]:
     return conn.execute(
-        db.load_sql("queries/reprocess_documents.sql"),
+        db.sql("reprocess/documents"),
         {
             "start": sel.start,
             "end": sel.end,

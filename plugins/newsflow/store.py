@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from newsflow.db import Conn, load_sql
+from newsflow.db import Conn, sql
 
 STAGING: dict[str, str] = {
     "stage_sources": "name text",
@@ -34,13 +34,13 @@ STAGING: dict[str, str] = {
 }
 # Upserts in dependency order: the staging table each reads and the SQL file it runs.
 UPSERTS: list[tuple[str, str]] = [
-    ("stage_sources", "queries/upsert_sources.sql"),
-    ("stage_articles", "queries/keep_article_versions.sql"),
-    ("stage_articles", "queries/upsert_articles.sql"),
-    ("stage_bands", "queries/upsert_minhash_bands.sql"),
-    ("stage_duplicates", "queries/upsert_duplicates.sql"),
-    ("stage_quarantine", "queries/upsert_quarantine.sql"),
-    ("stage_outcomes", "queries/upsert_outcomes.sql"),
+    ("stage_sources", "load/upsert_sources"),
+    ("stage_articles", "load/keep_article_versions"),
+    ("stage_articles", "load/upsert_articles"),
+    ("stage_bands", "load/upsert_minhash_bands"),
+    ("stage_duplicates", "load/upsert_duplicates"),
+    ("stage_quarantine", "load/upsert_quarantine"),
+    ("stage_outcomes", "load/upsert_outcomes"),
 ]
 
 
@@ -77,5 +77,5 @@ def load_batch(conn: Conn, batch: dict[str, list[Sequence[Any]]]) -> dict[str, i
         counts[table] = copy_rows(conn, table, batch.get(table, []))
     for table, sql_file in UPSERTS:
         if counts.get(table):
-            conn.execute(load_sql(sql_file))
+            conn.execute(sql(sql_file))
     return counts

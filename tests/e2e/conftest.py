@@ -1,4 +1,4 @@
-"""One live local Airflow (``python -m newsflow.airflow_local up``) for the end-to-end tests.
+"""One live local Airflow (``python -m newsflow_tools.airflow_local up``) for the end-to-end tests.
 
 The session fixture ``live_airflow`` starts ``airflow standalone`` exactly the way ``make up``
 does, but on free ports, under a temporary ``NEWSFLOW_HOME`` (its own embedded Postgres holding
@@ -237,7 +237,7 @@ def _clean_env(home: Path, inbox: Path, port: int) -> dict[str, str]:
 def _airflow_env(base: dict[str, str]) -> dict[str, Any]:
     """build_env() and the database URLs, computed for ``base`` in a subprocess."""
     code = (
-        "import json; from newsflow import airflow_local, db; env = airflow_local.build_env(); "
+        "import json; from newsflow import db; from newsflow_tools import airflow_local; env = airflow_local.build_env(); "
         "print(json.dumps({'env': env, 'news': db.database_url(), "
         "'admin': db.embedded_admin_url('postgres'), 'login': airflow_local.login()}))"
     )
@@ -266,7 +266,7 @@ def live_airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveAirfl
         [
             sys.executable,
             "-m",
-            "newsflow.airflow_local",
+            "newsflow_tools.airflow_local",
             "up",
             "--wait-timeout",
             str(START_TIMEOUT),

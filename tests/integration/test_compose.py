@@ -3,7 +3,7 @@
 No Docker engine is needed: the compose file is validated with ``docker-compose config -q``
 (Debian's docker-compose 1.29, or the ``docker compose`` plugin; skipped when neither is
 installed) and its structure is checked from the YAML itself. The slow test at the end starts
-the local Airflow (``python -m newsflow.airflow_local up``) on free ports with a throwaway DAG,
+the local Airflow (``python -m newsflow_tools.airflow_local up``) on free ports with a throwaway DAG,
 logs in through the API and stops it.
 """
 
@@ -213,7 +213,7 @@ def test_dockerfile_matches_lock() -> None:
 
 
 def test_airflow_connection_json() -> None:
-    from newsflow.airflow_local import airflow_connection
+    from newsflow_tools.airflow_local import airflow_connection
 
     socket_conn = json.loads(airflow_connection("postgresql://postgres:@/newsflow?host=/tmp/pg"))
     assert socket_conn == {
@@ -229,7 +229,7 @@ def test_airflow_connection_json() -> None:
 
 
 def test_build_env_without_servers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from newsflow import airflow_local
+    from newsflow_tools import airflow_local
 
     monkeypatch.setenv("NEWSFLOW_HOME", str(tmp_path))
     monkeypatch.setenv("NEWSFLOW_DATABASE_URL", "postgresql://u:p@db:5432/news")

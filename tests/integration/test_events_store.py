@@ -14,7 +14,7 @@ from psycopg.rows import dict_row
 
 from newsflow import db, events_store, pipeline
 from newsflow import events as ev
-from newsflow.evaluation import data
+from newsflow_tools.evaluation import data
 from tests.integration.helpers import article_text, query, snapshot
 
 

@@ -1,4 +1,4 @@
-"""``python -m newsflow.bench --quick`` runs every section to the end and prints its figures.
+"""``python -m newsflow_tools.bench --quick`` runs every section to the end and prints its figures.
 
 The bench prints figures and asserts none; this only proves the script works. It runs in a
 subprocess (it sets its own NEWSFLOW_HOME and starts a multiprocessing pool) against the test
@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from newsflow import bench, neardup
+from newsflow import neardup
+from newsflow_tools import bench
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,7 +40,7 @@ def test_quick_bench_completes_and_prints_every_section(pg_server_url: str, tmp_
     )
     env["TMPDIR"] = str(tmp_path)
     proc = subprocess.run(
-        [sys.executable, "-m", "newsflow.bench", "--quick"],
+        [sys.executable, "-m", "newsflow_tools.bench", "--quick"],
         env=env,
         cwd=REPO,
         capture_output=True,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsflow.evaluation import data, events_eval, neardup_eval
-from newsflow.evaluation.__main__ import main
+from newsflow_tools.evaluation import data, events_eval, neardup_eval
+from newsflow_tools.evaluation.__main__ import main
 
 needs_ecb = pytest.mark.skipif(not data.ecbplus_available(), reason="ECB+ data not available")
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from newsflow import events as ev
-from newsflow.evaluation import data
+from newsflow_tools.evaluation import data
 
 
 def _seeds() -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsflow import neardup as nd
-from newsflow.evaluation import data, variants
+from newsflow_tools.evaluation import data, variants
 
 SEEDS_DIR = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 

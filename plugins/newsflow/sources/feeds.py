@@ -478,9 +478,7 @@ def queue_archived_pages(conn: Conn, run_id: int, start: datetime, end: datetime
     ).fetchall()
     counts = {"pages": 0, "pending": 0, "already-ingested": 0}
     for row in rows:
-        settled_row = conn.execute(
-            db.load_sql("queries/document_settled.sql"), {"id": row["id"]}
-        ).fetchone()
+        settled_row = conn.execute(db.sql("archive/document_settled"), {"id": row["id"]}).fetchone()
         settled = bool(settled_row and settled_row["settled"])
         state = "already-ingested" if settled else "pending"
         queue_document(

@@ -2,8 +2,8 @@
 
 Usage::
 
-    python -m newsflow.airflow_local up      # start, wait until healthy, print URL and login
-    python -m newsflow.airflow_local env     # print ``export ...`` lines for ``eval`` in a shell
+    python -m newsflow_tools.airflow_local up      # start, wait until healthy, print URL and login
+    python -m newsflow_tools.airflow_local env     # print ``export ...`` lines for ``eval`` in a shell
 
 What ``up`` sets up before it starts ``airflow standalone``:
 
@@ -290,7 +290,7 @@ def print_env() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m newsflow.airflow_local", description=__doc__.split("\n")[0]
+        prog="python -m newsflow_tools.airflow_local", description=__doc__.split("\n")[0]
     )
     parser.add_argument("command", nargs="?", default="up", choices=["up", "env"])
     parser.add_argument(

@@ -1,4 +1,4 @@
-"""``python -m newsflow.evaluation``: the whole evaluation (events on ECB+ train and dev,
+"""``python -m newsflow_tools.evaluation``: the whole evaluation (events on ECB+ train and dev,
 near-duplicates on synthetic variants and real negatives, lookup timing). Prints figures only."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from . import data, events_eval, neardup_eval
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m newsflow.evaluation", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m newsflow_tools.evaluation", description=__doc__)
     ap.add_argument("--quick", action="store_true", help="dev only, doc_id order + 1 shuffle")
     ap.add_argument("--topics", help="comma-separated ECB+ topics to restrict to (smoke runs)")
     ap.add_argument("--skip-neardup", action="store_true")

@@ -1,4 +1,4 @@
-"""``make bench`` (``python -m newsflow.bench``): throughput and lookup-time figures, printed only.
+"""``make bench`` (``python -m newsflow_tools.bench``): throughput and lookup-time figures, printed only.
 
 Runs on a private PostgreSQL: the embedded server under a temporary ``NEWSFLOW_HOME`` (started
 and stopped here), or, with ``NEWSFLOW_DATABASE_URL`` set, fresh ``nf_bench_*`` databases
@@ -590,7 +590,7 @@ def _rerun_and_reprocess(url: str, inbox: Path) -> None:
 def _files_through_airflow(env: BenchEnv, cfg: Config) -> None:
     import psycopg
 
-    from newsflow import airflow_local
+    from newsflow_tools import airflow_local
 
     inbox = env.home / "inbox-airflow"
     st = write_inbox(inbox, cfg, seed=2)
@@ -1030,7 +1030,7 @@ SECTIONS: dict[str, Callable[..., None]] = {
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m newsflow.bench", description=__doc__.split("\n")[0]
+        prog="python -m newsflow_tools.bench", description=__doc__.split("\n")[0]
     )
     ap.add_argument("--quick", action="store_true", help="toy sizes (a smoke run)")
     ap.add_argument(

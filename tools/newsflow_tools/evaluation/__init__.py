@@ -1,6 +1,6 @@
 """Offline evaluation of near-duplicate detection and event clustering (``make eval``).
 
-Run ``python -m newsflow.evaluation`` (options: ``--quick``, ``--topics 2,5``). Data: ECB+ at
+Run ``python -m newsflow_tools.evaluation`` (options: ``--quick``, ``--topics 2,5``). Data: ECB+ at
 ``../shared/eval/ecbplus`` relative to the repository root, or ``$NEWSFLOW_ECBPLUS_DIR``; the
 seed articles at ``../shared/seeds`` or ``$NEWSFLOW_SEEDS_DIR`` (optional).
 """
