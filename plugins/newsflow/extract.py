@@ -23,8 +23,8 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
+from newsflow.decode import EmptyDocumentError
 from newsflow.normalize import (
-    EmptyDocumentError,
     clean_inline,
     collapse_whitespace,
     derive_title,

@@ -44,11 +44,9 @@ Known limits (residual risks):
 
 from __future__ import annotations
 
-import codecs
 import email.utils
 import ipaddress
 import random
-import re
 import socket
 import threading
 import time
@@ -65,6 +63,7 @@ import brotli
 import httpcore
 import httpx
 
+from newsflow.decode import decode_text
 from newsflow.settings import Settings, get_settings
 
 OUTCOMES = (
@@ -155,7 +154,7 @@ class FetchResult:
         """The body as text (header charset, BOM, in-document declaration, detection)."""
         if self.body is None:
             return ""
-        return decode_body(self.body, self.charset, self.content_type)[0]
+        return decode_text(self.body, self.charset)
 
 
 class _Blocked(Exception):
@@ -466,66 +465,6 @@ class _DecoderChain:
         for d in self.decoders:
             data = (d.feed(data) if data else b"") + d.flush()
         return data
-
-
-# --------------------------------------------------------------------------------------
-# Text decoding
-# --------------------------------------------------------------------------------------
-
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-:.]+)""", re.I)
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([a-zA-Z0-9_\-.]+)["']""")
-
-
-def _codec(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        return codecs.lookup(name.strip().strip("\"'")).name
-    except LookupError:
-        return None
-
-
-def decode_body(
-    body: bytes, charset: str | None = None, content_type: str | None = None
-) -> tuple[str, str]:
-    """Decode ``body`` to text; return ``(text, encoding used)``.
-
-    Order: byte-order mark, header charset, ``<?xml encoding?>`` / ``<meta charset>``,
-    strict UTF-8, charset-normalizer detection, then cp1252 with replacement.
-    """
-    for bom, name in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF32_LE, "utf-32"),
-        (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if body.startswith(bom):
-            return body.decode(name, errors="replace"), name
-    candidates = [_codec(charset)]
-    head = body[:4096]
-    match = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
-    if match:
-        candidates.append(_codec(match.group(1).decode("ascii", "ignore")))
-    for candidate in candidates:
-        if candidate:
-            try:
-                return body.decode(candidate), candidate
-            except (UnicodeDecodeError, LookupError):
-                continue
-    try:
-        return body.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(body).best()
-        if best is not None and best.encoding:
-            return str(best), best.encoding
-    except Exception:  # detection is best effort
-        pass
-    return body.decode("cp1252", errors="replace"), "cp1252"
 
 
 # --------------------------------------------------------------------------------------
@@ -857,7 +796,7 @@ class Fetcher:
         now = time.monotonic()
         if res.outcome == "ok":
             parser = RobotFileParser(robots_url)
-            text = decode_body(res.body or b"", res.charset, res.content_type)[0]
+            text = decode_text(res.body or b"", res.charset)
             parser.parse(text.splitlines())
             delay = parser.crawl_delay(self.user_agent)
             return _RobotsEntry(

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newsflow import db, extract, normalize, store, validate
+from newsflow import db, decode, extract, normalize, store, validate
 from newsflow.db import Conn
 from newsflow.dedupe import Candidate, Deduplicator
 from newsflow.records import Extracted, Normalized
@@ -247,8 +247,8 @@ def extract_items(doc: dict[str, Any]) -> list[ItemResult]:
     base = {"raw_document_id": raw_id, "origin": doc["origin"], "source_name": source_name}
     body = zlib.decompress(doc["body"]) if doc["body"] is not None else b""
     try:
-        text, repairs = normalize.decode_bytes(body, doc.get("charset"))
-    except (normalize.BinaryContentError, normalize.EmptyDocumentError) as exc:
+        text, repairs = decode.decode_bytes(body, doc.get("charset"))
+    except (decode.BinaryContentError, decode.EmptyDocumentError) as exc:
         return [ItemResult(item_no=0, stage="decode", reasons=[str(exc)], **base)]
 
     media = doc.get("media_type") or "text/plain"

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from newsflow_tools import bench
 
 from newsflow import neardup
-from newsflow_tools import bench
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from newsflow_tools.evaluation import data, events_eval, neardup_eval
 from newsflow_tools.evaluation.__main__ import main
 

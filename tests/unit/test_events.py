@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from newsflow_tools.evaluation import data
 
 from newsflow import events as ev
-from newsflow_tools.evaluation import data
 
 
 def _seeds() -> list[tuple[str, str]]:

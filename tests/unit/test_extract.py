@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import newsflow.extract as extract_mod
+from newsflow.decode import EmptyDocumentError, decode_bytes
 from newsflow.extract import (
     EXTRACTOR_VERSION,
     extract_html,
@@ -17,7 +18,7 @@ from newsflow.extract import (
     extract_text,
     parse_datetime,
 )
-from newsflow.normalize import EmptyDocumentError, decode_bytes, normalize
+from newsflow.normalize import normalize
 from newsflow.records import Extracted, Normalized
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -21,7 +21,6 @@ from newsflow.fetch import (
     address_problem,
     check_target,
     content_type_allowed,
-    decode_body,
     parse_retry_after,
 )
 
@@ -182,25 +181,6 @@ def test_chained_encodings_undone_in_reverse():
 def test_unknown_encoding_rejected():
     with pytest.raises(ValueError):
         fetch._DecoderChain(["zstd"], limit=10)
-
-
-def test_decode_body_order():
-    text = "Привет, мир! " * 30
-    assert decode_body(text.encode("cp1251"), "windows-1251")[0] == text
-    assert decode_body("\ufeffhé".encode())[0] == "hé"
-    meta = b'<html><head><meta charset="koi8-r"></head><body>' + text.encode("koi8-r")
-    decoded, used = decode_body(meta, None, "text/html")
-    assert text in decoded and used == "koi8-r"
-    xml = b'<?xml version="1.0" encoding="ISO-8859-1"?><rss>caf\xe9</rss>'
-    assert "café" in decode_body(xml)[0]
-    assert decode_body("naïve".encode())[1] == "utf-8"
-    news = (
-        "Городской совет утвердил бюджет на следующий год. Депутаты обсуждали расходы "
-        "на транспорт, школы и больницы почти шесть часов, а жители следили за заседанием."
-    )
-    detected, _ = decode_body(("<p>" + news + "</p>").encode("cp1251"))
-    assert news in detected
-    assert decode_body(b"x", "no-such-charset")[0] == "x"
 
 
 def test_fetch_result_text_and_flags():

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from newsflow_tools.evaluation import data, variants
 
 from newsflow import neardup as nd
-from newsflow_tools.evaluation import data, variants
 
 SEEDS_DIR = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
