@@ -19,8 +19,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-SEEDS = SHARED / "seeds"
 
 _TEST_HOME = Path(os.environ.get("NEWSFLOW_TEST_HOME") or tempfile.mkdtemp(prefix="nf-test-"))
 _EXTERNAL_URL = os.environ.get("NEWSFLOW_DATABASE_URL")
@@ -94,9 +92,10 @@ def db_url(pg_server_url: str, template_db: str) -> Iterator[str]:
 
 @pytest.fixture
 def seeds_dir() -> Path:
-    if not SEEDS.is_dir():
-        pytest.skip(f"the seed files are not beside the repository ({SEEDS})")
-    return SEEDS
+    """The five seed documents (the project's own reference input, in tests/fixtures/seeds)."""
+    from newsflow_tools.evaluation.data import SEEDS_DIR
+
+    return SEEDS_DIR
 
 
 @pytest.fixture

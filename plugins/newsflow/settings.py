@@ -62,6 +62,9 @@ class Settings:
     http_allowlist: tuple[str, ...]
     # NEWSFLOW_USER_AGENT
     user_agent: str
+    # NEWSFLOW_EVAL_DATA: third-party evaluation data sets (ecbplus/, extraction/); not ours,
+    # never in the repository (default: ../shared/eval beside the repository)
+    eval_data: Path
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -82,5 +85,8 @@ def get_settings() -> Settings:
         user_agent=os.environ.get(
             "NEWSFLOW_USER_AGENT",
             "newsflow/0.1 (+https://github.com/newsflow; polite news crawler)",
+        ),
+        eval_data=Path(
+            os.environ.get("NEWSFLOW_EVAL_DATA") or PROJECT_ROOT.parent / "shared" / "eval"
         ),
     )

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from newsflow_tools.evaluation import data
 from psycopg.rows import dict_row
 
 from newsflow import db, events_store, pipeline
 from newsflow import events as ev
-from newsflow_tools.evaluation import data
 from tests.integration.helpers import article_text, query, snapshot
 
 
@@ -131,7 +131,7 @@ def test_reader_role_can_read_but_not_write(db_url: str, inbox: Path) -> None:
             raise AssertionError(f"newsflow_reader could run: {statement}")
 
 
-@pytest.mark.skipif(not data.ecbplus_available(), reason="ECB+ data not available")
+@pytest.mark.skipif(not data.ecbplus_available(), reason=data.skip_reason("ecbplus"))
 def test_postgres_store_clusters_exactly_like_the_in_memory_store(db_url: str, inbox: Path) -> None:
     """Two look-alike ECB+ events per topic, shuffled, clustered in Postgres in small batches:
     the same partition, moves and retired events as the in-memory reference, and consistent

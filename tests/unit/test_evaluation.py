@@ -6,7 +6,7 @@ import pytest
 from newsflow_tools.evaluation import data, events_eval, neardup_eval
 from newsflow_tools.evaluation.__main__ import main
 
-needs_ecb = pytest.mark.skipif(not data.ecbplus_available(), reason="ECB+ data not available")
+needs_ecb = pytest.mark.skipif(not data.ecbplus_available(), reason=data.skip_reason("ecbplus"))
 
 
 def test_bcubed_and_pairwise_known_values():
@@ -20,8 +20,8 @@ def test_bcubed_and_pairwise_known_values():
 
 
 def test_missing_data_is_a_clear_error(monkeypatch, tmp_path, capsys):
-    monkeypatch.setenv("NEWSFLOW_ECBPLUS_DIR", str(tmp_path / "nowhere"))
-    with pytest.raises(data.EvalDataMissing, match="NEWSFLOW_ECBPLUS_DIR"):
+    monkeypatch.setenv("NEWSFLOW_EVAL_DATA", str(tmp_path / "nowhere"))
+    with pytest.raises(data.EvalDataMissing, match="NEWSFLOW_EVAL_DATA"):
         data.ecbplus_dir()
     assert main(["--quick"]) == 2
     assert "not found" in capsys.readouterr().err

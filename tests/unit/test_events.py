@@ -13,8 +13,7 @@ from newsflow import events as ev
 
 def _seeds() -> list[tuple[str, str]]:
     seeds = data.load_seeds()
-    if len(seeds) < 5:
-        pytest.skip("seed articles not available")
+    assert len(seeds) == 5, "the 5 seed files are in tests/fixtures/seeds"
     return seeds
 
 
@@ -151,7 +150,7 @@ def test_features_json_round_trip():
     assert back.names.keys() == f.names.keys() and back.facts.keys() == f.facts.keys()
 
 
-@pytest.mark.skipif(not data.ecbplus_available(), reason="ECB+ data not available")
+@pytest.mark.skipif(not data.ecbplus_available(), reason=data.skip_reason("ecbplus"))
 def test_arrivals_move_earlier_articles_and_keep_the_store_consistent():
     """ECB+ dev topics 5 and 35 (two look-alike events each) in a shuffled order: later
     arrivals move earlier articles; memberships, states and retired events stay consistent.

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from newsflow_tools.evaluation.data import SEEDS_DIR
 
 import newsflow.extract as extract_mod
 from newsflow.decode import EmptyDocumentError, decode_bytes
@@ -22,7 +23,6 @@ from newsflow.normalize import normalize
 from newsflow.records import Extracted, Normalized
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SEEDS = REPO_ROOT.parent / "shared" / "seeds"
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 
 HEADLINE_001 = "Syrian Rebels Advance Towards Homs, Threatening Damascus"
@@ -54,11 +54,8 @@ HEADINGS_002 = [
 
 
 def _seed_files() -> list[Path]:
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed files not found at {SEEDS} (expected ../shared/seeds next to the repo)")
-    files = sorted(SEEDS.glob("*.txt"))
-    if len(files) < 5:
-        pytest.skip(f"expected 5 seed files in {SEEDS}, found {len(files)}")
+    files = sorted(SEEDS_DIR.glob("*.txt"))
+    assert len(files) == 5, f"expected the 5 seed files in {SEEDS_DIR}"
     return files
 
 

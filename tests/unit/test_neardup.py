@@ -5,20 +5,16 @@ from __future__ import annotations
 import itertools
 import random
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from newsflow_tools.evaluation import data, variants
 
 from newsflow import neardup as nd
 
-SEEDS_DIR = Path(__file__).resolve().parents[3] / "shared" / "seeds"
-
 
 def _seeds() -> list[tuple[str, str]]:
     seeds = data.load_seeds()
-    if len(seeds) < 5:
-        pytest.skip("seed articles not available")
+    assert len(seeds) == 5, "the 5 seed files are in tests/fixtures/seeds"
     return seeds
 
 
@@ -114,7 +110,7 @@ def test_title_rules():
     assert not nd.titles_match("Live updates", "Live updates", "bbc", "bbc")
 
 
-@pytest.mark.skipif(not data.ecbplus_available(), reason="ECB+ data not available")
+@pytest.mark.skipif(not data.ecbplus_available(), reason=data.skip_reason("ecbplus"))
 def test_duplicate_pairs_never_span_two_gold_events():
     docs = data.load_split("dev")
     texts: dict[int, str] = {}

@@ -1,8 +1,8 @@
 """Offline evaluation of near-duplicate detection and event clustering (``make eval``).
 
-Run ``python -m newsflow_tools.evaluation`` (options: ``--quick``, ``--topics 2,5``). Data: ECB+ at
-``../shared/eval/ecbplus`` relative to the repository root, or ``$NEWSFLOW_ECBPLUS_DIR``; the
-seed articles at ``../shared/seeds`` or ``$NEWSFLOW_SEEDS_DIR`` (optional).
+Run ``python -m newsflow_tools.evaluation`` (options: ``--quick``, ``--topics 2,5``). Third-party
+data (ECB+) under ``$NEWSFLOW_EVAL_DATA`` (default ``../shared/eval`` beside the repository); the
+seed articles from the project's own fixtures (``tests/fixtures/seeds``).
 """
 
 from .data import EvalDataMissing, ecbplus_dir, load_seeds, load_split

@@ -3,17 +3,48 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[3]  # plugins/newsflow/evaluation -> repo root
-ENV_ECBPLUS = "NEWSFLOW_ECBPLUS_DIR"
-ENV_SEEDS = "NEWSFLOW_SEEDS_DIR"
+from newsflow.settings import PROJECT_ROOT, get_settings
+
+# The five seed documents the project started from: its own reference input, kept with the
+# test fixtures so that a fresh clone tests and evaluates them. The only definition of where.
+SEEDS_DIR = PROJECT_ROOT / "tests" / "fixtures" / "seeds"
+# Third-party data sets are found through one setting, never committed.
+EVAL_DATA_SETTING = "NEWSFLOW_EVAL_DATA"
+HOW_TO_GET = (
+    f"set {EVAL_DATA_SETTING} to the folder holding ecbplus/ and extraction/ "
+    "(default ../shared/eval beside the repository; see README.md, 'Evaluation data')"
+)
 
 
 class EvalDataMissing(RuntimeError):
     """The evaluation data directory is absent or incomplete."""
+
+
+def eval_dir(name: str, required: tuple[str, ...]) -> Path:
+    """``$NEWSFLOW_EVAL_DATA/<name>`` when it holds the ``required`` files, else a clear error."""
+    path = get_settings().eval_data / name
+    missing = [f for f in required if not (path / f).exists()]
+    if missing:
+        raise EvalDataMissing(
+            f"evaluation data set {name!r} not found in {path} (missing {', '.join(missing)}): "
+            + HOW_TO_GET
+        )
+    return path
+
+
+def available(name: str, required: tuple[str, ...]) -> bool:
+    try:
+        eval_dir(name, required)
+    except EvalDataMissing:
+        return False
+    return True
+
+
+def skip_reason(name: str) -> str:
+    return f"third-party data set {name!r} not found: {HOW_TO_GET}"
 
 
 @dataclass(frozen=True)
@@ -25,31 +56,16 @@ class Doc:
     text: str
 
 
+ECBPLUS_FILES = ("ecbplus_train.jsonl", "ecbplus_dev.jsonl")
+
+
 def ecbplus_dir() -> Path:
-    raw = os.environ.get(ENV_ECBPLUS)
-    path = Path(raw) if raw else (REPO_ROOT.parent / "shared" / "eval" / "ecbplus")
-    if not (path / "ecbplus_dev.jsonl").is_file() or not (path / "ecbplus_train.jsonl").is_file():
-        raise EvalDataMissing(
-            f"ECB+ evaluation data not found in {path} (expected ecbplus_train.jsonl and "
-            f"ecbplus_dev.jsonl). Put it at ../shared/eval/ecbplus relative to the repository "
-            f"root or set {ENV_ECBPLUS}=/path/to/ecbplus."
-        )
-    return path
+    return eval_dir("ecbplus", ECBPLUS_FILES)
 
 
 def ecbplus_available() -> bool:
     """Whether the ECB+ files are where :func:`ecbplus_dir` looks (tests skip without them)."""
-    try:
-        ecbplus_dir()
-    except EvalDataMissing:
-        return False
-    return True
-
-
-def seeds_dir() -> Path | None:
-    raw = os.environ.get(ENV_SEEDS)
-    path = Path(raw) if raw else (REPO_ROOT.parent / "shared" / "seeds")
-    return path if path.is_dir() else None
+    return available("ecbplus", ECBPLUS_FILES)
 
 
 def _sort_key(doc_id: str) -> tuple:
@@ -77,8 +93,5 @@ def load_split(split: str, topics: set[int] | None = None) -> list[Doc]:
 
 
 def load_seeds() -> list[tuple[str, str]]:
-    """(file name, text) of the seed articles, or [] when the directory is absent."""
-    d = seeds_dir()
-    if d is None:
-        return []
-    return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(d.glob("*.txt"))]
+    """(file name, text) of the seed articles."""
+    return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(SEEDS_DIR.glob("*.txt"))]
