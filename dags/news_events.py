@@ -7,21 +7,19 @@ Wiring only; the work is in ``plugins/newsflow`` (``newsflow.events_store``).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from airflow.sdk import dag, task
 
-from airflow.sdk import Asset, dag, task
-
-NEWS_ARTICLES = Asset(name="news_articles", uri="newsflow://news/articles")
+from newsflow.dag_common import DEFAULT_ARGS, NEWS_ARTICLES, START_DATE
 
 
 @dag(
     dag_id="news_events",
     schedule=[NEWS_ARTICLES],
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     tags=["newsflow", "events"],
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=30), "owner": "newsflow"},
+    default_args=DEFAULT_ARGS,
     doc_md=__doc__,
 )
 def news_events():

@@ -9,23 +9,22 @@ Wiring only; the work is in ``plugins/newsflow`` (``newsflow.tasks``).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from airflow.sdk import Asset, TriggerRule, dag, get_current_context, task
-from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow.sdk import CronDataIntervalTimetable, TriggerRule, dag, get_current_context, task
 
-NEWS_ARTICLES = Asset(name="news_articles", uri="newsflow://news/articles")
+from newsflow.dag_common import DEFAULT_ARGS, NEWS_ARTICLES, START_DATE
 
 
 @dag(
     dag_id="news_feeds",
     schedule=CronDataIntervalTimetable("*/15 * * * *", timezone="UTC"),
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     dagrun_timeout=timedelta(minutes=60),
     tags=["newsflow", "ingest", "feeds"],
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=30), "owner": "newsflow"},
+    default_args=DEFAULT_ARGS,
     doc_md=__doc__,
 )
 def news_feeds():

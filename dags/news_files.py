@@ -8,12 +8,9 @@ Wiring only; the work is in ``plugins/newsflow`` (``newsflow.tasks``).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from airflow.sdk import CronDataIntervalTimetable, dag, task
 
-from airflow.sdk import Asset, dag, task
-from airflow.timetables.interval import CronDataIntervalTimetable
-
-NEWS_ARTICLES = Asset(name="news_articles", uri="newsflow://news/articles")
+from newsflow.dag_common import DEFAULT_ARGS, NEWS_ARTICLES, START_DATE
 
 
 @dag(
@@ -21,11 +18,11 @@ NEWS_ARTICLES = Asset(name="news_articles", uri="newsflow://news/articles")
     # Each run owns one day [start, end): a scheduled or backfill run takes the inbox's
     # YYYY-MM-DD folder of its day (and loose files modified in it).
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     tags=["newsflow", "ingest", "files"],
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=30), "owner": "newsflow"},
+    default_args=DEFAULT_ARGS,
     doc_md=__doc__,
 )
 def news_files():

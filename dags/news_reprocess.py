@@ -9,21 +9,19 @@ Wiring only; the work is in ``plugins/newsflow/reprocess.py``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from airflow.sdk import Param, dag, task
 
-from airflow.sdk import Asset, Param, dag, task
-
-NEWS_ARTICLES = Asset(name="news_articles", uri="newsflow://news/articles")
+from newsflow.dag_common import DEFAULT_ARGS, NEWS_ARTICLES, START_DATE
 
 
 @dag(
     dag_id="news_reprocess",
     schedule=None,
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     tags=["newsflow", "reprocess"],
-    default_args={"retries": 1, "retry_delay": timedelta(seconds=30), "owner": "newsflow"},
+    default_args={**DEFAULT_ARGS, "retries": 1},
     doc_md=__doc__,
     params={
         "start_date": Param(

@@ -65,13 +65,13 @@ def template_db(pg_server_url: str) -> Iterator[str]:
     """A migrated database used as the template of every test database."""
     import psycopg
 
-    from newsflow import db
+    from newsflow import migrate
 
     name = f"nf_tmpl_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = _admin_conninfo(pg_server_url, name)
-    db.migrate(url)
+    migrate.migrate(url)
     yield name
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,32 +1,29 @@
 """The one place where the library meets Airflow: run identity, intervals, the DB connection.
 
-DAG files call these from ``@task`` functions; everything else in the library is Airflow-free.
+DAG files call :mod:`newsflow.tasks`, which uses these; everything else in the library is
+Airflow-free.
 """
 
 from __future__ import annotations
 
 import logging
-import os
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from newsflow import db
+from newsflow.runs import RunIdentity, identity
+from newsflow.settings import get_settings
 
 log = logging.getLogger(__name__)
 CONN_ID = "newsflow_db"
-NEWS_ARTICLES_URI = "newsflow://news/articles"
 
 
-def database_url() -> str:
-    """The news DB URL: the Airflow connection ``newsflow_db`` when defined, else the library's."""
-    if os.environ.get("NEWSFLOW_DATABASE_URL"):
-        return os.environ["NEWSFLOW_DATABASE_URL"]
-    try:
-        from airflow.sdk import Connection
+class NoNewsDatabase(RuntimeError):
+    """A task found neither the Airflow connection nor NEWSFLOW_DATABASE_URL."""
 
-        conn = Connection.get(CONN_ID)
-    except Exception:  # not defined: fall back to the embedded server / settings
-        return db.database_url()
+
+def _conninfo(conn: Any) -> str:
     from psycopg.conninfo import make_conninfo
 
     params: dict[str, Any] = {
@@ -40,7 +37,31 @@ def database_url() -> str:
     return make_conninfo(**{k: v for k, v in params.items() if v is not None})
 
 
-def run_identity(context: Any) -> dict[str, Any]:
+def database_url() -> str:
+    """The news database for a task: the Airflow connection ``newsflow_db`` when it exists
+    (what an operator manages in the UI or as ``AIRFLOW_CONN_NEWSFLOW_DB``), else
+    ``NEWSFLOW_DATABASE_URL``. Only "connection not found" falls back; any other error
+    propagates. A task never starts an embedded server: without either, it fails clearly."""
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        conn = Connection.get(CONN_ID)
+    except AirflowNotFoundException:
+        url = get_settings().database_url
+        if not url:
+            raise NoNewsDatabase(
+                f"no Airflow connection {CONN_ID!r} and no NEWSFLOW_DATABASE_URL: define the "
+                f"connection (Admin > Connections, or AIRFLOW_CONN_{CONN_ID.upper()})"
+            ) from None
+        log.info("news database: NEWSFLOW_DATABASE_URL (%s)", db.describe_url(url))
+        return url
+    url = _conninfo(conn)
+    log.info("news database: Airflow connection %s (%s)", CONN_ID, db.describe_url(url))
+    return url
+
+
+def run_identity(context: Mapping[str, Any]) -> RunIdentity:
     """dag_id, run_id, logical date and the [start, end) interval the run owns.
 
     Scheduled and backfill runs own their data interval. A manual run (triggered from the UI,
@@ -54,10 +75,14 @@ def run_identity(context: Any) -> dict[str, Any]:
     manual = "manual" in run_type or "asset" in run_type
     if (manual and not conf.get("use_interval")) or conf.get("all") or start is None or end is None:
         start = end = None
-    return {
-        "dag_id": dag_run.dag_id,
-        "run_id": dag_run.run_id,
-        "logical_date": context.get("logical_date"),
-        "interval_start": start,
-        "interval_end": end,
-    }
+    return identity(
+        dag_run.dag_id,
+        dag_run.run_id,
+        logical_date=context.get("logical_date"),
+        interval_start=start,
+        interval_end=end,
+    )
+
+
+def is_backfill(context: Mapping[str, Any]) -> bool:
+    return "backfill" in str(getattr(context["dag_run"], "run_type", "")).lower()

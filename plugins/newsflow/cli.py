@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from newsflow import db
+from newsflow import db, jobs, migrate, runs
 
 app = typer.Typer(
     help="newsflow: news ingestion into PostgreSQL through Airflow.", no_args_is_help=True
@@ -25,7 +26,7 @@ console = Console()
 def _url() -> str:
     """The news database, migrated (a no-op when it is up to date)."""
     url = db.database_url()
-    db.migrate(url)
+    migrate.migrate(url)
     return url
 
 
@@ -33,7 +34,7 @@ def _url() -> str:
 def db_migrate() -> None:
     """Apply the numbered migrations in sql/migrations (safe to repeat)."""
     url = db.database_url()
-    applied = db.migrate(url)
+    applied = migrate.migrate(url)
     if applied:
         for m in applied:
             console.print(f"applied [bold]{m.path.name}[/]")
@@ -59,16 +60,15 @@ def ingest(inbox: Path = typer.Option(None, help="Inbox folder (default NEWSFLOW
     """Ingest an inbox directly, without Airflow (same pipeline as the news_files DAG)."""
     from rich.progress import Progress
 
-    from newsflow import pipeline
-
     url = _url()
+    ident = runs.identity("cli", f"cli__{datetime.now(UTC).isoformat()}")
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("archiving files", total=None)
 
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        row = pipeline.ingest_inbox(inbox=inbox, url=url, progress=advance)
+        row = jobs.ingest_inbox(url, ident, inbox=inbox, progress=advance)
     _print_run(row)
 
 
@@ -192,7 +192,7 @@ def article_cmd(article_id: int) -> None:
 
 
 def _print_run(row: dict[str, Any]) -> None:
-    from newsflow.pipeline import RUN_COUNTS
+    from newsflow.runs import RUN_COUNTS
 
     table = Table(title=f"ingest run {row['id']} ({row['dag_id']}): {row['status']}")
     for col in RUN_COUNTS:
@@ -243,7 +243,7 @@ def _summary(url: str, dag_ids: tuple[str, ...]) -> None:
 
 
 def _print_outcomes(conn: Any, run_id: int) -> None:
-    rows = conn.execute(db.sql("runs/run_documents"), {"run_id": run_id}).fetchall()
+    rows = db.fetch_all(conn, "runs/run_documents", {"run_id": run_id})
     table = Table(title="documents in this run")
     table.add_column("document")
     table.add_column("state")
@@ -317,9 +317,6 @@ def reprocess(
     force: bool = typer.Option(False, help="Re-extract articles already at the current version."),
 ) -> None:
     """Re-extract archived documents with the current extractor (as the news_reprocess DAG)."""
-    from datetime import UTC, date, datetime
-
-    from newsflow import pipeline
     from newsflow import reprocess as reprocessing
 
     sel = reprocessing.Selection(
@@ -329,15 +326,12 @@ def reprocess(
         extractor_version=extractor_version,
         force=force,
     )
-    url = _url()
-    with db.connect(url) as conn, console.status("re-extracting ..."):
-        run_id = pipeline.start_run(
-            conn, dag_id="cli-reprocess", run_id=f"cli__{datetime.now(UTC).isoformat()}"
-        )
-        conn.commit()
-        counts = reprocessing.reprocess(conn, run_id, sel)
-        row = pipeline.finish_run(conn, run_id)
-        conn.commit()
+    ident = runs.identity("cli-reprocess", f"cli__{datetime.now(UTC).isoformat()}")
+    with db.connect(_url()) as conn, console.status("re-extracting ..."):
+        with runs.ingest_run(conn, ident) as run_id:
+            counts = reprocessing.reprocess(conn, run_id, sel)
+        row = db.fetch_one(conn, "runs/by_id", {"run_id": run_id})
+    assert row is not None
     console.print(counts)
     _print_run(row)
 

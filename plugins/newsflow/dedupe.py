@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from newsflow import neardup
+from newsflow import db, neardup
 from newsflow.db import Conn
 from newsflow.records import Normalized
+from newsflow.states import DecisionKind, DupMethod
 
 TITLE_WINDOW = timedelta(days=3)
 
@@ -36,11 +37,11 @@ class Candidate:
     article: Normalized
 
 
-@dataclass
+@dataclass(frozen=True)
 class Decision:
-    kind: str  # 'new', 'duplicate', 'update', 'promote'
-    duplicate_of: int | None = None
-    method: str | None = None
+    kind: DecisionKind
+    duplicate_of: int | None = None  # the stored article it is a copy (or version) of
+    method: DupMethod | None = None
     score: float = 1.0
     threshold: float = 1.0
     signature: bytes | None = None
@@ -64,12 +65,11 @@ class PostgresCandidateIndex:
         for key in keys:
             found |= self.batch.get(key, set())
         if keys:
-            rows = self.conn.execute(
-                "SELECT DISTINCT b.article_id FROM news.minhash_bands b "
-                "JOIN unnest(%s::smallint[], %s::bigint[]) AS k(band, hash) "
-                "ON b.band = k.band AND b.hash = k.hash",
-                ([k[0] for k in keys], [k[1] for k in keys]),
-            ).fetchall()
+            rows = db.fetch_all(
+                self.conn,
+                "dedupe/band_candidates",
+                {"bands": [k[0] for k in keys], "hashes": [k[1] for k in keys]},
+            )
             found |= {int(r["article_id"]) for r in rows}
         return found
 
@@ -99,9 +99,7 @@ class Deduplicator:
         return {i: self.texts[i] for i in ids if i in self.texts}
 
     def _fetch(self, ids: list[int]) -> None:
-        rows = self.conn.execute(
-            "SELECT id, text, published_at FROM news.articles WHERE id = ANY(%s)", (ids,)
-        ).fetchall()
+        rows = db.fetch_all(self.conn, "dedupe/article_texts", {"ids": ids})
         for row in rows:
             self.texts[int(row["id"])] = row["text"]
             self.order[int(row["id"])] = _order(row["published_at"], int(row["id"]))
@@ -122,25 +120,29 @@ class Deduplicator:
             if hit is not None:
                 article_id, stored_hash = hit
                 if stored_hash != art.content_hash and cand.origin == "page":
-                    return Decision("update", duplicate_of=article_id, method="url", **base)
-                return self._duplicate(cand, article_id, "url", 1.0, 1.0, base)
+                    return Decision(
+                        DecisionKind.UPDATE, duplicate_of=article_id, method=DupMethod.URL, **base
+                    )
+                return self._duplicate(cand, article_id, DupMethod.URL, 1.0, 1.0, base)
         hit_id = self._hash_hit(art.content_hash)
         if hit_id is not None:
-            return self._duplicate(cand, hit_id, "content-hash", 1.0, 1.0, base)
+            return self._duplicate(cand, hit_id, DupMethod.CONTENT_HASH, 1.0, 1.0, base)
         match = self.detector.find(art.text, fp)
         if match is not None:
             v = match.verdict
-            return self._duplicate(cand, match.original_id, "near-dup", v.score, v.threshold, base)
+            return self._duplicate(
+                cand, match.original_id, DupMethod.NEAR_DUP, v.score, v.threshold, base
+            )
         title_hit = self._title_hit(cand)
         if title_hit is not None:
-            return self._duplicate(cand, title_hit, "title", 1.0, 1.0, base)
-        return Decision("new", **base)
+            return self._duplicate(cand, title_hit, DupMethod.TITLE, 1.0, 1.0, base)
+        return Decision(DecisionKind.NEW, **base)
 
     def _duplicate(
         self,
         cand: Candidate,
         original: int,
-        method: str,
+        method: DupMethod,
         score: float,
         threshold: float,
         base: dict[str, Any],
@@ -152,8 +154,8 @@ class Deduplicator:
         mine = _order(cand.article.published_at, 0)[:2]
         theirs = self._order_key(original)[:2]
         if mine < theirs:
-            return Decision("promote", original, method, score, threshold, **base)
-        return Decision("duplicate", original, method, score, threshold, **base)
+            return Decision(DecisionKind.PROMOTE, original, method, score, threshold, **base)
+        return Decision(DecisionKind.DUPLICATE, original, method, score, threshold, **base)
 
     def register(self, article_id: int, cand: Candidate, decision: Decision) -> None:
         art = cand.article
@@ -171,18 +173,13 @@ class Deduplicator:
     def _url_hit(self, url: str) -> tuple[int, str] | None:
         if url in self.by_url:
             return self.by_url[url]
-        row = self.conn.execute(
-            "SELECT id, content_hash FROM news.articles WHERE canonical_url = %s", (url,)
-        ).fetchone()
+        row = db.fetch_one(self.conn, "dedupe/by_canonical_url", {"url": url})
         return (int(row["id"]), row["content_hash"]) if row else None
 
     def _hash_hit(self, content_hash: str) -> int | None:
         if content_hash in self.by_hash:
             return self.by_hash[content_hash]
-        row = self.conn.execute(
-            "SELECT id FROM news.articles WHERE content_hash = %s", (content_hash,)
-        ).fetchone()
-        return int(row["id"]) if row else None
+        return content_hash_owner(self.conn, content_hash)
 
     def _title_hit(self, cand: Candidate) -> int | None:
         art = cand.article
@@ -199,13 +196,24 @@ class Deduplicator:
                 and abs(published - art.published_at) <= TITLE_WINDOW
             ):
                 return article_id
-        rows = self.conn.execute(
-            "SELECT a.id, a.title FROM news.articles a JOIN news.sources s ON s.id = a.source_id "
-            "WHERE s.name = %s AND NOT a.title_derived "
-            "AND a.published_at BETWEEN %s AND %s ORDER BY a.published_at, a.id",
-            (cand.source_name, art.published_at - TITLE_WINDOW, art.published_at + TITLE_WINDOW),
-        ).fetchall()
+        rows = db.fetch_all(
+            self.conn,
+            "dedupe/titles_near",
+            {
+                "source": cand.source_name,
+                "start": art.published_at - TITLE_WINDOW,
+                "end": art.published_at + TITLE_WINDOW,
+            },
+        )
         for row in rows:
             if neardup.title_key(row["title"]) == key:
                 return int(row["id"])
         return None
+
+
+def content_hash_owner(conn: Conn, content_hash: str, exclude: int | None = None) -> int | None:
+    """The stored article whose normalised text has this hash (other than ``exclude``)."""
+    row = db.fetch_one(
+        conn, "dedupe/by_content_hash", {"content_hash": content_hash, "exclude": exclude}
+    )
+    return int(row["id"]) if row else None

@@ -14,11 +14,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TypedDict
 
-from newsflow import db, events, events_store, extract, neardup, pipeline, store, validate
+from newsflow import db, events, events_store, extract, ingest, neardup, stages, staging
 from newsflow.db import Conn
+from newsflow.dedupe import content_hash_owner
 from newsflow.settings import get_settings
+from newsflow.stages import Document
+from newsflow.staging import BandRow, Batch, OutcomeRow, SourceRow
+from newsflow.states import DocState
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +36,10 @@ class Selection:
     force: bool = False  # re-extract even articles already at the current version
 
 
-def select_documents(conn: Conn, sel: Selection) -> list[dict[str, Any]]:
-    return conn.execute(
-        db.sql("reprocess/documents"),
+def select_documents(conn: Conn, sel: Selection) -> list[Document]:
+    rows = db.fetch_all(
+        conn,
+        "reprocess/documents",
         {
             "start": sel.start,
             "end": sel.end,
@@ -43,109 +48,92 @@ def select_documents(conn: Conn, sel: Selection) -> list[dict[str, Any]]:
             "current": extract.EXTRACTOR_VERSION,
             "force": sel.force,
         },
-    ).fetchall()
+    )
+    return [Document.from_row(r) for r in rows]
 
 
-def reprocess(conn: Conn, run_id: int, sel: Selection) -> dict[str, Any]:
+class ReprocessCounts(TypedDict):
+    documents: int
+    updated: int
+    unchanged: int
+    kept: int
+    events_detached: int
+
+
+def _kept(run_id: int, key: tuple[int, int], article_id: int, why: str) -> OutcomeRow:
+    """The re-extraction is not used; the stored version stays, and the outcome says why."""
+    return OutcomeRow(run_id, *key, DocState.FAILED, article_id, why)
+
+
+def reprocess(conn: Conn, run_id: int, sel: Selection) -> ReprocessCounts:
+    """Re-extract the selected documents: prepare and validate as ingestion does, then decide
+    by version (changed text or extractor: a new version; unchanged: nothing) and load.
+    Does not commit; the caller owns the transaction."""
     settings = get_settings()
     docs = select_documents(conn, sel)
-    counts = {"documents": len(docs), "updated": 0, "unchanged": 0, "kept": 0}
-    items: list[pipeline.ItemResult] = []
-    for doc in docs:
-        for item in pipeline.extract_items(doc):
-            if item.extracted is not None and item.stage is None:
-                pipeline.normalize_item(item, doc)
-            items.append(item)
+    counts = ReprocessCounts(documents=len(docs), updated=0, unchanged=0, kept=0, events_detached=0)
+    items = [item for doc in docs for item in stages.prepare(doc)]
     existing = {
         (int(r["raw_document_id"]), int(r["item_no"])): r
-        for r in conn.execute(
-            "SELECT id, raw_document_id, item_no, content_hash, extractor_version, text "
-            "FROM news.articles WHERE raw_document_id = ANY(%s)",
-            ([int(d["id"]) for d in docs],),
-        ).fetchall()
+        for r in db.fetch_all(conn, "reprocess/existing_articles", {"ids": [d.id for d in docs]})
     }
-    candidates = [
-        i
-        for i in items
-        if i.normalized is not None
-        and i.stage is None
-        and (i.raw_document_id, i.item_no) in existing
-    ]
-    outcome = validate.validate_batch(
-        [c.normalized for c in candidates if c.normalized], settings=settings
-    )
-    batch: dict[str, list[Any]] = {k: [] for k in store.STAGING}
+    items = [i for i in items if (i.raw_document_id, i.item_no) in existing]
+    batch = Batch()
     for item in items:  # re-extraction failed before validation: the stored version stays
-        key = (item.raw_document_id, item.item_no)
-        if item.stage is not None and key in existing:
+        if not item.standing:
+            key = (item.raw_document_id, item.item_no)
             reasons = "; ".join(item.reasons)[:900]
-            batch["stage_outcomes"].append(
-                (
-                    run_id,
-                    *key,
-                    "failed",
-                    int(existing[key]["id"]),
-                    f"re-extraction failed at {item.stage}, stored version kept: {reasons}",
-                )
-            )
+            stage = item.stopped_at or "extraction"
+            why = f"re-extraction failed at {stage}, stored version kept: {reasons}"
+            batch.outcomes.append(_kept(run_id, key, int(existing[key]["id"]), why))
             counts["kept"] += 1
+    candidates = [i for i in items if i.standing]
+    stages.validate_items(candidates, settings)
     changed: dict[int, str] = {}  # article id -> previous text
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (db.LOAD_LOCK_KEY,))
-        for row_no, item in enumerate(candidates):
-            art = item.normalized
-            assert art is not None
-            old = existing[(item.raw_document_id, item.item_no)]
-            article_id = int(old["id"])
-            detail: str | None = None
-            if row_no in outcome.failures:
-                state, detail = (
-                    "failed",
-                    "re-extraction failed validation, stored version kept: "
-                    + "; ".join(outcome.failures[row_no]),
-                )
-                counts["kept"] += 1
-            elif (
-                old["content_hash"] == art.content_hash
-                and old["extractor_version"] == art.extractor_version
-            ):
-                state = "already-ingested"
-                counts["unchanged"] += 1
-            else:
-                clash = conn.execute(
-                    "SELECT id FROM news.articles WHERE content_hash = %s AND id <> %s",
-                    (art.content_hash, article_id),
-                ).fetchone()
-                if clash:
-                    state, detail = (
-                        "failed",
-                        f"re-extracted text equals article {clash['id']}; stored version kept",
-                    )
-                    counts["kept"] += 1
-                else:
-                    fp = neardup.fingerprint(art.text)
-                    batch["stage_articles"].append(
-                        pipeline.article_row(article_id, item, art, fp.signature, run_id)
-                    )
-                    if item.source_name:
-                        batch["stage_sources"].append((item.source_name,))
-                    batch["stage_bands"].extend((b, h, article_id) for b, h in fp.keys)
-                    changed[article_id] = old["text"]
-                    state, detail = (
-                        "updated",
-                        f"extractor {old['extractor_version']} -> {art.extractor_version}",
-                    )
-                    counts["updated"] += 1
-            batch["stage_outcomes"].append(
-                (run_id, item.raw_document_id, item.item_no, state, article_id, detail)
+    ingest.lock_loading(conn)
+    for item in candidates:
+        key = (item.raw_document_id, item.item_no)
+        old = existing[key]
+        article_id = int(old["id"])
+        art = item.normalized
+        if not item.standing or art is None:
+            why = "re-extraction failed validation, stored version kept: " + "; ".join(item.reasons)
+            batch.outcomes.append(_kept(run_id, key, article_id, why))
+            counts["kept"] += 1
+            continue
+        if (
+            old["content_hash"] == art.content_hash
+            and old["extractor_version"] == art.extractor_version
+        ):
+            batch.outcomes.append(
+                OutcomeRow(run_id, *key, DocState.ALREADY_INGESTED, article_id, None)
             )
-        conn.execute(
-            "INSERT INTO news.document_sightings (run_id, locator, raw_document_id) "
-            "SELECT %s, r.locator, r.id FROM news.raw_documents r WHERE r.id = ANY(%s) "
-            "ON CONFLICT DO NOTHING",
-            (run_id, [int(d["id"]) for d in docs]),
+            counts["unchanged"] += 1
+            continue
+        clash = content_hash_owner(conn, art.content_hash, exclude=article_id)
+        if clash is not None:
+            why = f"re-extracted text equals article {clash}; stored version kept"
+            batch.outcomes.append(_kept(run_id, key, article_id, why))
+            counts["kept"] += 1
+            continue
+        fp = neardup.fingerprint(art.text)
+        batch.articles.append(stages.article_row(article_id, item, art, fp.signature, run_id))
+        if item.source_name:
+            batch.sources.append(SourceRow(item.source_name))
+        batch.bands.extend(BandRow(b, h, article_id) for b, h in fp.keys)
+        changed[article_id] = old["text"]
+        batch.outcomes.append(
+            OutcomeRow(
+                run_id,
+                *key,
+                DocState.UPDATED,
+                article_id,
+                f"extractor {old['extractor_version']} -> {art.extractor_version}",
+            )
         )
-        store.load_batch(conn, batch)
+        counts["updated"] += 1
+    db.execute(conn, "reprocess/sightings", {"run_id": run_id, "ids": [d.id for d in docs]})
+    staging.load_batch(conn, batch)
     if changed:
         detach_from_events(conn, changed)
     counts["events_detached"] = len(changed)

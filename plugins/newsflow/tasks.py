@@ -1,80 +1,129 @@
-"""Task bodies of the DAGs: take and return ids and counts (XCom-sized), never article bodies."""
+"""Task bodies of the DAGs: take and return ids and counts (XCom-sized), never article bodies.
+
+Each function is what one ``@task`` runs: it resolves the news database through the Airflow
+boundary (:mod:`newsflow.airflow_adapter`) and calls a unit of work (:mod:`newsflow.jobs`) or
+a library function, owning the transaction. The XCom payloads are TypedDicts, so a DAG file
+and the next task agree on their shape.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, TypedDict
 
-from newsflow import airflow_adapter, db, pipeline
+from newsflow import airflow_adapter, db, jobs, migrate, runs
 from newsflow.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 
-def scan_inbox(context: Any) -> dict[str, Any]:
-    ident = airflow_adapter.run_identity(context)
+class RunRef(TypedDict):
+    """Which ingest run the following tasks work on."""
+
+    ingest_run_id: int
+
+
+class ScanResult(RunRef):
+    files: int
+    pending: int
+
+
+class ProcessSummary(RunRef):
+    documents: int
+    items: int
+    states: dict[str, int]
+    validation_success: bool | None
+
+
+class FeedRef(TypedDict):
+    id: int
+    name: str
+    url: str
+
+
+class FeedsStart(RunRef):
+    feeds: list[FeedRef]
+    backfill: dict[str, int] | None
+
+
+class RunReport(TypedDict):
+    id: int
+    status: str
+    documents_seen: int
+    documents_new: int
+    articles_stored: int
+    articles_updated: int
+    duplicates: int
+    quarantined: int
+    failed: int
+
+
+def _database() -> str:
     url = airflow_adapter.database_url()
-    db.migrate(url)
+    migrate.migrate(url)
+    return url
+
+
+def scan_inbox(context: Mapping[str, Any]) -> ScanResult:
+    ident = airflow_adapter.run_identity(context)
     settings = get_settings()
-    with db.connect(url) as conn:
-        run_id = pipeline.start_run(conn, **ident)
-        conn.commit()
-        counts = pipeline.archive_inbox(
-            conn,
-            run_id,
-            settings.inbox,
-            interval_start=ident["interval_start"],
-            interval_end=ident["interval_end"],
-            settings=settings,
-        )
+    with db.connect(_database()) as conn, runs.ingest_run(conn, ident, finish=False) as run_id:
+        counts = jobs.archive_inbox(conn, run_id, settings.inbox, ident, settings)
     log.info("inbox %s: %s", settings.inbox, counts)
-    return {"ingest_run_id": run_id, **counts}
+    return ScanResult(ingest_run_id=run_id, files=counts["files"], pending=counts["pending"])
 
 
-def process(scan: dict[str, Any]) -> dict[str, Any]:
+def process(run: RunRef) -> ProcessSummary:
     with db.connect(airflow_adapter.database_url()) as conn:
-        result = pipeline.process_run(conn, int(scan["ingest_run_id"]))
-        conn.commit()
+        result = jobs.process(conn, int(run["ingest_run_id"]))
     log.info("processed: %s", result)
-    return {"ingest_run_id": scan["ingest_run_id"], **result}
+    return ProcessSummary(ingest_run_id=run["ingest_run_id"], **result)
 
 
-def report(processed: dict[str, Any]) -> dict[str, Any]:
+def report(run: RunRef) -> RunReport:
     with db.connect(airflow_adapter.database_url()) as conn:
-        row = pipeline.finish_run(conn, int(processed["ingest_run_id"]))
-        conn.commit()
-    summary = {k: row[k] for k in ("id", "status", *pipeline.RUN_COUNTS)}
+        row = jobs.finish(conn, int(run["ingest_run_id"]))
+    summary = RunReport(
+        id=int(row["id"]),
+        status=str(row["status"]),
+        documents_seen=int(row["documents_seen"]),
+        documents_new=int(row["documents_new"]),
+        articles_stored=int(row["articles_stored"]),
+        articles_updated=int(row["articles_updated"]),
+        duplicates=int(row["duplicates"]),
+        quarantined=int(row["quarantined"]),
+        failed=int(row["failed"]),
+    )
     log.info("ingest run: %s", summary)
     return summary
 
 
-def feeds_start(context: Any) -> dict[str, Any]:
+def feeds_start(context: Mapping[str, Any]) -> FeedsStart:
     from newsflow.sources import feeds
 
     ident = airflow_adapter.run_identity(context)
-    url = airflow_adapter.database_url()
-    db.migrate(url)
-    backfill = "backfill" in str(getattr(context["dag_run"], "run_type", "")).lower()
-    with db.connect(url) as conn:
-        run_id = pipeline.start_run(conn, **ident)
-        conn.commit()
-        if backfill and ident["interval_start"] is not None:
+    with db.connect(_database()) as conn, runs.ingest_run(conn, ident, finish=False) as run_id:
+        if airflow_adapter.is_backfill(context) and ident["interval_start"] is not None:
+            assert ident["interval_end"] is not None
             counts = feeds.queue_archived_pages(
                 conn, run_id, ident["interval_start"], ident["interval_end"]
             )
+            conn.commit()
             log.info("backfill: reprocessing the raw archive of the interval: %s", counts)
-            return {"ingest_run_id": run_id, "feeds": [], "backfill": counts}
-        due = feeds.due_feeds(conn)
+            return FeedsStart(ingest_run_id=run_id, feeds=[], backfill=counts)
+        due = [FeedRef(id=f["id"], name=f["name"], url=f["url"]) for f in feeds.due_feeds(conn)]
     log.info("%d feeds due", len(due))
-    return {"ingest_run_id": run_id, "feeds": due}
+    return FeedsStart(ingest_run_id=run_id, feeds=due, backfill=None)
 
 
-def poll_feed(run: dict[str, Any], feed: dict[str, Any]) -> dict[str, Any]:
+def poll_feed(run: RunRef, feed: FeedRef) -> dict[str, Any]:
     from newsflow import fetch
     from newsflow.sources import feeds
 
     url = airflow_adapter.database_url()
-    with db.connect(url) as conn, db.connect(url, autocommit=True) as slots:
+    with db.connect(url) as conn, db.connect_autocommit(url) as slots:
         fetcher = fetch.Fetcher(
             host_slots=lambda host, iv: feeds.reserve_host_slot(slots, host, iv)
         )
@@ -88,17 +137,13 @@ def poll_feed(run: dict[str, Any], feed: dict[str, Any]) -> dict[str, Any]:
 def cluster_events() -> dict[str, Any]:
     from newsflow import events_store
 
-    url = airflow_adapter.database_url()
-    db.migrate(url)
-    with db.connect(url) as conn:
+    with db.connect(_database()) as conn:
         counts = events_store.cluster_pending(conn)
     log.info("events: %s", counts)
     return counts
 
 
-def reprocess(context: Any) -> dict[str, Any]:
-    from datetime import date
-
+def reprocess(context: Mapping[str, Any]) -> RunRef:
     from newsflow import reprocess as reprocessing
 
     params = context["params"]
@@ -110,12 +155,8 @@ def reprocess(context: Any) -> dict[str, Any]:
         force=bool(params.get("force")),
     )
     ident = airflow_adapter.run_identity(context)
-    url = airflow_adapter.database_url()
-    db.migrate(url)
-    with db.connect(url) as conn:
-        run_id = pipeline.start_run(conn, **ident)
-        conn.commit()
+    with db.connect(_database()) as conn, runs.ingest_run(conn, ident, finish=False) as run_id:
         counts = reprocessing.reprocess(conn, run_id, sel)
         conn.commit()
     log.info("reprocess %s: %s", sel, counts)
-    return {"ingest_run_id": run_id, **counts}
+    return RunRef(ingest_run_id=run_id)

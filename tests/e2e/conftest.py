@@ -203,13 +203,13 @@ class LiveAirflow:
         import psycopg
         from psycopg.conninfo import conninfo_to_dict
 
-        from newsflow import db
+        from newsflow import migrate
 
         name = conninfo_to_dict(self.news_url)["dbname"]
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
-        db.migrate(self.news_url)
+        migrate.migrate(self.news_url)
         return self.news_url
 
 

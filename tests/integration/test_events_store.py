@@ -13,7 +13,7 @@ import pytest
 from newsflow_tools.evaluation import data
 from psycopg.rows import dict_row
 
-from newsflow import db, events_store, pipeline
+from newsflow import db, events_store, jobs, runs
 from newsflow import events as ev
 from tests.integration.helpers import article_text, query, snapshot
 
@@ -28,7 +28,7 @@ def test_seeds_are_one_event_of_five_and_rerun_changes_nothing(
 ) -> None:
     for path in seeds_dir.glob("*.txt"):
         shutil.copy(path, inbox / path.name)
-    run = pipeline.ingest_inbox(dag_id="t", run_id="r1", inbox=inbox, url=db_url)
+    run = jobs.ingest_inbox(db_url, runs.identity("t", "r1"), inbox=inbox)
     assert run["articles_stored"] == 5 and run["duplicates"] == 0
     counts = _cluster(db_url)
     assert counts["articles"] == 5
@@ -66,13 +66,13 @@ def test_near_duplicate_a_week_later_in_a_later_run(db_url: str, tmp_path: Path)
             }
         )
     )
-    pipeline.ingest_inbox(dag_id="t", run_id="w1", inbox=first, url=db_url)
+    jobs.ingest_inbox(db_url, runs.identity("t", "w1"), inbox=first)
     # Unrelated articles stored in between, so the lookup is against a real history.
     filler = tmp_path / "filler"
     filler.mkdir()
     for i in range(30):
         (filler / f"f{i}.txt").write_text(f"Filler Story Number {i}\n\n" + article_text(1000 + i))
-    pipeline.ingest_inbox(dag_id="t", run_id="fill", inbox=filler, url=db_url)
+    jobs.ingest_inbox(db_url, runs.identity("t", "fill"), inbox=filler)
 
     later = tmp_path / "week2"
     later.mkdir()
@@ -89,7 +89,7 @@ def test_near_duplicate_a_week_later_in_a_later_run(db_url: str, tmp_path: Path)
             }
         )
     )
-    run = pipeline.ingest_inbox(dag_id="t", run_id="w2", inbox=later, url=db_url)
+    run = jobs.ingest_inbox(db_url, runs.identity("t", "w2"), inbox=later)
     assert run["duplicates"] == 1 and run["articles_stored"] == 0, run
     dup = query(
         db_url,
@@ -105,7 +105,7 @@ def test_near_duplicate_a_week_later_in_a_later_run(db_url: str, tmp_path: Path)
 
 def test_reader_role_can_read_but_not_write(db_url: str, inbox: Path) -> None:
     (inbox / "a.txt").write_text("Tram Line Opens\n\n" + article_text(7))
-    pipeline.ingest_inbox(dag_id="t", run_id="r1", inbox=inbox, url=db_url)
+    jobs.ingest_inbox(db_url, runs.identity("t", "r1"), inbox=inbox)
     with psycopg.connect(db_url, row_factory=dict_row, autocommit=True) as conn:
         conn.execute("SET ROLE newsflow_reader")
         assert conn.execute("SELECT count(*) AS n FROM news.articles").fetchone()["n"] == 1
@@ -153,7 +153,7 @@ def test_postgres_store_clusters_exactly_like_the_in_memory_store(db_url: str, i
         for n, d in enumerate(docs[i] for i in order)
     ]
     (inbox / "ecb.jsonl").write_text("\n".join(lines) + "\n")
-    run = pipeline.ingest_inbox(dag_id="t", run_id="r1", inbox=inbox, url=db_url)
+    run = jobs.ingest_inbox(db_url, runs.identity("t", "r1"), inbox=inbox)
     stored = run["articles_stored"]
     assert stored >= 25, run  # the shortest ECB+ texts fail validation and go to quarantine
     with db.connect(db_url) as conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-from newsflow import db, pipeline
+from newsflow import archive, db, ingest, runs
 from newsflow.sources import feeds
 from tests.integration.helpers import article_text, query, snapshot
 
@@ -20,7 +20,7 @@ def _page(seed: int, title: str) -> bytes:
 
 
 def _archive(conn, run_id: int, url: str, body: bytes, when: datetime) -> None:
-    raw = pipeline.RawInput(
+    raw = archive.RawInput(
         origin="page",
         locator=url,
         url=url,
@@ -33,14 +33,14 @@ def _archive(conn, run_id: int, url: str, body: bytes, when: datetime) -> None:
         partition_date=when.date(),
     )
     with conn.transaction():
-        pipeline.archive(conn, run_id, raw)
+        archive.archive(conn, run_id, raw)
 
 
 def test_backfill_window_reprocesses_the_archive_and_changes_nothing_twice(db_url: str) -> None:
     day = datetime(2026, 11, 20, tzinfo=UTC)
     with db.connect(db_url) as conn:
         # A poll run archived two pages; it crashed before processing one of them.
-        first = pipeline.start_run(conn, dag_id="news_feeds", run_id="scheduled-1")
+        first = runs.start_run(conn, runs.identity("news_feeds", "scheduled-1"))
         _archive(
             conn,
             first,
@@ -68,23 +68,22 @@ def test_backfill_window_reprocesses_the_archive_and_changes_nothing_twice(db_ur
             "(SELECT id FROM news.raw_documents WHERE url = 'https://coast-news.com/b')"
         )
         conn.commit()
-        pipeline.process_run(conn, first)
-        pipeline.finish_run(conn, first)
+        ingest.process_run(conn, first)
+        runs.finish_run(conn, first)
         conn.commit()
         assert query(db_url, "SELECT count(*) AS n FROM news.articles")[0]["n"] == 2
 
-        backfill = pipeline.start_run(
+        backfill = runs.start_run(
             conn,
-            dag_id="news_feeds",
-            run_id="backfill-1",
-            interval_start=day,
-            interval_end=day + timedelta(days=1),
+            runs.identity(
+                "news_feeds", "backfill-1", interval_start=day, interval_end=day + timedelta(days=1)
+            ),
         )
         conn.commit()
         counts = feeds.queue_archived_pages(conn, backfill, day, day + timedelta(days=1))
         assert counts == {"pages": 2, "pending": 1, "already-ingested": 1}
-        pipeline.process_run(conn, backfill)
-        summary = pipeline.finish_run(conn, backfill)
+        ingest.process_run(conn, backfill)
+        summary = runs.finish_run(conn, backfill)
         conn.commit()
     assert summary["articles_stored"] == 1 and summary["documents_seen"] == 2
     titles = {r["title"] for r in query(db_url, "SELECT title FROM news.articles")}
@@ -92,17 +91,16 @@ def test_backfill_window_reprocesses_the_archive_and_changes_nothing_twice(db_ur
 
     before = snapshot(db_url)
     with db.connect(db_url) as conn:
-        again = pipeline.start_run(
+        again = runs.start_run(
             conn,
-            dag_id="news_feeds",
-            run_id="backfill-2",
-            interval_start=day,
-            interval_end=day + timedelta(days=1),
+            runs.identity(
+                "news_feeds", "backfill-2", interval_start=day, interval_end=day + timedelta(days=1)
+            ),
         )
         conn.commit()
         counts = feeds.queue_archived_pages(conn, again, day, day + timedelta(days=1))
-        pipeline.process_run(conn, again)
-        pipeline.finish_run(conn, again)
+        ingest.process_run(conn, again)
+        runs.finish_run(conn, again)
         conn.commit()
     assert counts == {"pages": 2, "pending": 0, "already-ingested": 2}
     assert snapshot(db_url) == before

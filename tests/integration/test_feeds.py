@@ -40,7 +40,7 @@ from httpserver import (  # noqa: E402
     serve,
 )
 
-from newsflow import db, fetch, pipeline  # noqa: E402
+from newsflow import db, fetch, ingest, runs  # noqa: E402
 from newsflow.sources import feeds  # noqa: E402
 from tests.integration.helpers import DATA_TABLES, article_text, query, snapshot  # noqa: E402
 
@@ -248,15 +248,15 @@ class Poll:
 def run_polls(db_url: str, feed_ids: list[int], fetcher: fetch.Fetcher, name: str) -> Poll:
     """One ingest run as the DAG makes it: start, poll each feed, process, finish."""
     with db.connect(db_url) as conn:
-        run_id = pipeline.start_run(conn, dag_id="test_feeds", run_id=name)
+        run_id = runs.start_run(conn, runs.identity("test_feeds", name))
         conn.commit()
         results = []
         for feed_id in feed_ids:
             results.append(feeds.poll_feed(conn, run_id, feed_id, fetcher))
             conn.commit()
-        processed = pipeline.process_run(conn, run_id)
+        processed = ingest.process_run(conn, run_id)
         conn.commit()
-        finished = pipeline.finish_run(conn, run_id)
+        finished = runs.finish_run(conn, run_id)
         conn.commit()
     return Poll(run_id, results, processed, finished)
 
@@ -1030,7 +1030,7 @@ def test_repeated_failures_pause_the_feed_with_a_reason(
     site.routes["/f/down"] = Reply(503, b"down", headers={"Retry-After": "0"})
     feed_id = add(db_url, site.url("/f/down"), "down")
     with db.connect(db_url) as conn:
-        run_id = pipeline.start_run(conn, dag_id="test_feeds", run_id="down")
+        run_id = runs.start_run(conn, runs.identity("test_feeds", "down"))
         for _ in range(9):
             assert feeds.poll_feed(conn, run_id, feed_id, fetcher)["paused"] is None
         conn.commit()
@@ -1068,7 +1068,7 @@ def test_adaptive_interval_follows_the_share_of_new_entries(
     def poll(name: str) -> tuple[str, int]:
         # the polling policy only: the archived pages need not be processed here
         with db.connect(db_url) as conn:
-            run_id = pipeline.start_run(conn, dag_id="test_feeds", run_id=name)
+            run_id = runs.start_run(conn, runs.identity("test_feeds", name))
             result = feeds.poll_feed(conn, run_id, feed_id, fetcher)
             conn.commit()
         return result["outcome"], feed_row(db_url, feed_id)["poll_interval_seconds"]
@@ -1174,7 +1174,7 @@ def test_enable_feed_clears_the_paused_status_in_feed_health(
     site.routes["/f/broken"] = Reply(200, HTML_PAGE, HTML_TYPE)
     feed_id = add(db_url, site.url("/f/broken"), "broken")
     with db.connect(db_url) as conn:
-        run_id = pipeline.start_run(conn, dag_id="test_feeds", run_id="pause")
+        run_id = runs.start_run(conn, runs.identity("test_feeds", "pause"))
         for _ in range(5):
             feeds.poll_feed(conn, run_id, feed_id, fetcher)
         conn.commit()

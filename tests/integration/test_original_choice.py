@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from newsflow import db, pipeline
-from newsflow.sources import files
+from newsflow import archive, db, ingest, jobs, runs
+from newsflow.sources import inbox as inbox_source
 from tests.integration.helpers import article_text, query
 
 TEXT = "Ferry Bridge Reopens\n\n" + article_text(77, sentences=30)
@@ -36,7 +36,7 @@ def _ingest(db_url: str, tmp: Path, name: str, records: list[dict]) -> dict:
     inbox = tmp / name
     inbox.mkdir()
     (inbox / f"{name}.jsonl").write_text("\n".join(json.dumps(r) for r in records))
-    return pipeline.ingest_inbox(dag_id="t", run_id=name, inbox=inbox, url=db_url)
+    return jobs.ingest_inbox(db_url, runs.identity("t", name), inbox=inbox)
 
 
 def _content(db_url: str) -> tuple[list, list]:
@@ -87,7 +87,7 @@ def test_earliest_published_is_the_original_in_either_order(
         )[0]["detail"]
         assert "earlier copy" in detail
         # running the early copy's inbox again changes nothing
-        again = pipeline.ingest_inbox(dag_id="t", run_id="b3", inbox=tmp_path / "b2", url=other)
+        again = jobs.ingest_inbox(other, runs.identity("t", "b3"), inbox=tmp_path / "b2")
         assert again["articles_stored"] == 0 and _content(other) == in_order
     finally:
         with psycopg.connect(pg_server_url, autocommit=True) as conn:
@@ -104,22 +104,18 @@ def test_document_queued_by_two_concurrent_runs_is_processed_once(
     (day1 / "museum.txt").write_text(body)
     (day2 / "museum-copy.txt").write_text(body)  # the same bytes: one raw document
     with db.connect(db_url) as conn:
-        r1 = pipeline.start_run(conn, dag_id="news_files", run_id="day1")
-        r2 = pipeline.start_run(conn, dag_id="news_files", run_id="day2")
+        r1 = runs.start_run(conn, runs.identity("news_files", "day1"))
+        r2 = runs.start_run(conn, runs.identity("news_files", "day2"))
         conn.commit()
         # both runs archive (and queue) before either processes
         for run_id, folder in ((r1, day1), (r2, day2)):
-            for item in files.scan_inbox(folder):
+            for item in inbox_source.scan_inbox(folder):
                 with conn.transaction():
-                    assert (
-                        pipeline.archive(conn, run_id, pipeline.read_inbox_file(item, _settings()))[
-                            1
-                        ]
-                        == "pending"
-                    )
-        pipeline.process_run(conn, r2)
-        pipeline.process_run(conn, r1)
-        first, second = pipeline.finish_run(conn, r2), pipeline.finish_run(conn, r1)
+                    raw = inbox_source.read_inbox_file(item, _settings())
+                    assert archive.archive(conn, run_id, raw).state == "pending"
+        ingest.process_run(conn, r2)
+        ingest.process_run(conn, r1)
+        first, second = runs.finish_run(conn, r2), runs.finish_run(conn, r1)
         conn.commit()
     assert first["articles_stored"] == 1
     assert second["articles_stored"] == 0 and second["duplicates"] == 0
@@ -149,14 +145,9 @@ def test_same_bytes_in_two_folders_keep_the_earliest_name_in_any_order(
     # the later day is archived first, as parallel backfill days may do
     for run, day in (("d17", 17), ("d16", 16)):
         start = datetime(2026, 11, day, tzinfo=UTC)
-        pipeline.ingest_inbox(
-            dag_id="t",
-            run_id=run,
-            inbox=inbox,
-            url=db_url,
-            interval_start=start,
-            interval_end=start + timedelta(days=1),
-        )
+        end = start + timedelta(days=1)
+        ident = runs.identity("t", run, interval_start=start, interval_end=end)
+        jobs.ingest_inbox(db_url, ident, inbox=inbox)
     row = query(db_url, "SELECT locator, partition_date::text AS day FROM news.raw_documents")
     assert row == [{"locator": "2026-11-16/lens.txt", "day": "2026-11-16"}]
     assert query(db_url, "SELECT count(*) AS n FROM news.articles")[0]["n"] == 1

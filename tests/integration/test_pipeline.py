@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsflow import pipeline
+from newsflow import jobs, runs
 from tests.integration.helpers import article_text, query, snapshot
 
 TAKEAWAY_START = "The rebel offensive represents a significant shift"
@@ -17,7 +17,7 @@ TITLE_001 = "Syrian Rebels Advance Towards Homs, Threatening Damascus"
 
 
 def ingest(url: str, inbox: Path, run: str) -> dict:
-    return pipeline.ingest_inbox(dag_id="test", run_id=run, inbox=inbox, url=url)
+    return jobs.ingest_inbox(url, runs.identity("test", run), inbox=inbox)
 
 
 @pytest.fixture

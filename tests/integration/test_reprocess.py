@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsflow import db, events_store, extract, pipeline, reprocess
+from newsflow import db, events_store, extract, jobs, reprocess, runs
 from tests.integration.helpers import query
 
 
@@ -16,7 +16,7 @@ def test_new_extractor_version_updates_text_and_keeps_the_old(
 ) -> None:
     for path in seeds_dir.glob("*.txt"):
         shutil.copy(path, inbox / path.name)
-    pipeline.ingest_inbox(dag_id="t", run_id="r1", inbox=inbox, url=db_url)
+    jobs.ingest_inbox(db_url, runs.identity("t", "r1"), inbox=inbox)
     with db.connect(db_url) as conn:
         events_store.cluster_pending(conn)
     before = {r["id"]: r for r in query(db_url, "SELECT * FROM news.articles")}
@@ -33,10 +33,10 @@ def test_new_extractor_version_updates_text_and_keeps_the_old(
 
     monkeypatch.setattr(extract, "extract_text", upgraded)
     with db.connect(db_url) as conn:
-        run_id = pipeline.start_run(conn, dag_id="news_reprocess", run_id="rp1")
+        run_id = runs.start_run(conn, runs.identity("news_reprocess", "rp1"))
         conn.commit()
         counts = reprocess.reprocess(conn, run_id, reprocess.Selection())
-        summary = pipeline.finish_run(conn, run_id)
+        summary = runs.finish_run(conn, run_id)
         conn.commit()
     changed = [a for a in before.values() if "Assad" in a["text"]]
     assert counts["documents"] == 5 and counts["updated"] == len(changed) > 0, counts
@@ -67,7 +67,7 @@ def test_new_extractor_version_updates_text_and_keeps_the_old(
 
     # Running it again finds nothing left at another version.
     with db.connect(db_url) as conn:
-        run2 = pipeline.start_run(conn, dag_id="news_reprocess", run_id="rp2")
+        run2 = runs.start_run(conn, runs.identity("news_reprocess", "rp2"))
         conn.commit()
         again = reprocess.reprocess(conn, run2, reprocess.Selection())
         conn.commit()
@@ -78,7 +78,7 @@ def test_failed_re_extraction_keeps_the_stored_version_and_says_why(
     db_url: str, inbox: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shutil.copy(sorted(seeds_dir.glob("*.txt"))[0], inbox / "seed.txt")
-    pipeline.ingest_inbox(dag_id="t", run_id="r1", inbox=inbox, url=db_url)
+    jobs.ingest_inbox(db_url, runs.identity("t", "r1"), inbox=inbox)
     before = query(db_url, "SELECT * FROM news.articles")
     monkeypatch.setattr(extract, "EXTRACTOR_VERSION", "2099.2")
 
@@ -87,7 +87,7 @@ def test_failed_re_extraction_keeps_the_stored_version_and_says_why(
 
     monkeypatch.setattr(extract, "extract_text", broken)
     with db.connect(db_url) as conn:
-        run_id = pipeline.start_run(conn, dag_id="news_reprocess", run_id="rp")
+        run_id = runs.start_run(conn, runs.identity("news_reprocess", "rp"))
         conn.commit()
         counts = reprocess.reprocess(conn, run_id, reprocess.Selection())
         conn.commit()

@@ -13,7 +13,7 @@ What ``up`` sets up before it starts ``airflow standalone``:
 * Airflow's metadata database in its own database ``airflow`` on the embedded Postgres (created
   when missing), whether or not ``NEWSFLOW_DATABASE_URL`` points the news data elsewhere;
 * the Airflow connection ``newsflow_db`` (``AIRFLOW_CONN_NEWSFLOW_DB``) to the news database,
-  which is migrated first (``newsflow.db.migrate``);
+  which is migrated first (``newsflow.migrate.migrate``);
 * the simple auth manager with one fixed user (``NEWSFLOW_AIRFLOW_USER``, default ``admin``,
   role admin) and its password (``NEWSFLOW_AIRFLOW_PASSWORD``, default ``admin``) written to the
   password file, so the login is known and printed.
@@ -223,11 +223,11 @@ def stop_group(process: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> 
 
 
 def up(*, wait_timeout: float = 300.0) -> int:
-    from newsflow import db
+    from newsflow import db, migrate
 
     started = time.monotonic()
     env = build_env()
-    applied = db.migrate(db.database_url())
+    applied = migrate.migrate(db.database_url())
     if applied:
         print(f"newsflow: applied migrations {', '.join(m.path.name for m in applied)}", flush=True)
     url = base_url()

@@ -309,14 +309,14 @@ class BenchEnv:
         """A fresh, migrated database on the bench server; dropped when the bench ends."""
         import psycopg
 
-        from newsflow import db
+        from newsflow import migrate
 
         name = f"nf_bench_{label}_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         self.databases.append(name)
         url = _with_dbname(self.admin_url, name)
-        db.migrate(url)
+        migrate.migrate(url)
         return url
 
 
@@ -467,13 +467,22 @@ def _warm_imports() -> float:
     import great_expectations  # noqa: F401
     import trafilatura  # noqa: F401
 
-    from newsflow import extract, normalize, pipeline, validate  # noqa: F401
+    from newsflow import extract, ingest, normalize, validate  # noqa: F401
 
     return time.perf_counter() - t0
 
 
+def _archive_inbox(conn: Any, run_id: int, inbox: Path) -> dict[str, int]:
+    """Archive every file of ``inbox`` into the run, as a manual news_files run does."""
+    from newsflow import jobs, runs
+    from newsflow.settings import get_settings
+
+    ident = runs.identity("bench", "bench")
+    return jobs.archive_inbox(conn, run_id, inbox, ident, get_settings())
+
+
 def section_files(env: BenchEnv, cfg: Config, *, airflow: bool) -> None:
-    from newsflow import db, pipeline
+    from newsflow import db, ingest, runs
 
     _say()
     _say("[1] news_files throughput (the news_files tasks' library calls, one process)")
@@ -489,18 +498,18 @@ def section_files(env: BenchEnv, cfg: Config, *, airflow: bool) -> None:
     url = env.new_database("files")
     with db.connect(url) as conn:
         t_start = time.perf_counter()
-        run_id = pipeline.start_run(
-            conn, dag_id="bench_files", run_id=f"bench__{datetime.now(UTC).isoformat()}"
+        run_id = runs.start_run(
+            conn, runs.identity("bench_files", f"bench__{datetime.now(UTC).isoformat()}")
         )
         conn.commit()
         t_scan = time.perf_counter()
-        counts = pipeline.archive_inbox(conn, run_id, inbox)
+        counts = _archive_inbox(conn, run_id, inbox)
         conn.commit()
         t_process = time.perf_counter()
-        result = pipeline.process_run(conn, run_id)
+        result = ingest.process_run(conn, run_id)
         conn.commit()
         t_finish = time.perf_counter()
-        row = pipeline.finish_run(conn, run_id)
+        row = runs.finish_run(conn, run_id)
         conn.commit()
         t_end = time.perf_counter()
         methods = {
@@ -558,18 +567,18 @@ def _cluster_events(url: str) -> None:
 def _rerun_and_reprocess(url: str, inbox: Path) -> None:
     """The same inbox again (what a backfill over processed intervals does: every document is
     recognised, no row changes) and a forced re-extraction of every archived document."""
-    from newsflow import db, pipeline, reprocess
+    from newsflow import db, ingest, reprocess, runs
 
     with db.connect(url) as conn:
-        run_id = pipeline.start_run(conn, dag_id="bench_rerun", run_id="bench-rerun")
+        run_id = runs.start_run(conn, runs.identity("bench_rerun", "bench-rerun"))
         conn.commit()
         t0 = time.perf_counter()
-        counts = pipeline.archive_inbox(conn, run_id, inbox)
-        pipeline.process_run(conn, run_id)
-        row = pipeline.finish_run(conn, run_id)
+        counts = _archive_inbox(conn, run_id, inbox)
+        ingest.process_run(conn, run_id)
+        row = runs.finish_run(conn, run_id)
         conn.commit()
         rerun_s = time.perf_counter() - t0
-        rp = pipeline.start_run(conn, dag_id="bench_reprocess", run_id="bench-reprocess")
+        rp = runs.start_run(conn, runs.identity("bench_reprocess", "bench-reprocess"))
         conn.commit()
         t0 = time.perf_counter()
         result = reprocess.reprocess(conn, rp, reprocess.Selection(force=True))
@@ -957,7 +966,7 @@ class _Site:
 
 
 def section_feeds(env: BenchEnv, cfg: Config) -> None:
-    from newsflow import db, fetch, pipeline
+    from newsflow import db, fetch, ingest, runs
     from newsflow.sources import feeds
 
     _say()
@@ -972,8 +981,8 @@ def section_feeds(env: BenchEnv, cfg: Config) -> None:
             feeds.add_feed(conn, site.feed_url(f), name=f"bench-{f}", source=f"Bench Source {f}")
             for f in range(cfg.feeds)
         ]
-        run_id = pipeline.start_run(
-            conn, dag_id="bench_feeds", run_id=f"bench__{datetime.now(UTC).isoformat()}"
+        run_id = runs.start_run(
+            conn, runs.identity("bench_feeds", f"bench__{datetime.now(UTC).isoformat()}")
         )
         conn.commit()
         totals: Counter = Counter()
@@ -1007,10 +1016,10 @@ def section_feeds(env: BenchEnv, cfg: Config) -> None:
             + ")"
         )
         t2 = time.perf_counter()
-        result = pipeline.process_run(conn, run_id)
+        result = ingest.process_run(conn, run_id)
         conn.commit()
         process_s = time.perf_counter() - t2
-        row = pipeline.finish_run(conn, run_id)
+        row = runs.finish_run(conn, run_id)
         conn.commit()
     items = int(result["items"])
     _say(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import typer
 
-from newsflow import cli, db
+from newsflow import cli, db, migrate
 from newsflow.cli import console
 from newsflow.settings import PROJECT_ROOT, get_settings
 from newsflow.sources import feeds
@@ -107,7 +107,7 @@ def run_demo() -> None:
     started = time.monotonic()
     env = airflow_local.build_env()
     url = db.database_url()
-    db.migrate(url)
+    migrate.migrate(url)
     console.print(f"news database: {db.describe_url(url)}")
     airflow = airflow_local.airflow_executable()
     logs = get_settings().home / "logs"

@@ -24,8 +24,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from newsflow import db, fetch, normalize
+from newsflow.archive import RawInput, archive, queue_document
 from newsflow.db import Conn
-from newsflow.pipeline import RawInput, archive, queue_document
 from newsflow.sources import feedparse
 
 log = logging.getLogger(__name__)
@@ -442,7 +442,7 @@ def _fetch_pages(
                 fetched_at=datetime.now(UTC),
             )
             with conn.transaction():
-                raw_id, _ = archive(conn, run_id, raw)
+                raw_id = archive(conn, run_id, raw).raw_document_id
             result["pages_fetched"] += 1
         elif not page.not_modified:
             result["pages_failed"] += 1

@@ -1,5 +1,5 @@
 -- The documents a run still has to process, in a stable order.
-SELECT r.id, r.origin, r.locator, r.url, r.feed_id, r.media_type, r.charset, r.body,
+SELECT r.id, r.origin, r.locator, r.url, r.feed_id, r.media_type, r.charset, r.body, r.partition_date,
        r.body_stored, r.size_bytes, r.entry_meta, r.fetched_at, f.name AS feed_name,
        s.name AS feed_source
 FROM news.document_outcomes o

@@ -1,6 +1,6 @@
 -- Counts of a run, from its document outcomes.
 UPDATE news.ingest_runs r SET
-    finished_at      = now(),
+    finished_at      = clock_timestamp(),  -- not now(): the transaction may be long
     status           = CASE WHEN c.pending > 0 THEN 'incomplete' ELSE 'success' END,
     documents_seen   = c.documents_seen,
     documents_new    = c.documents_new,

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+from newsflow.archive import ArchiveState, RawInput, archive
+from newsflow.db import Conn
+from newsflow.settings import Settings
 
 MEDIA_TYPES = {
     ".txt": "text/plain",
@@ -93,8 +97,53 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def iter_jsonl_lines(text: str) -> Iterator[tuple[int, str]]:
-    """(1-based line number, line) for every non-blank line."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            yield number, line
+def read_inbox_file(item: InboxFile, settings: Settings) -> RawInput:
+    """The file as a :class:`RawInput`: its bytes, or a refusal (over the size cap, a type
+    newsflow does not read) that archiving turns into a quarantine record."""
+    locator = item.relative
+    if item.size > settings.max_document_bytes:
+        return RawInput(
+            origin="file",
+            locator=locator,
+            body=None,
+            content_hash=sha256_file(item.path),
+            size_bytes=item.size,
+            media_type=item.media_type,
+            partition_date=item.partition_date,
+            refusal=(
+                f"file is {item.size / 1e6:.1f} MB, over the {settings.max_document_bytes / 1e6:.1f} MB "
+                "limit (NEWSFLOW_MAX_DOCUMENT_BYTES); not archived"
+            ),
+        )
+    body = item.path.read_bytes()
+    refusal = None
+    if item.media_type is None:
+        refusal = f"unsupported file type {item.path.suffix or '(no extension)'!r}; newsflow reads .txt, .html and .jsonl"
+    return RawInput(
+        origin="file",
+        locator=locator,
+        body=body,
+        content_hash=hashlib.sha256(body).hexdigest(),
+        size_bytes=len(body),
+        media_type=item.media_type,
+        partition_date=item.partition_date,
+        refusal=refusal,
+    )
+
+
+def archive_files(
+    conn: Conn,
+    run_id: int,
+    files: Iterable[InboxFile],
+    settings: Settings,
+    counts: dict[str, int],
+    progress: Callable[[], None] | None = None,
+) -> None:
+    """Read and archive ``files`` into the run, adding each file's state to ``counts``
+    (``files`` and one key per :data:`ArchiveState`). Does not commit."""
+    for item in files:
+        state: ArchiveState = archive(conn, run_id, read_inbox_file(item, settings)).state
+        counts["files"] = counts.get("files", 0) + 1
+        counts[state] = counts.get(state, 0) + 1
+        if progress is not None:
+            progress()

@@ -1,0 +1,138 @@
+"""The raw archive: the contract between acquiring documents and processing them.
+
+Acquisition (the inbox, feed polls) hands every document over as a :class:`RawInput`;
+:func:`archive` keeps its bytes once (``raw_documents``, keyed by sha256) and queues it in the
+run (``document_sightings``, ``document_outcomes``). Processing only ever reads the archive, so
+anything can be re-extracted later from exactly the bytes that arrived, and acquisition never
+imports the processing code.
+
+Like every library function, nothing here commits: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from newsflow import db
+from newsflow.db import Conn
+from newsflow.jsonutil import as_json
+from newsflow.states import DocState
+
+# What archiving did with a document: queued to process, settled by an earlier run, refused
+# at acquisition, or the same bytes as a document this run already holds under another name.
+ArchiveState = Literal["pending", "already-ingested", "quarantined", "same-bytes"]
+
+
+@dataclass(frozen=True)
+class RawInput:
+    """One acquired document, as it arrived."""
+
+    origin: Literal["file", "feed", "page"]
+    locator: str  # inbox-relative path or fetched URL
+    body: bytes | None  # None when over the size cap (not archived)
+    content_hash: str  # sha256 hex of the raw bytes
+    size_bytes: int
+    media_type: str | None
+    url: str | None = None
+    feed_id: int | None = None
+    charset: str | None = None
+    http_status: int | None = None
+    http_headers: dict[str, str] | None = None
+    partition_date: date | None = None
+    entry_meta: dict[str, Any] | None = None
+    fetched_at: datetime | None = None
+    # Why the document must not be processed (e.g. over the size cap); it is quarantined.
+    refusal: str | None = None
+
+
+@dataclass(frozen=True)
+class Archived:
+    raw_document_id: int
+    state: ArchiveState
+
+
+def compress(body: bytes) -> bytes:
+    return zlib.compress(body, 6)
+
+
+def decompress(stored: bytes | None) -> bytes:
+    return zlib.decompress(stored) if stored is not None else b""
+
+
+def is_settled(conn: Conn, raw_document_id: int) -> bool:
+    """Whether the raw document reached a final state (article, duplicate, quarantine) in any run."""
+    return bool(db.fetch_value(conn, "archive/document_settled", {"id": raw_document_id}))
+
+
+def archive(conn: Conn, run_id: int, raw: RawInput) -> Archived:
+    """Archive one raw document and queue it for this run.
+
+    The state is ``pending`` (to process), ``already-ingested`` (these bytes were processed
+    before), ``quarantined`` (refused at acquisition, with its reason) or ``same-bytes`` (another
+    name for bytes this run already holds; only a sighting is added)."""
+    row = db.fetch_one(
+        conn,
+        "archive/raw_document",
+        {
+            "content_hash": raw.content_hash,
+            "origin": raw.origin,
+            "locator": raw.locator,
+            "url": raw.url,
+            "feed_id": raw.feed_id,
+            "media_type": raw.media_type,
+            "charset": raw.charset,
+            "http_status": raw.http_status,
+            "http_headers": as_json(raw.http_headers) if raw.http_headers else None,
+            "size_bytes": raw.size_bytes,
+            "body": compress(raw.body) if raw.body is not None else None,
+            "body_stored": raw.body is not None,
+            "partition_date": raw.partition_date,
+            "run_id": run_id,
+            "entry_meta": as_json(raw.entry_meta) if raw.entry_meta else None,
+            "fetched_at": raw.fetched_at,
+        },
+    )
+    assert row is not None
+    raw_id = int(row["id"])
+    state: ArchiveState
+    detail: str | None = None
+    if is_settled(conn, raw_id):
+        state, detail = "already-ingested", "these bytes were processed in an earlier run"
+    elif raw.refusal:
+        state, detail = "quarantined", raw.refusal
+        db.execute(
+            conn,
+            "archive/quarantine_refused",
+            {
+                "raw_document_id": raw_id,
+                "reasons": as_json([raw.refusal]),
+                "record": as_json({"locator": raw.locator}),
+                "run_id": run_id,
+            },
+        )
+    else:
+        state = "pending"
+    if not queue_document(conn, run_id, raw_id, raw.locator, DocState(state), detail):
+        return Archived(raw_id, "same-bytes")
+    return Archived(raw_id, state)
+
+
+def queue_document(
+    conn: Conn, run_id: int, raw_id: int, locator: str, state: DocState, detail: str | None
+) -> bool:
+    """Record that the run saw ``locator`` (archived as ``raw_id``) and the document's state in
+    the run; False when the run already holds that raw document (same bytes, another name)."""
+    db.execute(
+        conn,
+        "archive/sighting",
+        {"run_id": run_id, "locator": locator, "raw_document_id": raw_id},
+    )
+    inserted = db.fetch_one(
+        conn,
+        "archive/queue_outcome",
+        {"run_id": run_id, "raw_document_id": raw_id, "state": state, "detail": detail},
+    )
+    return inserted is not None

@@ -1,0 +1,243 @@
+"""Ingestion of a run's pending documents: prepare -> validate -> decide -> load.
+
+Every document item ends in exactly one state per run (``document_outcomes``): stored,
+updated, duplicate, quarantined, failed or already-ingested. Bad input is quarantined with its
+reasons; nothing stored before is changed by it. Duplicates are decided against the whole
+history under the load lock (so concurrent runs decide one after the other), in publication
+order, so that the original is the earliest published copy whatever the arrival order.
+
+Nothing here commits: the caller's transaction holds the load lock until it commits, and the
+whole batch lands or nothing does (the documents stay pending for a retry).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypedDict
+
+from newsflow import db, stages, staging
+from newsflow.db import Conn
+from newsflow.dedupe import Candidate, Decision, Deduplicator, content_hash_owner
+from newsflow.runs import set_validation
+from newsflow.settings import Settings, get_settings
+from newsflow.stages import Document, Item
+from newsflow.staging import BandRow, Batch, DuplicateRow, OutcomeRow, SourceRow
+from newsflow.states import DecisionKind, DocState
+
+
+class ProcessResult(TypedDict):
+    documents: int
+    items: int
+    states: dict[str, int]
+    validation_success: bool | None
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What a decision made of one valid item: its state, its article and why."""
+
+    state: DocState
+    article_id: int
+    detail: str | None = None
+
+
+def pending_documents(conn: Conn, run_id: int) -> list[Document]:
+    return [
+        Document.from_row(r)
+        for r in db.fetch_all(conn, "ingest/pending_documents", {"run_id": run_id})
+    ]
+
+
+def publication_order(item: Item) -> tuple[Any, ...]:
+    """Earliest published first (unknown dates last), then raw document and line."""
+    published = item.normalized.published_at if item.normalized else None
+    return (
+        published is None,
+        published or datetime.min.replace(tzinfo=UTC),
+        item.raw_document_id,
+        item.item_no,
+    )
+
+
+def lock_loading(conn: Conn) -> None:
+    """Take the load lock for the rest of the caller's transaction."""
+    db.execute(conn, "load/lock", {"key": db.LOAD_LOCK_KEY})
+
+
+def settled_elsewhere(conn: Conn, raw_ids: list[int]) -> set[int]:
+    """Documents a concurrent run settled meanwhile (under the load lock)."""
+    rows = db.fetch_all(conn, "ingest/settled_documents", {"ids": raw_ids})
+    return {int(r["raw_document_id"]) for r in rows}
+
+
+def promote(conn: Conn, run_id: int, item: Item, decision: Decision) -> bool:
+    """An earlier-published copy takes the place of the stored original (same article id; the
+    copy the article held becomes its duplicate). False when its text equals a third article's
+    (the content hash must stay unique): it stays a duplicate."""
+    art = item.normalized
+    assert art is not None and decision.duplicate_of is not None
+    if content_hash_owner(conn, art.content_hash, exclude=decision.duplicate_of) is not None:
+        return False
+    if item.source_name:
+        db.execute(conn, "load/upsert_source", {"name": item.source_name})
+    row = stages.article_row(decision.duplicate_of, item, art, decision.signature, run_id)
+    params: dict[str, Any] = {
+        name: getattr(row, name) for name in staging.columns(staging.ArticleRow)
+    }
+    params.update(
+        source=params.pop("source_name"),
+        method=decision.method,
+        score=decision.score,
+        threshold=decision.threshold,
+        run_id=run_id,
+    )
+    db.execute(conn, "load/promote_earlier_copy", params)
+    return True
+
+
+class Decider:
+    """Duplicate decisions for one batch, one valid item at a time in publication order;
+    each decided article joins the in-batch indexes before the next is decided."""
+
+    def __init__(self, conn: Conn, run_id: int, batch: Batch, new_ids: list[int]) -> None:
+        self.conn = conn
+        self.run_id = run_id
+        self.batch = batch
+        self.dedup = Deduplicator(conn)
+        self.new_ids = iter(new_ids)
+
+    def settle(self, item: Item) -> Settled:
+        art = item.normalized
+        assert art is not None
+        cand = Candidate(item.raw_document_id, item.item_no, item.origin, item.source_name, art)
+        decision = self.dedup.decide(cand)
+        if decision.kind is DecisionKind.PROMOTE and not promote(
+            self.conn, self.run_id, item, decision
+        ):
+            decision = Decision(
+                DecisionKind.DUPLICATE,
+                decision.duplicate_of,
+                decision.method,
+                decision.score,
+                decision.threshold,
+                decision.signature,
+                decision.band_keys,
+            )
+        if decision.kind is DecisionKind.DUPLICATE:
+            return self._duplicate(item, decision)
+        if decision.kind is DecisionKind.PROMOTE:
+            article_id = decision.duplicate_of
+            assert article_id is not None
+            self._index(article_id, cand, decision)
+            return Settled(
+                DocState.STORED,
+                article_id,
+                f"earlier copy: took the place of article {article_id}, whose later copy is "
+                f"now its {decision.method} duplicate",
+            )
+        if decision.kind is DecisionKind.UPDATE:
+            assert decision.duplicate_of is not None
+            article_id, state = decision.duplicate_of, DocState.UPDATED
+        else:
+            article_id, state = next(self.new_ids), DocState.STORED
+        if item.source_name:
+            self.batch.sources.append(SourceRow(item.source_name))
+        self.batch.articles.append(
+            stages.article_row(article_id, item, art, decision.signature, self.run_id)
+        )
+        self._index(article_id, cand, decision)
+        return Settled(state, article_id)
+
+    def _index(self, article_id: int, cand: Candidate, decision: Decision) -> None:
+        self.batch.bands.extend(BandRow(b, h, article_id) for b, h in decision.band_keys)
+        self.dedup.register(article_id, cand, decision)
+
+    def _duplicate(self, item: Item, decision: Decision) -> Settled:
+        art = item.normalized
+        assert art is not None and decision.duplicate_of is not None
+        assert decision.method is not None
+        self.batch.duplicates.append(
+            DuplicateRow(
+                item.raw_document_id,
+                item.item_no,
+                art.url,
+                art.canonical_url,
+                art.title,
+                art.content_hash,
+                art.published_at,
+                decision.duplicate_of,
+                decision.method,
+                decision.score,
+                decision.threshold,
+                self.run_id,
+            )
+        )
+        return Settled(
+            DocState.DUPLICATE,
+            decision.duplicate_of,
+            f"{decision.method} duplicate of article {decision.duplicate_of} "
+            f"(score {decision.score:.3f})",
+        )
+
+
+def decide_and_load(conn: Conn, run_id: int, items: list[Item]) -> dict[str, int]:
+    """Under the load lock: leave out what a concurrent run settled, decide every valid item,
+    settle the stopped ones, load the batch. The states counted."""
+    lock_loading(conn)
+    batch = Batch()
+    states: dict[str, int] = {}
+
+    def count(state: DocState) -> None:
+        states[state] = states.get(state, 0) + 1
+
+    elsewhere = settled_elsewhere(conn, sorted({i.raw_document_id for i in items}))
+    for item in (i for i in items if i.raw_document_id in elsewhere):
+        batch.outcomes.append(
+            OutcomeRow(
+                run_id,
+                item.raw_document_id,
+                item.item_no,
+                DocState.ALREADY_INGESTED,
+                None,
+                "processed by a concurrent run",
+            )
+        )
+        count(DocState.ALREADY_INGESTED)
+    items = [i for i in items if i.raw_document_id not in elsewhere]
+    valid = sorted((i for i in items if i.standing), key=publication_order)
+    decider = Decider(conn, run_id, batch, staging.allocate_article_ids(conn, len(valid)))
+    for item in valid:
+        settled = decider.settle(item)
+        batch.outcomes.append(
+            OutcomeRow(
+                run_id,
+                item.raw_document_id,
+                item.item_no,
+                settled.state,
+                settled.article_id,
+                settled.detail,
+            )
+        )
+        count(settled.state)
+    for state, n in stages.settle_stopped(items, run_id, batch).items():
+        states[state] = states.get(state, 0) + n
+    staging.load_batch(conn, batch)
+    return states
+
+
+def process_run(conn: Conn, run_id: int, settings: Settings | None = None) -> ProcessResult:
+    """Process the run's pending documents: prepare, validate, decide and load. Does not
+    commit: the caller's transaction holds the load lock and lands the whole batch."""
+    settings = settings or get_settings()
+    docs = pending_documents(conn, run_id)
+    items = [item for doc in docs for item in stages.prepare(doc)]
+    summary = stages.validate_items(items, settings)
+    states = decide_and_load(conn, run_id, items)
+    set_validation(conn, run_id, summary)
+    return ProcessResult(
+        documents=len(docs),
+        items=len(items),
+        states=states,
+        validation_success=summary.get("success"),
+    )

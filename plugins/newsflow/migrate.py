@@ -1,0 +1,111 @@
+"""The migration runner: numbered files in ``sql/migrations`` applied once each, and the
+analyst views of ``sql/views`` re-created when their files change.
+
+Migrations are recorded in ``news.schema_migrations`` with their checksum: a recorded
+migration whose file changed is an error (write a new migration), never re-applied silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsflow import db
+
+log = logging.getLogger(__name__)
+MIGRATIONS_DIR = db.SQL_DIR / "migrations"
+VIEWS_DIR = db.SQL_DIR / "views"
+MIGRATE_LOCK_KEY = 0x6E657775
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    path: Path
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    def text(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    found: list[Migration] = []
+    for path in sorted(directory.glob("*.sql")):
+        match = re.fullmatch(r"(\d{4})_([\w-]+)\.sql", path.name)
+        if not match:
+            raise ValueError(f"migration file name must look like 0001_name.sql: {path.name}")
+        found.append(Migration(int(match.group(1)), match.group(2), path))
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise ValueError(f"two migrations share a number in {directory}")
+    return found
+
+
+def migrate(url: str | None = None, directory: Path | None = None) -> list[Migration]:
+    """Apply every migration not yet recorded in ``news.schema_migrations``; return those applied.
+
+    Safe to run any number of times and from concurrent processes (an advisory lock serialises
+    them). Each migration runs in its own transaction together with its version row. A recorded
+    migration whose file changed since is an error, not something to re-apply silently.
+    """
+    applied: list[Migration] = []
+    with db.connect(url or db.database_url(), autocommit=True) as conn:
+        db.execute(conn, "db/migrate_lock", {"key": MIGRATE_LOCK_KEY})
+        try:
+            db.execute(conn, "db/migrations_table")
+            done = {
+                int(row["version"]): row["checksum"]
+                for row in db.fetch_all(conn, "db/applied_migrations")
+            }
+            for migration in discover_migrations(directory or MIGRATIONS_DIR):
+                if migration.version in done:
+                    if done[migration.version] != migration.checksum:
+                        raise RuntimeError(
+                            f"migration {migration.path.name} changed after it was applied; "
+                            "add a new migration instead of editing an applied one"
+                        )
+                    continue
+                log.info("applying migration %s", migration.path.name)
+                with conn.transaction():
+                    db.execute(conn, "db/migration_search_path")
+                    conn.execute(migration.text())
+                    db.execute(
+                        conn,
+                        "db/record_migration",
+                        {
+                            "version": migration.version,
+                            "name": migration.name,
+                            "checksum": migration.checksum,
+                        },
+                    )
+                applied.append(migration)
+            apply_views(conn)
+        finally:
+            db.execute(conn, "db/migrate_unlock", {"key": MIGRATE_LOCK_KEY})
+    return applied
+
+
+def apply_views(conn: db.Conn) -> bool:
+    """(Re)create the analyst views of ``sql/views`` when their files changed; True if applied.
+
+    Views are definitions, not data: they are re-created from the files whenever the files'
+    combined checksum differs from the one recorded (a changed view needs no new migration),
+    and left alone otherwise (no exclusive locks on every run)."""
+    paths = sorted(VIEWS_DIR.glob("*.sql"))
+    digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in paths)).hexdigest()
+    if db.fetch_value(conn, "db/views_checksum") == digest:
+        return False
+    with conn.transaction():
+        db.execute(conn, "db/migration_search_path")
+        for path in paths:
+            conn.execute(path.read_text(encoding="utf-8"))
+        db.execute(conn, "db/grant_reader")
+        db.execute(conn, "db/record_views", {"checksum": digest})
+    return True

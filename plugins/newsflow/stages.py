@@ -1,0 +1,279 @@
+"""The stages every archived document goes through: prepare, validate, decide, load.
+
+* :func:`prepare` decodes, extracts and normalises one archived document into items (one, or
+  one per JSONL line). Bad input stops the item at the stage it failed with a readable reason;
+  an unexpected error stops the document as ``failed`` (retried by a later run).
+* :func:`validate` runs the great-expectations suite over the items still standing.
+* deciding (duplicates for ingestion, versions for reprocessing) is the composition's own:
+  :mod:`newsflow.ingest` and :mod:`newsflow.reprocess`.
+* :func:`settle_stopped` turns stopped items into quarantine and outcome rows, and
+  :func:`newsflow.staging.load_batch` writes a batch.
+
+Every stage is a small function over typed items, so that ingestion and reprocessing are two
+compositions of the same parts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from newsflow import archive, decode, extract, normalize, validate
+from newsflow.jsonutil import as_json
+from newsflow.records import Extracted, Normalized
+from newsflow.settings import Settings
+from newsflow.staging import ArticleRow, Batch, OutcomeRow, QuarantineRow
+from newsflow.states import DocState, Stage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Document:
+    """An archived document as processing reads it (``ingest/pending_documents.sql``)."""
+
+    id: int
+    origin: str
+    locator: str
+    url: str | None
+    media_type: str | None
+    charset: str | None
+    body: bytes | None  # as stored (compressed)
+    entry_meta: dict[str, Any] | None
+    fetched_at: datetime | None
+    partition_date: date | None
+    feed_source: str | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Document:
+        return cls(
+            id=int(row["id"]),
+            origin=row["origin"],
+            locator=row["locator"],
+            url=row["url"],
+            media_type=row["media_type"],
+            charset=row["charset"],
+            body=row["body"],
+            entry_meta=row["entry_meta"],
+            fetched_at=row["fetched_at"],
+            partition_date=row.get("partition_date"),
+            feed_source=row.get("feed_source"),
+        )
+
+
+@dataclass
+class Item:
+    """One article candidate on its way through the stages: a document, or one JSONL line."""
+
+    raw_document_id: int
+    item_no: int
+    origin: str
+    source_name: str | None
+    extracted: Extracted | None = None
+    normalized: Normalized | None = None
+    stopped_at: Stage | None = None  # the stage that refused the input (quarantine)
+    failed: bool = False  # stopped by an unexpected error, not by the input (retried)
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def standing(self) -> bool:
+        """Still on its way: neither refused nor failed."""
+        return self.stopped_at is None and not self.failed
+
+    def stop(self, stage: Stage, reasons: list[str]) -> None:
+        self.stopped_at, self.reasons = stage, reasons
+
+
+def _entry_meta_fallback(ex: Extracted, meta: Mapping[str, Any] | None) -> None:
+    """A feed entry's own title, date and author fill what extraction did not find."""
+    if not meta:
+        return
+    if not ex.title and meta.get("title"):
+        ex.title = meta["title"]
+        ex.title_derived = False
+    if not ex.byline and meta.get("author"):
+        ex.byline = meta["author"]
+    if meta.get("published_at") and ex.published_at is None:
+        ex.published_at = datetime.fromisoformat(meta["published_at"])
+        ex.published_at_source = "feed"
+
+
+def iter_jsonl_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(1-based line number, line) for every non-blank line."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            yield number, line
+
+
+def _extract_jsonl(doc: Document, text: str, repairs: list[str]) -> list[Item]:
+    items: list[Item] = []
+    for line_no, line in iter_jsonl_lines(text):
+        item = Item(doc.id, line_no, doc.origin, doc.feed_source)
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+            item.extracted = extract.extract_jsonl_record(obj)
+        except (ValueError, TypeError) as exc:
+            item.stop(Stage.EXTRACT, [f"line {line_no}: {exc}"])
+        else:
+            item.extracted.repairs = repairs + item.extracted.repairs
+        items.append(item)
+    if not items:
+        empty = Item(doc.id, 0, doc.origin, doc.feed_source)
+        empty.stop(Stage.EXTRACT, ["JSONL file has no records"])
+        items.append(empty)
+    return items
+
+
+def extract_items(doc: Document) -> list[Item]:
+    """Decode and extract one archived document into items (one, or one per JSONL line)."""
+    body = archive.decompress(doc.body)
+    item = Item(doc.id, 0, doc.origin, doc.feed_source)
+    try:
+        text, repairs = decode.decode_bytes(body, doc.charset)
+    except (decode.BinaryContentError, decode.EmptyDocumentError) as exc:
+        item.stop(Stage.DECODE, [str(exc)])
+        return [item]
+    media = doc.media_type or "text/plain"
+    if media == "application/jsonl":
+        return _extract_jsonl(doc, text, repairs)
+    try:
+        if media in ("text/html", "application/xhtml+xml"):
+            ex = extract.extract_html(text, url=doc.url)
+        else:
+            ex = extract.extract_text(text)
+    except ValueError as exc:
+        item.stop(Stage.EXTRACT, [str(exc)])
+        return [item]
+    ex.repairs = repairs + ex.repairs
+    if doc.url and not ex.url:
+        ex.url = doc.url
+    _entry_meta_fallback(ex, doc.entry_meta)
+    if ex.source is None and doc.feed_source:
+        ex.source = doc.feed_source
+    item.extracted = ex
+    return [item]
+
+
+def normalize_item(item: Item, doc: Document) -> None:
+    assert item.extracted is not None
+    try:
+        fallback = doc.fetched_at if doc.origin in ("page", "feed") else None
+        item.normalized = normalize.normalize(
+            item.extracted,
+            extractor_version=extract.EXTRACTOR_VERSION,
+            fallback_published_at=fallback,
+            fallback_published_at_source="fetch-time" if fallback else None,
+        )
+        if item.normalized.source:
+            item.source_name = item.normalized.source
+    except ValueError as exc:
+        item.stop(Stage.EXTRACT, [str(exc)])
+
+
+def prepare(doc: Document) -> list[Item]:
+    """Decode, extract and normalise one document. Never raises: an unexpected error (a bug,
+    not bad input) marks the document ``failed`` with its traceback, and the batch goes on."""
+    try:
+        items = extract_items(doc)
+        for item in items:
+            if item.extracted is not None and item.standing:
+                normalize_item(item, doc)
+        return items
+    except Exception as exc:  # a bug in extraction must not sink the whole batch
+        log.exception("extraction failed for raw document %s", doc.id)
+        failed = Item(doc.id, 0, doc.origin, None, failed=True)
+        failed.reasons = [f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=3)]
+        return [failed]
+
+
+def validate_items(items: list[Item], settings: Settings) -> dict[str, Any]:
+    """Run the suite over the standing items; refused ones stop at ``validate``. The summary."""
+    candidates = [i for i in items if i.standing and i.normalized is not None]
+    outcome = validate.validate_batch(
+        [c.normalized for c in candidates if c.normalized is not None], settings=settings
+    )
+    for row, reasons in outcome.failures.items():
+        candidates[row].stop(Stage.VALIDATE, reasons)
+    return outcome.summary
+
+
+def record_json(item: Item) -> str:
+    """What was extracted (text cut to 2,000 characters), kept with a quarantined item."""
+    data: dict[str, Any] = {}
+    if item.normalized is not None:
+        data = asdict(item.normalized)
+    elif item.extracted is not None:
+        data = asdict(item.extracted)
+    if data:
+        data["text"] = data["text"][:2000]
+    return as_json(data)
+
+
+def settle_stopped(items: list[Item], run_id: int, batch: Batch) -> dict[str, int]:
+    """Quarantine and outcome rows for the items that stopped; their states counted."""
+    states: dict[str, int] = {}
+    for item in items:
+        if item.standing:
+            continue
+        if item.failed:
+            state = DocState.FAILED
+        else:
+            state = DocState.QUARANTINED
+            assert item.stopped_at is not None
+            batch.quarantine.append(
+                QuarantineRow(
+                    item.raw_document_id,
+                    item.item_no,
+                    item.stopped_at,
+                    as_json(item.reasons),
+                    record_json(item),
+                    run_id,
+                )
+            )
+        batch.outcomes.append(
+            OutcomeRow(
+                run_id,
+                item.raw_document_id,
+                item.item_no,
+                state,
+                None,
+                "; ".join(item.reasons)[:1000],
+            )
+        )
+        states[state] = states.get(state, 0) + 1
+    return states
+
+
+def article_row(
+    article_id: int, item: Item, art: Normalized, signature: bytes | None, run_id: int
+) -> ArticleRow:
+    return ArticleRow(
+        id=article_id,
+        raw_document_id=item.raw_document_id,
+        item_no=item.item_no,
+        source_name=item.source_name,
+        url=art.url,
+        canonical_url=art.canonical_url,
+        title=art.title,
+        title_derived=art.title_derived,
+        byline=art.byline,
+        published_at=art.published_at,
+        published_at_source=art.published_at_source,
+        language=art.language,
+        text=art.text,
+        summary_points=as_json(art.summary_points),
+        cited_sources=as_json(art.cited_sources),
+        repairs=as_json(art.repairs),
+        word_count=art.word_count,
+        content_hash=art.content_hash,
+        minhash=signature,
+        extractor_version=art.extractor_version,
+        first_run_id=run_id,
+    )

@@ -1,0 +1,1 @@
+SELECT checksum FROM news.schema_views;
