@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from newsflow import db, jobs, migrate, runs
 
@@ -21,6 +23,21 @@ app.add_typer(db_app, name="db")
 feeds_app = typer.Typer(help="RSS/Atom feeds.", no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds")
 console = Console()
+
+
+def _print_counts(title: str, counts: Mapping[str, object]) -> None:
+    """A dict of counts as a one-row table with readable column names."""
+    table = Table(title=title)
+    for key in counts:
+        table.add_column(key.replace("_", " "), justify="right")
+    _row(table, *counts.values())
+    console.print(table)
+
+
+def _row(table: Table, *cells: object) -> None:
+    """Add a row of data: third-party text (titles, feed names, reasons) is shown as it is,
+    never read as rich markup (a title holding ``[/i]`` must not break the table)."""
+    table.add_row(*(Text("-" if c is None else str(c)) for c in cells))
 
 
 def _url() -> str:
@@ -45,8 +62,9 @@ def db_migrate() -> None:
 
 @db_app.command("url")
 def db_url() -> None:
-    """Print the news database URL (starts the embedded server if needed)."""
-    print(_url())
+    """Print where the news database is (starts the embedded server if needed; never the
+    password)."""
+    print(db.describe_url(_url()))
 
 
 @db_app.command("stop")
@@ -79,14 +97,14 @@ def cluster() -> None:
 
     with db.connect(_url()) as conn, console.status("clustering ..."):
         counts = events_store.cluster_pending(conn)
-    console.print(counts)
+    _print_counts("events (news_events)", counts)
 
 
 @app.command("events")
 def events_cmd(limit: int = typer.Option(15, help="How many events.")) -> None:
     """The latest events with their size, sources and places."""
     with db.connect(_url()) as conn:
-        rows = conn.execute("SELECT * FROM news.latest_events LIMIT %s", (limit,)).fetchall()
+        rows = db.fetch_all(conn, "cli/latest_events", {"limit": limit})
     table = Table(title="latest events (news.latest_events)")
     for col in (
         "id",
@@ -103,7 +121,8 @@ def events_cmd(limit: int = typer.Option(15, help="How many events.")) -> None:
             t.strftime("%Y-%m-%d %H:%M") if t else "?"
             for t in (r["first_published_at"], r["last_published_at"])
         )
-        table.add_row(
+        _row(
+            table,
             str(r["event_id"]),
             r["title"],
             str(r["article_count"]),
@@ -119,26 +138,12 @@ def events_cmd(limit: int = typer.Option(15, help="How many events.")) -> None:
 def article_cmd(article_id: int) -> None:
     """One article: metadata, versions, duplicates, event, and the start of its text."""
     with db.connect(_url()) as conn:
-        a = conn.execute(
-            "SELECT a.*, s.name AS source, r.locator, ea.event_id, ea.similarity, e.title AS event "
-            "FROM news.articles a JOIN news.raw_documents r ON r.id = a.raw_document_id "
-            "LEFT JOIN news.sources s ON s.id = a.source_id "
-            "LEFT JOIN news.event_articles ea ON ea.article_id = a.id "
-            "LEFT JOIN news.events e ON e.id = ea.event_id WHERE a.id = %s",
-            (article_id,),
-        ).fetchone()
+        a = db.fetch_one(conn, "cli/article", {"id": article_id})
         if a is None:
-            console.print(f"[red]no article {article_id}[/]")
+            console.print(f"[red]no article {article_id}[/] (see `newsflow stats`)")
             raise typer.Exit(1)
-        chain = conn.execute(
-            "SELECT duplicates FROM news.article_duplicate_chain WHERE article_id = %s",
-            (article_id,),
-        ).fetchone()
-        versions = conn.execute(
-            "SELECT version, extractor_version, superseded_at FROM news.article_versions "
-            "WHERE article_id = %s ORDER BY version",
-            (article_id,),
-        ).fetchall()
+        chain = db.fetch_one(conn, "cli/article_duplicates", {"id": article_id})
+        versions = db.fetch_all(conn, "cli/article_versions", {"id": article_id})
     meta = Table(show_header=False, title=f"article {article_id}")
     meta.add_column("field", style="bold")
     meta.add_column("value", overflow="fold")
@@ -167,7 +172,7 @@ def article_cmd(article_id: int) -> None:
         ("cited sources", "\n".join(a["cited_sources"]) or "-"),
         ("repairs", ", ".join(a["repairs"]) or "-"),
     ):
-        meta.add_row(label, str(value) if value is not None else "-")
+        _row(meta, label, str(value) if value is not None else "-")
     console.print(meta)
     if versions:
         console.print(
@@ -180,7 +185,8 @@ def article_cmd(article_id: int) -> None:
         for col in ("method", "score", "threshold", "title", "document"):
             table.add_column(col, overflow="fold")
         for d in dups:
-            table.add_row(
+            _row(
+                table,
                 d["method"],
                 str(d["score"]),
                 str(d["threshold"]),
@@ -188,7 +194,7 @@ def article_cmd(article_id: int) -> None:
                 d["locator"] or "",
             )
         console.print(table)
-    console.print(a["text"][:1200] + (" ..." if len(a["text"]) > 1200 else ""))
+    console.print(Text(a["text"][:1200] + (" ..." if len(a["text"]) > 1200 else "")))
 
 
 def _print_run(row: dict[str, Any]) -> None:
@@ -197,7 +203,7 @@ def _print_run(row: dict[str, Any]) -> None:
     table = Table(title=f"ingest run {row['id']} ({row['dag_id']}): {row['status']}")
     for col in RUN_COUNTS:
         table.add_column(col.replace("_", " "), justify="right")
-    table.add_row(*(str(row[c]) for c in RUN_COUNTS))
+    _row(table, *(str(row[c]) for c in RUN_COUNTS))
     console.print(table)
 
 
@@ -208,7 +214,8 @@ def _print_feeds(conn: Any) -> None:
     for col in ("name", "status", "http", "new entries", "interval (s)", "last error"):
         table.add_column(col)
     for f in feeds.list_feeds(conn):
-        table.add_row(
+        _row(
+            table,
             f["name"],
             f["status"],
             str(f["last_http_status"] or ""),
@@ -222,23 +229,17 @@ def _print_feeds(conn: Any) -> None:
 def _summary(url: str, dag_ids: tuple[str, ...]) -> None:
     with db.connect(url) as conn:
         for dag_id in dag_ids:
-            row = conn.execute(
-                "SELECT * FROM news.ingest_runs WHERE dag_id = %s ORDER BY id DESC LIMIT 1",
-                (dag_id,),
-            ).fetchone()
+            row = db.fetch_one(conn, "runs/latest_run", {"dag_id": dag_id})
             if row:
                 _print_run(row)
                 _print_outcomes(conn, int(row["id"]))
-        titles = conn.execute(
-            "SELECT id, title, coalesce(published_at::date::text, '') AS day FROM news.articles "
-            "ORDER BY id DESC LIMIT 8"
-        ).fetchall()
+        titles = db.fetch_all(conn, "cli/latest_articles", {"limit": 8})
         table = Table(title="latest articles")
         table.add_column("id", justify="right")
         table.add_column("title")
         table.add_column("published")
         for t in titles:
-            table.add_row(str(t["id"]), t["title"], t["day"])
+            _row(table, str(t["id"]), t["title"], t["day"])
         console.print(table)
 
 
@@ -250,7 +251,7 @@ def _print_outcomes(conn: Any, run_id: int) -> None:
     table.add_column("detail", overflow="fold")
     for r in rows:
         name = r["locator"] + (f" #{r['item_no']}" if r["item_no"] else "")
-        table.add_row(name, r["state"], (r["detail"] or "")[:160])
+        _row(table, name, r["state"], (r["detail"] or "")[:160])
     console.print(table)
 
 
@@ -261,40 +262,24 @@ def stats() -> None:
         table = Table(title="newsflow tables")
         table.add_column("table")
         table.add_column("rows", justify="right")
-        for name in (
-            "raw_documents",
-            "articles",
-            "article_versions",
-            "article_duplicates",
-            "quarantine",
-            "events",
-            "event_articles",
-            "feeds",
-            "ingest_runs",
-        ):
-            count = conn.execute(f"SELECT count(*) AS n FROM news.{name}").fetchone()
-            table.add_row(name, str(count["n"] if count else 0))
+        for count in db.fetch_all(conn, "cli/table_counts"):
+            _row(table, count["table"], str(count["n"]))
         console.print(table)
-        methods = conn.execute(
-            "SELECT method, count(*) AS n, round(avg(score)::numeric, 3) AS mean_score "
-            "FROM news.article_duplicates GROUP BY method ORDER BY method"
-        ).fetchall()
+        methods = db.fetch_all(conn, "cli/duplicate_methods")
         if methods:
             dup = Table(title="duplicates by method")
             for col in ("method", "count", "mean score"):
                 dup.add_column(col)
             for m in methods:
-                dup.add_row(m["method"], str(m["n"]), str(m["mean_score"]))
+                _row(dup, m["method"], str(m["n"]), str(m["mean_score"]))
             console.print(dup)
-        runs = conn.execute(
-            "SELECT id, dag_id, status, started_at, documents_seen, articles_stored, duplicates, "
-            "quarantined, failed FROM news.ingest_runs ORDER BY id DESC LIMIT 8"
-        ).fetchall()
+        latest = db.fetch_all(conn, "cli/latest_runs", {"limit": 8})
         recent = Table(title="latest runs")
         for col in ("id", "dag", "status", "started", "seen", "stored", "dups", "quar.", "failed"):
             recent.add_column(col)
-        for r in runs:
-            recent.add_row(
+        for r in latest:
+            _row(
+                recent,
                 str(r["id"]),
                 r["dag_id"],
                 r["status"],
@@ -332,7 +317,7 @@ def reprocess(
             counts = reprocessing.reprocess(conn, run_id, sel)
         row = db.fetch_one(conn, "runs/by_id", {"run_id": run_id})
     assert row is not None
-    console.print(counts)
+    _print_counts("re-extraction", counts)
     _print_run(row)
 
 

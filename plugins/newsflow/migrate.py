@@ -13,12 +13,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
 from newsflow import db
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = db.SQL_DIR / "migrations"
 VIEWS_DIR = db.SQL_DIR / "views"
-MIGRATE_LOCK_KEY = 0x6E657775
 
 
 @dataclass(frozen=True)
@@ -48,30 +49,60 @@ def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return found
 
 
+def _bootstrap(conn: db.Conn) -> None:
+    """The runner's own tables; two processes doing this at once on a fresh database may
+    collide in the catalog, in which case the other one's work is used."""
+    for attempt in range(3):
+        try:
+            with conn.transaction():
+                db.execute(conn, "db/migrations_table")
+            return
+        except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
+            if attempt == 2:
+                raise
+
+
+def _pending(conn: db.Conn, migrations: list[Migration]) -> list[Migration]:
+    done = {int(r["version"]): r["checksum"] for r in db.fetch_all(conn, "db/applied_migrations")}
+    todo = []
+    for migration in migrations:
+        if migration.version not in done:
+            todo.append(migration)
+        elif done[migration.version] != migration.checksum:
+            raise RuntimeError(
+                f"migration {migration.path.name} changed after it was applied; "
+                "add a new migration instead of editing an applied one"
+            )
+    return todo
+
+
+def views_checksum() -> str:
+    paths = sorted(VIEWS_DIR.glob("*.sql"))
+    return hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in paths)).hexdigest()
+
+
 def migrate(url: str | None = None, directory: Path | None = None) -> list[Migration]:
     """Apply every migration not yet recorded in ``news.schema_migrations``; return those applied.
 
-    Safe to run any number of times and from concurrent processes (an advisory lock serialises
-    them). Each migration runs in its own transaction together with its version row. A recorded
-    migration whose file changed since is an error, not something to re-apply silently.
+    Safe to run any number of times and from concurrent processes. Every task and command
+    calls it, so an up-to-date database is recognised first, without any lock; only when
+    there is work is the ``migrate`` pipeline lock taken (a row lock the read-only role cannot
+    take; waiting is bounded and names the holder). Each migration runs in its own
+    transaction together with its version row. A recorded migration whose file changed since
+    is an error, not something to re-apply silently.
     """
-    applied: list[Migration] = []
-    with db.connect(url or db.database_url(), autocommit=True) as conn:
-        db.execute(conn, "db/migrate_lock", {"key": MIGRATE_LOCK_KEY})
-        try:
-            db.execute(conn, "db/migrations_table")
-            done = {
-                int(row["version"]): row["checksum"]
-                for row in db.fetch_all(conn, "db/applied_migrations")
-            }
-            for migration in discover_migrations(directory or MIGRATIONS_DIR):
-                if migration.version in done:
-                    if done[migration.version] != migration.checksum:
-                        raise RuntimeError(
-                            f"migration {migration.path.name} changed after it was applied; "
-                            "add a new migration instead of editing an applied one"
-                        )
-                    continue
+    url = url or db.database_url()
+    migrations = discover_migrations(directory or MIGRATIONS_DIR)
+    with db.connect(url, autocommit=True) as conn:
+        _bootstrap(conn)
+        if not _pending(conn, migrations) and db.fetch_value(conn, "db/views_checksum") == (
+            views_checksum()
+        ):
+            return []
+        applied: list[Migration] = []
+        with db.connect(url) as holder:  # holds the lock until the work is done
+            db.lock(holder, "migrate")
+            for migration in _pending(conn, migrations):
                 log.info("applying migration %s", migration.path.name)
                 with conn.transaction():
                     db.execute(conn, "db/migration_search_path")
@@ -87,8 +118,7 @@ def migrate(url: str | None = None, directory: Path | None = None) -> list[Migra
                     )
                 applied.append(migration)
             apply_views(conn)
-        finally:
-            db.execute(conn, "db/migrate_unlock", {"key": MIGRATE_LOCK_KEY})
+            holder.commit()
     return applied
 
 
@@ -99,7 +129,7 @@ def apply_views(conn: db.Conn) -> bool:
     combined checksum differs from the one recorded (a changed view needs no new migration),
     and left alone otherwise (no exclusive locks on every run)."""
     paths = sorted(VIEWS_DIR.glob("*.sql"))
-    digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in paths)).hexdigest()
+    digest = views_checksum()
     if db.fetch_value(conn, "db/views_checksum") == digest:
         return False
     with conn.transaction():

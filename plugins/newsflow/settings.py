@@ -62,6 +62,9 @@ class Settings:
     http_allowlist: tuple[str, ...]
     # NEWSFLOW_USER_AGENT
     user_agent: str
+    # NEWSFLOW_LOCK_TIMEOUT: seconds the pipeline waits for one of its locks before failing
+    # with a message naming the holder
+    lock_timeout_s: float
     # NEWSFLOW_EVAL_DATA: third-party evaluation data sets (ecbplus/, extraction/); not ours,
     # never in the repository (default: ../shared/eval beside the repository)
     eval_data: Path
@@ -86,6 +89,7 @@ def get_settings() -> Settings:
             "NEWSFLOW_USER_AGENT",
             "newsflow/0.1 (+https://github.com/newsflow; polite news crawler)",
         ),
+        lock_timeout_s=_float("NEWSFLOW_LOCK_TIMEOUT", 600.0),
         eval_data=Path(
             os.environ.get("NEWSFLOW_EVAL_DATA") or PROJECT_ROOT.parent / "shared" / "eval"
         ),

@@ -113,6 +113,7 @@ UPSERTS: tuple[tuple[type[Any], str], ...] = (
     (SourceRow, "load/upsert_sources"),
     (ArticleRow, "load/keep_article_versions"),
     (ArticleRow, "load/upsert_articles"),
+    (BandRow, "load/clear_minhash_bands"),
     (BandRow, "load/upsert_minhash_bands"),
     (DuplicateRow, "load/upsert_duplicates"),
     (QuarantineRow, "load/upsert_quarantine"),

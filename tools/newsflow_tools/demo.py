@@ -123,7 +123,7 @@ def run_demo() -> None:
     with serve() as base:
         with db.connect(url) as conn:
             ids = feeds.import_opml(conn, opml_for(base), source="Demo Coast Times")
-            conn.execute("UPDATE news.feeds SET next_poll_at = now() WHERE id = ANY(%s)", (ids,))
+            db.execute(conn, "demo/feeds_due_now", {"ids": ids})
             conn.commit()
         console.print(f"demo site on {base} ({len(ids)} feeds from its OPML)")
         feed_env = {

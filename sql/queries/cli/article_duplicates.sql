@@ -1,0 +1,1 @@
+SELECT duplicates FROM news.article_duplicate_chain WHERE article_id = %(id)s;

@@ -1,0 +1,2 @@
+SELECT id, title, coalesce(published_at::date::text, '') AS day FROM news.articles
+ORDER BY id DESC LIMIT %(limit)s;

@@ -1,0 +1,1 @@
+SELECT * FROM news.latest_events LIMIT %(limit)s;
