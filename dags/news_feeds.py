@@ -47,24 +47,32 @@ def news_feeds():
         get_current_context()["feed_name"] = feed["name"]
         return tasks.poll_feed(run, feed)
 
+    @task(trigger_rule=TriggerRule.ALL_DONE)
+    def plan(run: dict) -> list[dict]:
+        """Cut what the polls archived into chunks (after every poll, failed ones included)."""
+        from newsflow import tasks
+
+        return tasks.plan_chunks(run)
+
+    @task(map_index_template="{{ chunk_label }}")
+    def process(chunk: dict) -> dict:
+        """Extract, normalise, validate, deduplicate and load one chunk."""
+        from newsflow import tasks
+
+        get_current_context()["chunk_label"] = tasks.chunk_label(chunk)
+        return tasks.process_chunk(chunk)
+
     @task(outlets=[NEWS_ARTICLES], trigger_rule=TriggerRule.ALL_DONE)
-    def process(run: dict) -> dict:
-        """Extract, normalise, validate, deduplicate and load what the polls archived."""
+    def report(run: dict) -> dict:
         from newsflow import tasks
 
-        return tasks.process(run)
-
-    @task
-    def report(processed: dict) -> dict:
-        from newsflow import tasks
-
-        return tasks.report(processed)
+        return tasks.report(run)
 
     run = start()
     polls = poll.partial(run=run).expand(feed=due_feeds(run))
-    processed = process(run)
-    polls >> processed
-    report(processed)
+    chunks = plan(run)
+    polls >> chunks
+    process.expand(chunk=chunks) >> report(run)
 
 
 news_feeds()

@@ -8,7 +8,7 @@ Wiring only; the work is in ``plugins/newsflow`` (``newsflow.tasks``).
 
 from __future__ import annotations
 
-from airflow.sdk import CronDataIntervalTimetable, dag, task
+from airflow.sdk import CronDataIntervalTimetable, TriggerRule, dag, get_current_context, task
 
 from newsflow.dag_common import DEFAULT_ARGS, NEWS_ARTICLES, START_DATE
 
@@ -33,21 +33,30 @@ def news_files():
 
         return tasks.scan_inbox(context)
 
-    @task(outlets=[NEWS_ARTICLES])
-    def process(scan: dict) -> dict:
-        """Extract, normalise, validate (great-expectations), deduplicate and load."""
+    @task
+    def plan(scan: dict) -> list[dict]:
+        """Cut the run's pending documents into chunks (bounded in documents and bytes)."""
         from newsflow import tasks
 
-        return tasks.process(scan)
+        return tasks.plan_chunks(scan)
 
-    @task
-    def report(processed: dict) -> dict:
+    @task(map_index_template="{{ chunk_label }}")
+    def process(chunk: dict) -> dict:
+        """Extract, normalise, validate (great-expectations), deduplicate and load a chunk."""
+        from newsflow import tasks
+
+        get_current_context()["chunk_label"] = tasks.chunk_label(chunk)
+        return tasks.process_chunk(chunk)
+
+    @task(outlets=[NEWS_ARTICLES], trigger_rule=TriggerRule.ALL_DONE)
+    def report(scan: dict) -> dict:
         """Close the ingest_runs row with its counts and log a summary."""
         from newsflow import tasks
 
-        return tasks.report(processed)
+        return tasks.report(scan)
 
-    report(process(scan_inbox()))
+    scan = scan_inbox()
+    process.expand(chunk=plan(scan)) >> report(scan)
 
 
 news_files()

@@ -12,18 +12,24 @@ whole batch lands or nothing does (the documents stay pending for a retry).
 
 from __future__ import annotations
 
+import logging
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 
+import psycopg
+
 from newsflow import db, stages, staging
 from newsflow.db import Conn
 from newsflow.dedupe import Candidate, Decision, Deduplicator, content_hash_owner
-from newsflow.runs import set_validation
+from newsflow.runs import heartbeat, merge_validation
 from newsflow.settings import Settings, get_settings
 from newsflow.stages import Document, Item
 from newsflow.staging import BandRow, Batch, DuplicateRow, OutcomeRow, SourceRow
-from newsflow.states import DecisionKind, DocState
+from newsflow.states import DecisionKind, DocState, Stage
+
+log = logging.getLogger(__name__)
 
 
 class ProcessResult(TypedDict):
@@ -40,13 +46,6 @@ class Settled:
     state: DocState
     article_id: int
     detail: str | None = None
-
-
-def pending_documents(conn: Conn, run_id: int) -> list[Document]:
-    return [
-        Document.from_row(r)
-        for r in db.fetch_all(conn, "ingest/pending_documents", {"run_id": run_id})
-    ]
 
 
 def publication_order(item: Item) -> tuple[Any, ...]:
@@ -182,9 +181,8 @@ class Decider:
 
 
 def decide_and_load(conn: Conn, run_id: int, items: list[Item]) -> dict[str, int]:
-    """Under the load lock: leave out what a concurrent run settled, decide every valid item,
-    settle the stopped ones, load the batch. The states counted."""
-    lock_loading(conn)
+    """Leave out what a concurrent run settled, decide every valid item, settle the stopped
+    ones, load the batch. The caller holds the load lock. The states counted."""
     batch = Batch()
     states: dict[str, int] = {}
 
@@ -208,7 +206,16 @@ def decide_and_load(conn: Conn, run_id: int, items: list[Item]) -> dict[str, int
     valid = sorted((i for i in items if i.standing), key=publication_order)
     decider = Decider(conn, run_id, batch, staging.allocate_article_ids(conn, len(valid)))
     for item in valid:
-        settled = decider.settle(item)
+        try:
+            settled = decider.settle(item)
+        except psycopg.Error:
+            raise  # the transaction is gone: land() takes the batch apart
+        except Exception as exc:  # this item's data made deciding raise: quarantine it
+            log.exception(
+                "deciding raw document %s item %s raised", item.raw_document_id, item.item_no
+            )
+            item.stop(Stage.DEDUPE, [f"duplicate check failed: {type(exc).__name__}: {exc}"[:500]])
+            continue
         batch.outcomes.append(
             OutcomeRow(
                 run_id,
@@ -226,18 +233,140 @@ def decide_and_load(conn: Conn, run_id: int, items: list[Item]) -> dict[str, int
     return states
 
 
-def process_run(conn: Conn, run_id: int, settings: Settings | None = None) -> ProcessResult:
-    """Process the run's pending documents: prepare, validate, decide and load. Does not
-    commit: the caller's transaction holds the load lock and lands the whole batch."""
+def land(conn: Conn, run_id: int, items: list[Item]) -> dict[str, int]:
+    """Decide and load ``items`` under the load lock, isolating a bad document: should the
+    batch fail to load (a value the database refuses), it is taken apart, half by half, in
+    savepoints, until the document that fails is alone; that one is quarantined at ``load``
+    with the database's reason and everything else lands. The states counted."""
+    lock_loading(conn)
+    return _land(conn, run_id, items)
+
+
+def _land(conn: Conn, run_id: int, items: list[Item]) -> dict[str, int]:
+    try:
+        with conn.transaction():  # a savepoint
+            return decide_and_load(conn, run_id, items)
+    except db.PipelineLockTimeout:
+        raise
+    except (psycopg.DataError, psycopg.IntegrityError, psycopg.ProgrammingError) as exc:
+        docs = sorted({i.raw_document_id for i in items})
+        if len(docs) > 1:
+            log.warning("loading %d documents failed (%s); splitting the batch", len(docs), exc)
+            half = set(docs[: len(docs) // 2])
+            first = _land(conn, run_id, [i for i in items if i.raw_document_id in half])
+            second = _land(conn, run_id, [i for i in items if i.raw_document_id not in half])
+            return {k: first.get(k, 0) + second.get(k, 0) for k in {*first, *second}}
+        reason = f"the database refused to store it: {str(exc).strip().splitlines()[0][:300]}"
+        log.warning("raw document %s quarantined at load: %s", docs[0], reason)
+        for item in items:
+            if item.standing:
+                item.stop(Stage.LOAD, [reason])
+            item.normalized = None  # keep the quarantine record free of what was refused
+            item.extracted = None
+        with conn.transaction():
+            return decide_and_load(conn, run_id, items)
+
+
+class ChunkRef(TypedDict):
+    """A slice of a run's pending documents (raw document ids first..last): the unit of
+    processing, committed on its own, and what Airflow maps the ``process`` task over."""
+
+    run_id: int
+    chunk: int
+    first_id: int
+    last_id: int
+    documents: int
+    bytes: int
+
+
+def plan_chunks(conn: Conn, run_id: int, settings: Settings | None = None) -> list[ChunkRef]:
+    """Cut the run's pending documents, in id order, into chunks of at most
+    ``chunk_documents`` documents and ``chunk_bytes`` raw bytes (a larger document is a chunk
+    of its own)."""
     settings = settings or get_settings()
-    docs = pending_documents(conn, run_id)
-    items = [item for doc in docs for item in stages.prepare(doc)]
+    chunks: list[ChunkRef] = []
+    current: ChunkRef | None = None
+    for row in db.fetch_all(conn, "ingest/pending_sizes", {"run_id": run_id}):
+        raw_id, size = int(row["id"]), int(row["size_bytes"])
+        if current is None or (
+            current["documents"] >= settings.chunk_documents
+            or current["bytes"] + size > settings.chunk_bytes
+        ):
+            current = ChunkRef(
+                run_id=run_id,
+                chunk=len(chunks),
+                first_id=raw_id,
+                last_id=raw_id,
+                documents=0,
+                bytes=0,
+            )
+            chunks.append(current)
+        current["last_id"] = raw_id
+        current["documents"] += 1
+        current["bytes"] += size
+    return chunks
+
+
+def chunk_documents(conn: Conn, chunk: ChunkRef) -> list[Document]:
+    """The chunk's documents still pending (a retried chunk finds only what is left)."""
+    rows = db.fetch_all(
+        conn,
+        "ingest/pending_documents",
+        {"run_id": chunk["run_id"], "first_id": chunk["first_id"], "last_id": chunk["last_id"]},
+    )
+    return [Document.from_row(r) for r in rows]
+
+
+def prepare_all(docs: list[Document], pool: Executor | None = None) -> list[Item]:
+    """:func:`stages.prepare` over the documents, on the pool's processes when there is one."""
+    if pool is None or len(docs) < 2:
+        return [item for doc in docs for item in stages.prepare(doc)]
+    return [item for items in pool.map(stages.prepare, docs, chunksize=4) for item in items]
+
+
+def process_chunk(
+    conn: Conn, chunk: ChunkRef, settings: Settings | None = None, pool: Executor | None = None
+) -> ProcessResult:
+    """Prepare, validate, decide and load one chunk. Does not commit: the caller commits the
+    chunk (which also releases the load lock)."""
+    settings = settings or get_settings()
+    docs = chunk_documents(conn, chunk)
+    items = prepare_all(docs, pool)
+    del docs  # the archived bodies are not needed past this point
     summary = stages.validate_items(items, settings)
-    states = decide_and_load(conn, run_id, items)
-    set_validation(conn, run_id, summary)
+    states = land(conn, chunk["run_id"], items)
+    merge_validation(conn, chunk["run_id"], summary)
+    heartbeat(conn, chunk["run_id"])
     return ProcessResult(
-        documents=len(docs),
+        documents=len({i.raw_document_id for i in items}),
         items=len(items),
         states=states,
         validation_success=summary.get("success"),
     )
+
+
+def add_results(total: ProcessResult, part: ProcessResult) -> ProcessResult:
+    states = dict(total["states"])
+    for state, n in part["states"].items():
+        states[state] = states.get(state, 0) + n
+    success = [
+        v for v in (total["validation_success"], part["validation_success"]) if v is not None
+    ]
+    return ProcessResult(
+        documents=total["documents"] + part["documents"],
+        items=total["items"] + part["items"],
+        states=states,
+        validation_success=all(success) if success else None,
+    )
+
+
+EMPTY_RESULT = ProcessResult(documents=0, items=0, states={}, validation_success=None)
+
+
+def process_run(conn: Conn, run_id: int, settings: Settings | None = None) -> ProcessResult:
+    """Process all of the run's pending documents, chunk after chunk, in the caller's
+    transaction (tests and small callers; :func:`newsflow.jobs.process` commits per chunk)."""
+    total = EMPTY_RESULT
+    for chunk in plan_chunks(conn, run_id, settings):
+        total = add_results(total, process_chunk(conn, chunk, settings))
+    return total

@@ -9,7 +9,11 @@ exactly the same steps.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +34,10 @@ def archive_inbox(
     settings: Settings,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
-    """Archive the inbox files of the run's interval, committing each file as it is archived
-    (a crash loses at most the file in hand). Counts per archive state."""
-    found = inbox_source.scan_inbox(inbox, ident["interval_start"], ident["interval_end"])
+    """Archive the inbox entries of the run's interval, committing each as it is archived
+    (a crash loses at most the entry in hand). Counts per archive state, and what the scan
+    skipped on purpose (also kept in ``ingest_runs.acquisition``)."""
+    found = inbox_source.scan(inbox, ident["interval_start"], ident["interval_end"])
     counts: dict[str, int] = {
         "files": 0,
         "pending": 0,
@@ -40,19 +45,53 @@ def archive_inbox(
         "quarantined": 0,
         "same-bytes": 0,
     }
-    for number, item in enumerate(found, start=1):
+    for number, item in enumerate(found.entries, start=1):
         if progress is not None:
-            progress(number, len(found))
+            progress(number, len(found.entries))
         inbox_source.archive_files(conn, run_id, [item], settings, counts)
         conn.commit()
+    runs.set_acquisition(conn, run_id, {**found.counts(), **counts})
+    conn.commit()
+    if found.hidden:
+        log.info("skipped %d hidden entries (names starting with '.')", found.hidden)
     return counts
 
 
+@contextmanager
+def prepare_pool(settings: Settings, documents: int) -> Iterator[Executor | None]:
+    """Processes that decode and extract for one task, so a task uses every core: started
+    from a fork server that has imported the extraction code once (not from the task process
+    itself, whose threads and connections must not be forked). None when one process does."""
+    wanted = settings.prepare_processes or os.cpu_count() or 1
+    workers = min(wanted, documents // 8)
+    if workers < 2:
+        yield None
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["newsflow.stages"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield pool
+
+
+def process_chunks(
+    conn: db.Conn, chunks: list[ingest.ChunkRef], settings: Settings | None = None
+) -> ProcessResult:
+    """Process chunks one after the other, committing each (a crash or a failed retry loses
+    at most the chunk in hand, and the next try takes only what is still pending)."""
+    settings = settings or get_settings()
+    total = ingest.EMPTY_RESULT
+    with prepare_pool(settings, max((c["documents"] for c in chunks), default=0)) as pool:
+        for chunk in chunks:
+            result = ingest.process_chunk(conn, chunk, settings, pool)
+            conn.commit()
+            total = ingest.add_results(total, result)
+    return total
+
+
 def process(conn: db.Conn, run_id: int, settings: Settings | None = None) -> ProcessResult:
-    """Process the run's pending documents as one transaction (under the load lock)."""
-    result = ingest.process_run(conn, run_id, settings)
-    conn.commit()
-    return result
+    """Process all of the run's pending documents, chunk by chunk, each committed."""
+    settings = settings or get_settings()
+    return process_chunks(conn, ingest.plan_chunks(conn, run_id, settings), settings)
 
 
 def finish(conn: db.Conn, run_id: int) -> dict[str, Any]:

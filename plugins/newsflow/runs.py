@@ -15,6 +15,7 @@ from typing import Any, TypedDict
 from newsflow import db
 from newsflow.db import Conn
 from newsflow.jsonutil import as_json
+from newsflow.settings import get_settings
 
 # The per-run counts of ingest_runs, in the order summaries print them.
 RUN_COUNTS = (
@@ -57,10 +58,27 @@ def identity(
 
 
 def start_run(conn: Conn, ident: RunIdentity) -> int:
-    """Open the run's ``ingest_runs`` row (a retried task finds the same row); its id."""
+    """Open the run's ``ingest_runs`` row (a retried task finds the same row); its id.
+    Runs that died without finishing are closed as abandoned on the way (see
+    :func:`abandon_dead_runs`)."""
     value = db.fetch_value(conn, "runs/start_run", dict(ident))
     assert value is not None
+    abandon_dead_runs(conn, int(value))
     return int(value)
+
+
+def abandon_dead_runs(conn: Conn, by_run: int) -> dict[str, int]:
+    """Close runs that show no sign of life for ``NEWSFLOW_RUN_ABANDON_AFTER`` seconds as
+    'abandoned', saying when and why, and release their pending documents (a process killed
+    with ``kill -9`` or a lost worker never finishes its run). Counts of runs and documents."""
+    after = get_settings().run_abandon_after_s
+    row = db.fetch_one(conn, "runs/abandon_dead_runs", {"by_run": by_run, "after_s": after})
+    return {"runs": int(row["runs"]), "documents": int(row["documents"])} if row else {}
+
+
+def heartbeat(conn: Conn, run_id: int) -> None:
+    """The run is alive: a unit of its work is done (committed with it by the caller)."""
+    db.execute(conn, "runs/heartbeat", {"run_id": run_id})
 
 
 def finish_run(conn: Conn, run_id: int) -> dict[str, Any]:
@@ -70,8 +88,39 @@ def finish_run(conn: Conn, run_id: int) -> dict[str, Any]:
     return dict(row)
 
 
-def set_validation(conn: Conn, run_id: int, summary: dict[str, Any]) -> None:
-    db.execute(conn, "runs/set_validation", {"run_id": run_id, "validation": as_json(summary)})
+def merge_validation(conn: Conn, run_id: int, summary: dict[str, Any]) -> None:
+    """Add one chunk's great-expectations summary to the run's (``ingest_runs.validation``):
+    rows evaluated and failed are summed, each expectation's unexpected count too."""
+    before = db.fetch_value(conn, "runs/validation", {"run_id": run_id})
+    db.execute(
+        conn,
+        "runs/set_validation",
+        {"run_id": run_id, "validation": as_json(combine_validation(before, summary))},
+    )
+
+
+def combine_validation(before: dict[str, Any] | None, summary: dict[str, Any]) -> dict[str, Any]:
+    if not before:
+        return dict(summary)
+    merged = {**before, **{k: v for k, v in summary.items() if k not in before}}
+    merged["success"] = bool(before.get("success", True)) and bool(summary.get("success", True))
+    for key in ("evaluated", "failed_rows"):
+        merged[key] = int(before.get(key) or 0) + int(summary.get(key) or 0)
+    by_name = {(e["expectation"], e["column"]): dict(e) for e in before.get("expectations") or []}
+    for e in summary.get("expectations") or []:
+        key = (e["expectation"], e["column"])
+        if key in by_name:
+            by_name[key]["unexpected_count"] += e["unexpected_count"]
+            by_name[key]["success"] = by_name[key]["success"] and e["success"]
+        else:
+            by_name[key] = dict(e)
+    merged["expectations"] = list(by_name.values())
+    return merged
+
+
+def set_acquisition(conn: Conn, run_id: int, counts: dict[str, int]) -> None:
+    """What acquisition saw: entries, their archive states, and what it skipped on purpose."""
+    db.execute(conn, "runs/set_acquisition", {"run_id": run_id, "acquisition": as_json(counts)})
 
 
 @contextmanager

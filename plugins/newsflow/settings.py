@@ -65,6 +65,20 @@ class Settings:
     # NEWSFLOW_LOCK_TIMEOUT: seconds the pipeline waits for one of its locks before failing
     # with a message naming the holder
     lock_timeout_s: float
+    # NEWSFLOW_RUN_ABANDON_AFTER: seconds without a sign of life after which a run left
+    # 'running' is closed as abandoned by the next run (longer than any unit of work)
+    run_abandon_after_s: float
+    # NEWSFLOW_MAX_ATTEMPTS: runs a document may fail in (transient errors) before it is
+    # quarantined instead of retried again
+    max_attempts: int
+    # NEWSFLOW_CHUNK_DOCUMENTS / NEWSFLOW_CHUNK_MB: a run's documents are processed in chunks
+    # of at most this many documents and this many megabytes of raw bytes, each committed on
+    # its own (memory stays flat in batch size; chunks are the unit Airflow maps over)
+    chunk_documents: int
+    chunk_bytes: int
+    # NEWSFLOW_PREPARE_PROCESSES: processes that decode and extract within one task (0: one
+    # per core; 1: in the task's own process)
+    prepare_processes: int
     # NEWSFLOW_EVAL_DATA: third-party evaluation data sets (ecbplus/, extraction/); not ours,
     # never in the repository (default: ../shared/eval beside the repository)
     eval_data: Path
@@ -90,6 +104,11 @@ def get_settings() -> Settings:
             "newsflow/0.1 (+https://github.com/newsflow; polite news crawler)",
         ),
         lock_timeout_s=_float("NEWSFLOW_LOCK_TIMEOUT", 600.0),
+        run_abandon_after_s=_float("NEWSFLOW_RUN_ABANDON_AFTER", 3 * 3600.0),
+        max_attempts=_int("NEWSFLOW_MAX_ATTEMPTS", 3),
+        chunk_documents=_int("NEWSFLOW_CHUNK_DOCUMENTS", 250),
+        chunk_bytes=_int("NEWSFLOW_CHUNK_MB", 64) * 1024 * 1024,
+        prepare_processes=_int("NEWSFLOW_PREPARE_PROCESSES", 0),
         eval_data=Path(
             os.environ.get("NEWSFLOW_EVAL_DATA") or PROJECT_ROOT.parent / "shared" / "eval"
         ),

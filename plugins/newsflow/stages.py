@@ -24,7 +24,7 @@ from datetime import date, datetime
 from typing import Any
 
 from newsflow import archive, decode, extract, normalize, validate
-from newsflow.jsonutil import as_json
+from newsflow.jsonutil import UNSTORABLE, as_json
 from newsflow.records import Extracted, Normalized
 from newsflow.settings import Settings
 from newsflow.staging import ArticleRow, Batch, OutcomeRow, QuarantineRow
@@ -43,6 +43,7 @@ class Document:
     url: str | None
     media_type: str | None
     charset: str | None
+    codec: str  # how the body is compressed ('zstd', 'zlib')
     body: bytes | None  # as stored (compressed)
     entry_meta: dict[str, Any] | None
     fetched_at: datetime | None
@@ -58,6 +59,7 @@ class Document:
             url=row["url"],
             media_type=row["media_type"],
             charset=row["charset"],
+            codec=row.get("codec") or "zlib",
             body=row["body"],
             entry_meta=row["entry_meta"],
             fetched_at=row["fetched_at"],
@@ -77,8 +79,11 @@ class Item:
     extracted: Extracted | None = None
     normalized: Normalized | None = None
     stopped_at: Stage | None = None  # the stage that refused the input (quarantine)
-    failed: bool = False  # stopped by an unexpected error, not by the input (retried)
+    failed: bool = False  # stopped by a transient error, not by the input (retried)
     reasons: list[str] = field(default_factory=list)
+    trace: str | None = (
+        None  # the traceback when the code raised on this input (kept in the record)
+    )
 
     @property
     def standing(self) -> bool:
@@ -110,7 +115,18 @@ def iter_jsonl_lines(text: str) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
+def _unreadable(exc: BaseException) -> str:
+    """A sentence for an input that made the code raise (deterministically: same bytes, same
+    error), without a traceback."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to be read (more levels than newsflow accepts)"
+    message = str(exc).strip() or "no further detail"
+    return f"could not be read ({type(exc).__name__}: {message[:300]})"
+
+
 def _extract_jsonl(doc: Document, text: str, repairs: list[str]) -> list[Item]:
+    """One item per non-blank line: a line is the unit, so one bad line (broken JSON, a
+    record that makes the parser give up) is quarantined and every other line goes on."""
     items: list[Item] = []
     for line_no, line in iter_jsonl_lines(text):
         item = Item(doc.id, line_no, doc.origin, doc.feed_source)
@@ -121,6 +137,10 @@ def _extract_jsonl(doc: Document, text: str, repairs: list[str]) -> list[Item]:
             item.extracted = extract.extract_jsonl_record(obj)
         except (ValueError, TypeError) as exc:
             item.stop(Stage.EXTRACT, [f"line {line_no}: {exc}"])
+        except MemoryError:
+            raise
+        except Exception as exc:  # deterministic for these bytes: quarantine the line
+            item.stop(Stage.EXTRACT, [f"line {line_no}: {_unreadable(exc)}"])
         else:
             item.extracted.repairs = repairs + item.extracted.repairs
         items.append(item)
@@ -133,7 +153,7 @@ def _extract_jsonl(doc: Document, text: str, repairs: list[str]) -> list[Item]:
 
 def extract_items(doc: Document) -> list[Item]:
     """Decode and extract one archived document into items (one, or one per JSONL line)."""
-    body = archive.decompress(doc.body)
+    body = archive.decompress(doc.body, doc.codec)
     item = Item(doc.id, 0, doc.origin, doc.feed_source)
     try:
         text, repairs = decode.decode_bytes(body, doc.charset)
@@ -178,24 +198,94 @@ def normalize_item(item: Item, doc: Document) -> None:
 
 
 def prepare(doc: Document) -> list[Item]:
-    """Decode, extract and normalise one document. Never raises: an unexpected error (a bug,
-    not bad input) marks the document ``failed`` with its traceback, and the batch goes on."""
+    """Decode, extract and normalise one document. Never raises.
+
+    Extraction is a pure function of the archived bytes, so an error it raises would be raised
+    again on every run: the document is quarantined at ``extract`` with a readable reason (the
+    traceback goes to the log). Only running out of memory is taken as transient: the
+    document is ``failed`` and retried by a later run, a bounded number of times (see
+    :func:`newsflow.archive.archive`)."""
     try:
         items = extract_items(doc)
         for item in items:
             if item.extracted is not None and item.standing:
                 normalize_item(item, doc)
+            if item.normalized is not None:
+                make_storable(item)
         return items
-    except Exception as exc:  # a bug in extraction must not sink the whole batch
-        log.exception("extraction failed for raw document %s", doc.id)
+    except MemoryError:
+        log.exception("out of memory extracting raw document %s", doc.id)
         failed = Item(doc.id, 0, doc.origin, None, failed=True)
-        failed.reasons = [f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=3)]
+        failed.reasons = ["ran out of memory during extraction; it will be retried"]
         return [failed]
+    except Exception as exc:  # a bug hit by this input must not sink the batch
+        log.exception("extraction raised for raw document %s (%s)", doc.id, doc.locator)
+        item = Item(doc.id, 0, doc.origin, None)
+        item.stop(Stage.EXTRACT, [f"extraction failed: {_unreadable(exc)}"])
+        item.trace = traceback.format_exc(limit=5)
+        return [item]
+
+
+def storable(text: str) -> tuple[str, int]:
+    """``text`` without what PostgreSQL cannot store or UTF-8 cannot encode (NUL characters,
+    lone surrogates from broken JSON escapes), each replaced by U+FFFD; how many."""
+    fixed, count = UNSTORABLE.subn("\ufffd", text)
+    return fixed, count
+
+
+def make_storable(item: Item) -> None:
+    """Every text field of the normalised article made storable, the repair recorded: a lone
+    surrogate in a title must not crash validation (pandas hashing) or loading (COPY)."""
+    art = item.normalized
+    assert art is not None
+    replaced = 0
+    for name, value in vars(art).items():
+        if isinstance(value, str):
+            fixed, n = storable(value)
+            if n:
+                setattr(art, name, fixed)
+                replaced += n
+        elif isinstance(value, list) and any(isinstance(v, str) for v in value):
+            fixed_list = []
+            for v in value:
+                fixed, n = storable(v) if isinstance(v, str) else (v, 0)
+                fixed_list.append(fixed)
+                replaced += n
+            setattr(art, name, fixed_list)
+    if item.source_name:
+        item.source_name, n = storable(item.source_name)
+        replaced += n
+    if replaced:
+        art.repairs.append(f"unstorable-characters: {replaced} replaced")
 
 
 def validate_items(items: list[Item], settings: Settings) -> dict[str, Any]:
-    """Run the suite over the standing items; refused ones stop at ``validate``. The summary."""
+    """Run the suite over the standing items; refused ones stop at ``validate``. The summary.
+
+    Should great-expectations itself raise on the batch (it did, on a lone surrogate in a
+    title, before texts were made storable), each item is validated on its own so that only
+    the item that makes it raise is quarantined."""
     candidates = [i for i in items if i.standing and i.normalized is not None]
+    try:
+        return _validate(candidates, settings)
+    except Exception:
+        log.exception(
+            "validating the batch raised; validating its %d items one by one", len(candidates)
+        )
+    summary: dict[str, Any] = {"success": True, "evaluated": 0, "one_by_one": True}
+    for item in candidates:
+        try:
+            one = _validate([item], settings)
+        except Exception as exc:
+            item.stop(Stage.VALIDATE, [f"could not be validated: {_unreadable(exc)}"])
+            summary["success"] = False
+            continue
+        summary["evaluated"] += 1
+        summary["success"] = summary["success"] and bool(one.get("success"))
+    return summary
+
+
+def _validate(candidates: list[Item], settings: Settings) -> dict[str, Any]:
     outcome = validate.validate_batch(
         [c.normalized for c in candidates if c.normalized is not None], settings=settings
     )
@@ -213,6 +303,8 @@ def record_json(item: Item) -> str:
         data = asdict(item.extracted)
     if data:
         data["text"] = data["text"][:2000]
+    if item.trace:
+        data["traceback"] = item.trace
     return as_json(data)
 
 
@@ -244,7 +336,7 @@ def settle_stopped(items: list[Item], run_id: int, batch: Batch) -> dict[str, in
                 item.item_no,
                 state,
                 None,
-                "; ".join(item.reasons)[:1000],
+                storable("; ".join(item.reasons)[:1000])[0],
             )
         )
         states[state] = states.get(state, 0) + 1

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypedDict
 
-from newsflow import airflow_adapter, db, jobs, migrate, runs
+from newsflow import airflow_adapter, db, ingest, jobs, migrate, runs
+from newsflow.ingest import ChunkRef
 from newsflow.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ def _database() -> str:
 
 
 def scan_inbox(context: Mapping[str, Any]) -> ScanResult:
+    """Archive the interval's inbox entries (the documents the run will process)."""
     ident = airflow_adapter.run_identity(context)
     settings = get_settings()
     with db.connect(_database()) as conn, runs.ingest_run(conn, ident, finish=False) as run_id:
@@ -75,11 +77,28 @@ def scan_inbox(context: Mapping[str, Any]) -> ScanResult:
     return ScanResult(ingest_run_id=run_id, files=counts["files"], pending=counts["pending"])
 
 
-def process(run: RunRef) -> ProcessSummary:
+def plan_chunks(run: RunRef) -> list[ChunkRef]:
+    """The chunks of a run's pending documents, each the work of one mapped ``process``."""
     with db.connect(airflow_adapter.database_url()) as conn:
-        result = jobs.process(conn, int(run["ingest_run_id"]))
-    log.info("processed: %s", result)
-    return ProcessSummary(ingest_run_id=run["ingest_run_id"], **result)
+        chunks = ingest.plan_chunks(conn, int(run["ingest_run_id"]))
+    log.info("%d chunks to process", len(chunks))
+    return chunks
+
+
+def chunk_label(chunk: ChunkRef) -> str:
+    """How a mapped ``process`` task is labelled in the UI."""
+    return (
+        f"chunk {chunk['chunk'] + 1}: {chunk['documents']} documents "
+        f"(#{chunk['first_id']}-#{chunk['last_id']})"
+    )
+
+
+def process_chunk(chunk: ChunkRef) -> ProcessSummary:
+    """Prepare, validate, decide and load one chunk, committed on its own."""
+    with db.connect(airflow_adapter.database_url()) as conn:
+        result = jobs.process_chunks(conn, [chunk])
+    log.info("%s: %s", chunk_label(chunk), result)
+    return ProcessSummary(ingest_run_id=chunk["run_id"], **result)
 
 
 def report(run: RunRef) -> RunReport:

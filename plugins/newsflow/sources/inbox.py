@@ -4,14 +4,32 @@ Layout: files directly in the inbox, or in date folders ``YYYY-MM-DD/`` (a backf
 interval picks the folders whose date lies in it). Every file's raw bytes are archived in
 ``raw_documents`` under their sha256; a file whose bytes were already archived is recognised
 and not processed again.
+
+Every entry of the inbox is accounted for, because the inbox is written by other programs and
+people and anything can land there:
+
+* a regular file is read (never more than the size cap) and archived;
+* anything else is *refused with a record*: archived without its bytes and quarantined at
+  ``acquire`` with the reason (a symbolic link leading outside the inbox or nowhere, a FIFO,
+  a socket or device, a folder named like a document, a file that cannot be read);
+* entries whose name starts with ``.`` (and everything under such a folder) are skipped on
+  purpose and counted: that is where writers keep files they have not finished (write
+  ``.name.tmp``, then rename it into place), and where editors keep their swap files.
+
+A file is opened without following symbolic links (``O_NOFOLLOW``), so a link swapped in
+after the scan cannot make newsflow read outside the inbox. A file name that is not valid
+UTF-8 is kept readable in its locator (``\\xe9`` for the byte 0xe9).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import stat
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -34,11 +52,38 @@ CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class InboxFile:
+    """One entry of the inbox that acquisition will account for."""
+
     path: Path
-    relative: str  # path relative to the inbox, with forward slashes
+    relative: str  # locator: path relative to the inbox, '/'-separated, always valid UTF-8
     partition_date: date | None
     media_type: str | None  # None: an extension newsflow does not read
     size: int
+    refusal: str | None = None  # why it is not read (not a regular file inside the inbox)
+    target: str | None = None  # where a symbolic link points, for the record
+
+
+@dataclass
+class Scan:
+    """What a scan found: the entries to account for, and what it skipped on purpose."""
+
+    entries: list[InboxFile] = field(default_factory=list)
+    hidden: int = 0  # names starting with '.', skipped on purpose
+    folders: int = 0  # folders walked
+    outside_interval: int = 0  # entries of other days (a backfill takes its own)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "entries": len(self.entries),
+            "hidden_skipped": self.hidden,
+            "folders": self.folders,
+            "outside_interval": self.outside_interval,
+        }
+
+
+def locator_of(parts: tuple[str, ...]) -> str:
+    """The path relative to the inbox as valid UTF-8 text (undecodable bytes as ``\\xNN``)."""
+    return "/".join(os.fsencode(p).decode("utf-8", "backslashreplace") for p in parts)
 
 
 def _partition_of(relative_parts: tuple[str, ...]) -> date | None:
@@ -52,41 +97,128 @@ def _partition_of(relative_parts: tuple[str, ...]) -> date | None:
     return None
 
 
-def scan_inbox(
-    inbox: Path, interval_start: datetime | None = None, interval_end: datetime | None = None
-) -> list[InboxFile]:
-    """Files of the inbox that belong to the interval [start, end), sorted by path.
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
 
-    Without an interval (a manual run) every file is listed. With one, a file in a date folder
-    belongs to it when the folder's date (midnight UTC) lies in the interval; a file directly in
-    the inbox when its modification time does. Hidden files are skipped.
-    """
-    if not inbox.exists():
-        raise FileNotFoundError(f"inbox folder does not exist: {inbox}")
-    found: list[InboxFile] = []
-    for path in sorted(inbox.rglob("*")):
-        if not path.is_file() or any(p.startswith(".") for p in path.relative_to(inbox).parts):
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def _classify(path: Path, root: Path, st: os.stat_result) -> tuple[str | None, str | None]:
+    """(refusal, link target) for one non-directory entry (refusal None: read it)."""
+    if stat.S_ISLNK(st.st_mode):
+        target = os.fsencode(os.readlink(path)).decode("utf-8", "backslashreplace")
+        real = Path(os.path.realpath(path))
+        if not real.exists():
+            return "a symbolic link to nothing (its target does not exist); not read", target
+        if not _inside(real, root):
+            return "a symbolic link leading outside the inbox; not read", target
+        real_st = real.stat()
+        if stat.S_ISDIR(real_st.st_mode):
+            return "a symbolic link to a folder; folders are not followed through links", target
+        if not stat.S_ISREG(real_st.st_mode):
+            return f"a symbolic link to {_kind(real_st.st_mode)}; not read", target
+        return None, target
+    if not stat.S_ISREG(st.st_mode):
+        return f"{_kind(st.st_mode)}, not a regular file; not read", None
+    return None, None
+
+
+def _in_interval(
+    moment: datetime, interval_start: datetime | None, interval_end: datetime | None
+) -> bool:
+    if interval_start is None or interval_end is None:
+        return True
+    return interval_start <= moment < interval_end
+
+
+def _walk(root: Path) -> Iterator[tuple[Path, tuple[str, ...], os.stat_result, bool]]:
+    """(path, parts, lstat, is a folder) of every entry under ``root``, sorted, without
+    following links; hidden entries are yielded too (the caller counts them)."""
+    stack: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
+    while stack:
+        folder, parts = stack.pop()
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
             continue
-        parts = path.relative_to(inbox).parts
+        subfolders = []
+        for name in names:
+            path = folder / name
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue  # vanished between listing and stat
+            is_dir = stat.S_ISDIR(st.st_mode)
+            yield path, (*parts, name), st, is_dir
+            if is_dir and not name.startswith("."):
+                subfolders.append((path, (*parts, name)))
+        stack.extend(reversed(subfolders))
+
+
+def scan(
+    inbox: Path, interval_start: datetime | None = None, interval_end: datetime | None = None
+) -> Scan:
+    """Every entry of the inbox that belongs to the interval [start, end), sorted by path.
+
+    Without an interval (a manual run) every entry is listed. With one, an entry in a date
+    folder belongs to it when the folder's date (midnight UTC) lies in the interval; an entry
+    directly in the inbox when its modification time does."""
+    if not inbox.is_dir():
+        raise FileNotFoundError(f"inbox folder does not exist: {inbox}")
+    root = Path(os.path.realpath(inbox))
+    found = Scan()
+    for path, parts, st, is_dir in _walk(root):
+        if parts[-1].startswith("."):
+            found.hidden += 1
+            continue
         partition = _partition_of(parts)
-        stat = path.stat()
-        if interval_start is not None and interval_end is not None:
-            if partition is not None:
-                moment = datetime(partition.year, partition.month, partition.day, tzinfo=UTC)
-            else:
-                moment = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
-            if not (interval_start <= moment < interval_end):
-                continue
-        found.append(
+        moment = (
+            datetime(partition.year, partition.month, partition.day, tzinfo=UTC)
+            if partition is not None
+            else datetime.fromtimestamp(st.st_mtime, tz=UTC)
+        )
+        if is_dir:
+            found.folders += 1
+            if Path(parts[-1]).suffix.lower() not in MEDIA_TYPES or DATE_DIR.match(parts[-1]):
+                continue  # an ordinary folder: its entries are listed on their own
+            refusal: str | None = "a folder named like a document; its files are read as usual"
+            target = None
+        else:
+            refusal, target = _classify(path, root, st)
+        if not _in_interval(moment, interval_start, interval_end):
+            found.outside_interval += 1
+            continue
+        found.entries.append(
             InboxFile(
                 path=path,
-                relative="/".join(parts),
+                relative=locator_of(parts),
                 partition_date=partition,
-                media_type=MEDIA_TYPES.get(path.suffix.lower()),
-                size=stat.st_size,
+                media_type=MEDIA_TYPES.get(Path(parts[-1]).suffix.lower()),
+                size=st.st_size if refusal is None else 0,
+                refusal=refusal,
+                target=target,
             )
         )
     return found
+
+
+def scan_inbox(
+    inbox: Path, interval_start: datetime | None = None, interval_end: datetime | None = None
+) -> list[InboxFile]:
+    """The entries of :func:`scan` (for callers that need no counts)."""
+    return scan(inbox, interval_start, interval_end).entries
 
 
 def sha256_file(path: Path) -> str:
@@ -97,31 +229,77 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _refused(item: InboxFile, reason: str) -> RawInput:
+    """An entry that is not read: archived without bytes under a key of its own (its name,
+    the reason and where a link points), so the same refusal is recorded once, not per run."""
+    key = "\0".join(("newsflow-refused", item.relative, reason, item.target or ""))
+    return RawInput(
+        origin="file",
+        locator=item.relative,
+        body=None,
+        content_hash=hashlib.sha256(key.encode()).hexdigest(),
+        size_bytes=0,
+        media_type=item.media_type,
+        partition_date=item.partition_date,
+        refusal=reason + (f" (it points to {item.target})" if item.target else ""),
+    )
+
+
+def _read_capped(path: Path, cap: int) -> tuple[bytes | None, int]:
+    """The file's bytes (None when over ``cap``) and its size, read through a descriptor
+    opened without following links and checked to be a regular file."""
+    real = Path(os.path.realpath(path)) if path.is_symlink() else path
+    fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, f"{_kind(st.st_mode)}, not a regular file")
+        if st.st_size > cap:
+            return None, st.st_size
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            body = handle.read(cap + 1)
+        if len(body) > cap:  # grew while being read
+            return None, len(body)
+        return body, len(body)
+    finally:
+        os.close(fd)
+
+
 def read_inbox_file(item: InboxFile, settings: Settings) -> RawInput:
-    """The file as a :class:`RawInput`: its bytes, or a refusal (over the size cap, a type
-    newsflow does not read) that archiving turns into a quarantine record."""
-    locator = item.relative
-    if item.size > settings.max_document_bytes:
+    """The entry as a :class:`RawInput`: its bytes, or a refusal (not a regular file inside
+    the inbox, over the size cap, a type newsflow does not read, unreadable) that archiving
+    turns into a quarantine record."""
+    if item.refusal:
+        return _refused(item, item.refusal)
+    cap = settings.max_document_bytes
+    try:
+        body, size = _read_capped(item.path, cap)
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        if exc.errno == errno.ELOOP:
+            why = "it became a symbolic link after the scan"
+        return _refused(item, f"could not be read: {why}")
+    if body is None:
         return RawInput(
             origin="file",
-            locator=locator,
+            locator=item.relative,
             body=None,
             content_hash=sha256_file(item.path),
-            size_bytes=item.size,
+            size_bytes=size,
             media_type=item.media_type,
             partition_date=item.partition_date,
             refusal=(
-                f"file is {item.size / 1e6:.1f} MB, over the {settings.max_document_bytes / 1e6:.1f} MB "
-                "limit (NEWSFLOW_MAX_DOCUMENT_BYTES); not archived"
+                f"file is {size / 1e6:.1f} MB, over the {cap / 1e6:.1f} MB limit "
+                "(NEWSFLOW_MAX_DOCUMENT_BYTES); not archived"
             ),
         )
-    body = item.path.read_bytes()
     refusal = None
     if item.media_type is None:
-        refusal = f"unsupported file type {item.path.suffix or '(no extension)'!r}; newsflow reads .txt, .html and .jsonl"
+        suffix = Path(item.relative).suffix or "(no extension)"
+        refusal = f"unsupported file type {suffix!r}; newsflow reads .txt, .html and .jsonl"
     return RawInput(
         origin="file",
-        locator=locator,
+        locator=item.relative,
         body=body,
         content_hash=hashlib.sha256(body).hexdigest(),
         size_bytes=len(body),

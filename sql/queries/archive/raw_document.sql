@@ -5,11 +5,12 @@
 WITH upserted AS (
 INSERT INTO news.raw_documents AS r
     (content_hash, origin, locator, url, feed_id, media_type, charset, http_status,
-     http_headers, size_bytes, body, body_stored, partition_date, first_run_id, entry_meta,
-     fetched_at)
+     http_headers, size_bytes, body, codec, body_stored, partition_date, first_run_id,
+     entry_meta, fetched_at)
 VALUES
     (%(content_hash)s, %(origin)s, %(locator)s, %(url)s, %(feed_id)s, %(media_type)s,
-     %(charset)s, %(http_status)s, %(http_headers)s, %(size_bytes)s, %(body)s, %(body_stored)s,
+     %(charset)s, %(http_status)s, %(http_headers)s, %(size_bytes)s, %(body)s, %(codec)s,
+     %(body_stored)s,
      %(partition_date)s, %(run_id)s, %(entry_meta)s, COALESCE(%(fetched_at)s, now()))
 ON CONFLICT (content_hash) DO UPDATE
     SET locator = EXCLUDED.locator, partition_date = EXCLUDED.partition_date

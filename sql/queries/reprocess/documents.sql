@@ -1,6 +1,7 @@
 -- Archived documents to re-extract: in the date range, of the sources, whose articles were made
 -- by another extractor version (or the given one). Pending-style rows for pipeline.extract_items.
-SELECT DISTINCT r.id, r.origin, r.locator, r.url, r.feed_id, r.media_type, r.charset, r.body, r.partition_date,
+SELECT DISTINCT r.id, r.origin, r.locator, r.url, r.feed_id, r.media_type, r.charset, r.codec, r.body,
+       r.partition_date,
        r.body_stored, r.size_bytes, r.entry_meta, r.fetched_at, f.name AS feed_name,
        fs.name AS feed_source
 FROM news.raw_documents r

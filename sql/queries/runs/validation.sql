@@ -1,0 +1,1 @@
+SELECT validation FROM news.ingest_runs WHERE id = %(run_id)s;
