@@ -3,26 +3,43 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from typer.exceptions import TyperException
 
 from newsflow import db, jobs, migrate, runs
 
 app = typer.Typer(
-    help="newsflow: news ingestion into PostgreSQL through Airflow.", no_args_is_help=True
+    pretty_exceptions_enable=False,
+    help="newsflow: news ingestion into PostgreSQL through Airflow.",
+    no_args_is_help=True,
 )
 db_app = typer.Typer(help="The news database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 feeds_app = typer.Typer(help="RSS/Atom feeds.", no_args_is_help=True)
 app.add_typer(feeds_app, name="feeds")
 console = Console()
+
+
+def _date(value: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option, or a usage error that says what was expected."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date; expected YYYY-MM-DD, e.g. 2026-11-01", param_hint=option
+        ) from None
 
 
 def _print_counts(title: str, counts: Mapping[str, object]) -> None:
@@ -305,8 +322,8 @@ def reprocess(
     from newsflow import reprocess as reprocessing
 
     sel = reprocessing.Selection(
-        start=date.fromisoformat(start) if start else None,
-        end=date.fromisoformat(end) if end else None,
+        start=_date(start, "--start"),
+        end=_date(end, "--end"),
         sources=tuple(source),
         extractor_version=extractor_version,
         force=force,
@@ -388,9 +405,41 @@ def feeds_enable(feed: str = typer.Argument(..., help="Feed id, URL or name.")) 
     _toggle_feed(feed, enable=True)
 
 
+def _one_line(exc: BaseException) -> str | None:
+    """What to tell the user about an error they can act on; None for a bug (traceback)."""
+    if isinstance(exc, psycopg.OperationalError):
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return (
+            f"lost or could not open the connection to the news database ({first}). Check that "
+            "it is running, then run the command again: what was already archived is kept."
+        )
+    if isinstance(exc, db.PipelineLockTimeout):
+        return str(exc)
+    if isinstance(exc, FileNotFoundError | NotADirectoryError):
+        return f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+    if isinstance(exc, ValueError) and "NEWSFLOW_" in str(exc):
+        return str(exc)  # a setting with a bad value
+    return None
+
+
 def main() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    app()
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except TyperException as exc:  # bad arguments: say which, and how to ask for help
+        exc.show()
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        message = _one_line(exc)
+        if message is None:
+            raise
+        print(f"newsflow: {message}", file=sys.stderr)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ class ValidationOutcome:
 
 
 def _reason(expectation: str, column: str, kwargs: dict[str, Any], value: Any) -> str:
+    if hasattr(value, "item"):  # a numpy scalar from the pandas batch: show it as a number
+        value = value.item()
     shown = repr(value)
     if len(shown) > 80:
         shown = shown[:77] + "...'"

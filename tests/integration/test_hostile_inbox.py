@@ -1,0 +1,75 @@
+"""A hostile inbox (tests/hostile.py): every entry is accounted for, every good document
+lands, nothing outside the inbox is read, and a second run changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsflow import jobs, runs
+from tests.hostile import build
+from tests.integration.helpers import query, snapshot
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_hostile_inbox_is_accounted_for_and_every_good_document_lands(
+    db_url: str, tmp_path: Path, seed: int
+) -> None:
+    inbox = tmp_path / "inbox"
+    made = build(inbox, seed)
+    run = jobs.ingest_inbox(db_url, runs.identity("fuzz", f"r{seed}"), inbox=inbox)
+
+    # every good document became an article (nothing lost to a neighbour's poison)
+    titles = {r["title"] for r in query(db_url, "SELECT title FROM news.articles")}
+    assert made.good_titles <= titles, made.good_titles - titles
+
+    # every entry has a sighting; hidden ones are counted, not silently dropped
+    sightings = query(
+        db_url, "SELECT locator FROM news.document_sightings WHERE run_id = %s", (run["id"],)
+    )
+    assert len(sightings) == made.entries
+    assert "b-\\xe9-latin1-name.txt" in {s["locator"] for s in sightings}
+    acquisition = run["acquisition"]
+    assert acquisition["hidden_skipped"] == made.hidden
+    assert acquisition["entries"] == made.entries
+
+    # every document of the run ended in a final state: none pending, none failed
+    states = query(
+        db_url,
+        "SELECT state, count(*) AS n FROM news.document_outcomes WHERE run_id = %s GROUP BY 1",
+        (run["id"],),
+    )
+    by_state = {s["state"]: s["n"] for s in states}
+    assert set(by_state) <= {"stored", "duplicate", "quarantined", "already-ingested"}, by_state
+    assert run["status"] == "success" and run["failed"] == 0
+
+    # refusals are recorded at acquire with a sentence, and the secret was never archived
+    refused = query(
+        db_url,
+        "SELECT r.locator, q.reasons FROM news.quarantine q "
+        "JOIN news.raw_documents r ON r.id = q.raw_document_id WHERE q.stage = 'acquire'",
+    )
+    refused_names = {r["locator"] for r in refused}
+    assert {"link-out.txt", "dangling.txt", "pipe.txt", "folder.txt"} <= refused_names
+    assert made.outside is not None
+    secret = made.outside.read_bytes()
+    bodies = query(
+        db_url, "SELECT size_bytes FROM news.raw_documents WHERE size_bytes = %s", (len(secret),)
+    )
+    assert bodies == []
+    for row in query(db_url, "SELECT reasons, record FROM news.quarantine"):
+        assert "SECRET" not in str(row)
+        for reason in row["reasons"]:
+            assert "np.int64" not in reason and "b'" not in reason, reason
+
+    # the JSONL poison lines are quarantined one by one, with readable reasons
+    reasons = " ".join(
+        str(r["reasons"]) for r in query(db_url, "SELECT reasons FROM news.quarantine")
+    )
+    assert "nested too deeply" in reasons or "could not be read" in reasons
+
+    before = snapshot(db_url)
+    again = jobs.ingest_inbox(db_url, runs.identity("fuzz", f"again{seed}"), inbox=inbox)
+    assert again["status"] == "success" and again["articles_stored"] == 0
+    assert snapshot(db_url) == before
