@@ -15,6 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,6 +89,16 @@ def db_url(pg_server_url: str, template_db: str) -> Iterator[str]:
     yield _admin_conninfo(pg_server_url, name)
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def fetcher() -> Iterator[Any]:
+    """A fetcher with the test values of ``tests/fetching.py`` (loopback allowed, short
+    timeouts); a module overrides it when it needs other values."""
+    from tests.fetching import make_fetcher
+
+    with make_fetcher() as f:
+        yield f
 
 
 @pytest.fixture
