@@ -44,6 +44,10 @@ class Reply:
     chunk_delay: float = 0.0  # seconds between body chunks (streamed bodies)
     content_length: bool = True  # send Content-Length for bytes bodies
     drop: bool = False  # close the connection without answering
+    # seconds between single header bytes after the status line (a header drip); the drip
+    # stops by itself after header_drip_max seconds or when the client hangs up
+    header_drip: float = 0.0
+    header_drip_max: float = 60.0
 
 
 @dataclass
@@ -52,6 +56,7 @@ class SeenRequest:
     path: str  # with the query string
     headers: dict[str, str]  # lower-case names
     at: float  # time.monotonic() on arrival
+    body: bytes = b""  # request body (POST)
 
     @property
     def route(self) -> str:
@@ -69,9 +74,21 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _handle(self, method: str) -> None:
         owner = self.server.owner
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(min(length, 10 * 1024 * 1024)) if length > 0 else b""
         req = SeenRequest(
-            "GET", self.path, {k.lower(): v for k, v in self.headers.items()}, time.monotonic()
+            method,
+            self.path,
+            {k.lower(): v for k, v in self.headers.items()},
+            time.monotonic(),
+            body,
         )
         owner._enter(req)
         try:
@@ -88,6 +105,9 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(reply.delay)
         if reply.drop:
             self.close_connection = True
+            return
+        if reply.header_drip:
+            self._drip_headers(reply)
             return
         self.send_response(reply.status)
         if reply.content_type:
@@ -110,6 +130,23 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
             if reply.chunk_delay:
                 time.sleep(reply.chunk_delay)
+
+    def _drip_headers(self, reply: Reply) -> None:
+        """The status line, then one header byte every ``header_drip`` seconds, forever (or
+        until ``header_drip_max``, or until the client hangs up): read timeouts never fire."""
+        self.close_connection = True
+        self.wfile.write(f"HTTP/1.1 {reply.status} OK\r\n".encode())
+        self.wfile.flush()
+        ends = time.monotonic() + reply.header_drip_max
+        while time.monotonic() < ends:
+            self.wfile.write(b"X-Drip: ")
+            for _ in range(64):
+                self.wfile.write(b"a")
+                self.wfile.flush()
+                time.sleep(reply.header_drip)
+                if time.monotonic() >= ends:
+                    return
+            self.wfile.write(b"\r\n")
 
 
 class _Server(ThreadingHTTPServer):
