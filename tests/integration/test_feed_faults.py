@@ -406,3 +406,48 @@ def test_websub_subscription_verification_and_signed_push(
         assert pushed.status_code == 202 and "due now" in pushed.text
         with db.connect(db_url) as conn:
             assert feed_id in [f["id"] for f in feeds.due_feeds(conn)]
+
+
+def test_feed_that_changes_every_few_minutes_is_polled_at_that_pace(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSFLOW_FEED_MIN_INTERVAL", "60")
+    state = {"count": 6}
+
+    def feed(req: SeenRequest, server: HostileServer) -> Reply:
+        # entries published 3 minutes apart; each poll sees two more
+        items = "".join(
+            f"<item><title>t{i}</title><link>/p/pace-{i}</link>"
+            f"<pubDate>Thu, 02 May 2024 10:{3 * i:02d}:00 GMT</pubDate></item>"
+            for i in range(state["count"])
+        )
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>p</title>{items}'
+        return Reply(200, (body + "</channel></rss>").encode(), RSS_TYPE)
+
+    with serve({"/f/pace": feed, "/p/*": page_route()}) as site:
+        feed_id = add(db_url, site.url("/f/pace"), "pace")
+        intervals = []
+        with make_fetcher() as fetcher:
+            for i in range(3):
+                poll_once(db_url, feed_id, fetcher, f"pace-{i}")
+                intervals.append(query(db_url, "SELECT * FROM news.feeds")[0])
+                state["count"] += 2
+    assert [r["poll_interval_seconds"] for r in intervals] == [180, 180, 180]
+    row = intervals[-1]
+    assert (row["next_poll_at"] - row["last_polled_at"]).total_seconds() == 180
+    FIGURES.append("entries every 3 min: interval 900 s -> 180 s after the first poll")
+
+
+def test_fetch_each_holds_at_most_the_concurrency_in_bodies() -> None:
+    """Pages are handed over one by one as they complete; a slow consumer (archiving) does not
+    let finished bodies pile up beyond the in-flight window."""
+    with serve({"/p/*": page_route()}) as site, make_fetcher(fetch_concurrency=3) as fetcher:
+        urls = [site.url(f"/p/mem-{i}") for i in range(12)]
+        started_before_each: list[int] = []
+        for _index, result in fetcher.fetch_each(urls, accept=None):
+            assert result.ok
+            started_before_each.append(sum(1 for p in site.paths() if p.startswith("/p/")))
+            time.sleep(0.05)  # a slow consumer
+        # never more than the window fetched ahead of what was consumed
+        assert all(n - i <= 3 for i, n in enumerate(started_before_each, start=1))
+        assert len(started_before_each) == 12
