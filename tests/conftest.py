@@ -15,6 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,6 +109,16 @@ def new_db(pg_server_url: str, template_db: str) -> Iterator[Callable[[], str]]:
     with psycopg.connect(pg_server_url, autocommit=True) as conn:
         for name in made:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def fetcher() -> Iterator[Any]:
+    """A fetcher with the test values of ``tests/fetching.py`` (loopback allowed, short
+    timeouts); a module overrides it when it needs other values."""
+    from tests.fetching import make_fetcher
+
+    with make_fetcher() as f:
+        yield f
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Union
 
 import brotli
@@ -43,6 +44,10 @@ class Reply:
     chunk_delay: float = 0.0  # seconds between body chunks (streamed bodies)
     content_length: bool = True  # send Content-Length for bytes bodies
     drop: bool = False  # close the connection without answering
+    # seconds between single header bytes after the status line (a header drip); the drip
+    # stops by itself after header_drip_max seconds or when the client hangs up
+    header_drip: float = 0.0
+    header_drip_max: float = 60.0
 
 
 @dataclass
@@ -51,6 +56,7 @@ class SeenRequest:
     path: str  # with the query string
     headers: dict[str, str]  # lower-case names
     at: float  # time.monotonic() on arrival
+    body: bytes = b""  # request body (POST)
 
     @property
     def route(self) -> str:
@@ -68,9 +74,21 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _handle(self, method: str) -> None:
         owner = self.server.owner
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(min(length, 10 * 1024 * 1024)) if length > 0 else b""
         req = SeenRequest(
-            "GET", self.path, {k.lower(): v for k, v in self.headers.items()}, time.monotonic()
+            method,
+            self.path,
+            {k.lower(): v for k, v in self.headers.items()},
+            time.monotonic(),
+            body,
         )
         owner._enter(req)
         try:
@@ -87,6 +105,9 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(reply.delay)
         if reply.drop:
             self.close_connection = True
+            return
+        if reply.header_drip:
+            self._drip_headers(reply)
             return
         self.send_response(reply.status)
         if reply.content_type:
@@ -109,6 +130,23 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
             if reply.chunk_delay:
                 time.sleep(reply.chunk_delay)
+
+    def _drip_headers(self, reply: Reply) -> None:
+        """The status line, then one header byte every ``header_drip`` seconds, forever (or
+        until ``header_drip_max``, or until the client hangs up): read timeouts never fire."""
+        self.close_connection = True
+        self.wfile.write(f"HTTP/1.1 {reply.status} OK\r\n".encode())
+        self.wfile.flush()
+        ends = time.monotonic() + reply.header_drip_max
+        while time.monotonic() < ends:
+            self.wfile.write(b"X-Drip: ")
+            for _ in range(64):
+                self.wfile.write(b"a")
+                self.wfile.flush()
+                time.sleep(reply.header_drip)
+                if time.monotonic() >= ends:
+                    return
+            self.wfile.write(b"\r\n")
 
 
 class _Server(ThreadingHTTPServer):
@@ -210,108 +248,26 @@ def closed_port() -> int:
 # Payloads
 # ------------------------------------------------------------------------------------
 
+FEEDS_DIR = Path(__file__).resolve().parent / "fixtures" / "feeds"
+
+
+def sample(name: str) -> bytes:
+    """A feed sample of ``tests/fixtures/feeds``."""
+    return (FEEDS_DIR / name).read_bytes()
+
+
+RSS2 = sample("rss2.xml")
+RSS1 = sample("rss1.rdf")
+ATOM = sample("atom.xml")  # xml:base, and a per-entry xml:base
+ATOM_NO_BASE = sample("atom-relative.xml")  # relative links resolve against the document URL
+BOZO_RSS = sample("bozo.xml")  # an undefined entity and a bare ampersand: recoverable
+HTML_PAGE = sample("not-a-feed.html")
+OPML = sample("subscriptions.opml")
+
 RSS_TYPE = "application/rss+xml; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 SHARED_LINK = "https://news.example.org/2024/05/shared-story"
 LAST_MODIFIED = "Wed, 01 May 2024 10:00:00 GMT"
-
-RSS2 = b"""<?xml version="1.0" encoding="utf-8"?>
-<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">
-<channel>
-  <title>Example Wire</title>
-  <link>https://wire.example.org/</link>
-  <description>Test feed</description>
-  <item>
-    <title>Absolute &amp; first</title>
-    <link>https://wire.example.org/2024/05/01/first</link>
-    <guid isPermaLink="false">wire-1</guid>
-    <pubDate>Wed, 01 May 2024 08:30:00 +0200</pubDate>
-    <dc:creator>Ada Reporter</dc:creator>
-    <description>&lt;p&gt;First &lt;b&gt;story&lt;/b&gt; summary.&lt;/p&gt;</description>
-  </item>
-  <item>
-    <title>Relative link</title>
-    <link>/2024/05/01/second</link>
-    <guid isPermaLink="false">wire-2</guid>
-    <pubDate>Wed, 01 May 2024 09:00:00 GMT</pubDate>
-    <description>Second story.</description>
-  </item>
-  <item>
-    <title>Guid only</title>
-    <guid isPermaLink="true">https://wire.example.org/2024/05/01/third</guid>
-    <description>Third story.</description>
-  </item>
-</channel>
-</rss>
-"""
-
-RSS1 = b"""<?xml version="1.0" encoding="utf-8"?>
-<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-         xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
-  <channel rdf:about="https://rdf.example.org/">
-    <title>RDF News</title>
-    <link>https://rdf.example.org/</link>
-    <description>RSS 1.0 test</description>
-    <items><rdf:Seq>
-      <rdf:li rdf:resource="https://rdf.example.org/a"/>
-      <rdf:li rdf:resource="https://rdf.example.org/b"/>
-    </rdf:Seq></items>
-  </channel>
-  <item rdf:about="https://rdf.example.org/a">
-    <title>RDF item A</title>
-    <link>https://rdf.example.org/a</link>
-    <dc:date>2024-05-02T12:00:00Z</dc:date>
-    <dc:creator>Bea</dc:creator>
-    <description>Item A.</description>
-  </item>
-  <item rdf:about="https://rdf.example.org/b">
-    <title>RDF item B</title>
-    <link>https://rdf.example.org/b</link>
-    <dc:date>2024-05-02T13:00:00+02:00</dc:date>
-    <description>Item B.</description>
-  </item>
-</rdf:RDF>
-"""
-
-ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://atom.example.org/news/">
-  <title>Atom Times</title>
-  <link rel="alternate" href="/"/>
-  <id>urn:example:atom</id>
-  <updated>2024-05-03T10:00:00Z</updated>
-  <entry>
-    <title type="html">Atom &lt;em&gt;one&lt;/em&gt;</title>
-    <link rel="alternate" href="2024/one.html"/>
-    <id>urn:example:atom:1</id>
-    <published>2024-05-03T09:00:00+01:00</published>
-    <updated>2024-05-03T09:30:00+01:00</updated>
-    <author><name>Cy Writer</name></author>
-    <summary type="html">&lt;p&gt;One &amp;amp; only.&lt;/p&gt;</summary>
-  </entry>
-  <entry xml:base="https://other.example.org/section/">
-    <title>Atom two</title>
-    <link rel="alternate" href="two.html"/>
-    <id>urn:example:atom:2</id>
-    <updated>2024-05-03T11:00:00Z</updated>
-    <summary>Two.</summary>
-  </entry>
-</feed>
-"""
-
-# Atom without xml:base: relative links resolve against the document URL.
-ATOM_NO_BASE = b"""<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom">
-  <title>Relative Atom</title>
-  <id>urn:example:rel</id>
-  <updated>2024-05-03T10:00:00Z</updated>
-  <entry>
-    <title>Rel</title>
-    <link href="articles/rel.html"/>
-    <id>urn:example:rel:1</id>
-    <updated>2024-05-03T10:00:00Z</updated>
-  </entry>
-</feed>
-"""
 
 
 def _rss(title: str, items: list[tuple[str, str, str]]) -> bytes:
@@ -338,19 +294,6 @@ SHARED_B = _rss(
     [(SHARED_LINK, SHARED_LINK, "Shared"), ("b-1", "https://beta.example.org/b1", "Beta only")],
 )
 
-# Recoverable: an undefined entity and a bare ampersand; feedparser's loose parser copes.
-BOZO_RSS = b"""<?xml version="1.0" encoding="utf-8"?>
-<rss version="2.0"><channel><title>Sloppy & Sons</title><link>https://sloppy.example.org/</link>
-<item><title>Caf&eacute; opens</title><link>https://sloppy.example.org/cafe</link>
-<description>Fish & chips</description></item>
-<item><title>Second</title><link>https://sloppy.example.org/second</link></item>
-</channel></rss>
-"""
-
-HTML_PAGE = b"""<!doctype html>
-<html><head><title>Not a feed</title></head>
-<body><h1>Welcome</h1><p>This is a <a href="/about">web page</a>, not a feed.</p></body></html>
-"""
 
 GARBAGE = bytes(range(256)) * 4 + b"\x00\xff garbage \x89PNG not xml at all"
 
@@ -364,20 +307,6 @@ CP1251_PAGE = (
     "<!doctype html><html><head><title>Новости экономики</title></head><body>"
     f"<h1>Новости экономики</h1><p>{CP1251_TEXT}</p><p>{CP1251_TEXT}</p></body></html>"
 ).encode("cp1251")
-
-OPML = b"""<?xml version="1.0" encoding="utf-8"?>
-<opml version="2.0"><head><title>Subscriptions</title></head><body>
-  <outline text="News" title="News">
-    <outline type="rss" text="Example Wire" title="Example Wire" xmlUrl="https://wire.example.org/rss"/>
-    <outline text="Nested">
-      <outline type="rss" text="Atom Times" xmlUrl="https://atom.example.org/feed.atom"/>
-    </outline>
-  </outline>
-  <outline type="rss" title="RDF News" xmlurl="https://rdf.example.org/index.rdf"/>
-  <outline type="rss" title="Bad scheme" xmlUrl="javascript:alert(1)"/>
-  <outline type="rss" title="Duplicate" xmlUrl="https://wire.example.org/rss"/>
-</body></opml>
-"""
 
 
 @functools.cache

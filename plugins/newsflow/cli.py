@@ -338,23 +338,86 @@ def reprocess(
     _print_run(row)
 
 
+def _say(line: str, *, err: bool = False) -> None:
+    """One line of plain text (data from feeds is never read as rich markup)."""
+    typer.echo(line, err=err)
+
+
 @feeds_app.command("add")
 def feeds_add(
     url: str,
-    name: str = typer.Option(None, help="Display name (default: the host)."),
+    name: str = typer.Option(None, help="Display name (default: the feed's title or host)."),
     source: str = typer.Option(None, help="Publisher the feed's articles belong to."),
+    check: bool = typer.Option(
+        True, help="Fetch the URL once: a web page gives the feeds it advertises."
+    ),
 ) -> None:
-    """Register a feed."""
+    """Register a feed, or the feeds a web page advertises (<link rel="alternate">)."""
+    import dataclasses
+
+    from newsflow import fetch
+    from newsflow.settings import get_settings
+    from newsflow.sources import feeds
+    from newsflow.sources.feeds import discovery
+
+    problem = feeds.feed_url_problem(url)
+    if problem:
+        _say(f"refused: {problem}", err=True)
+        raise typer.Exit(2)
+    with db.connect(_url()) as conn:
+        known = feeds.find_feed(conn, url)
+        if known is not None and known["url"] == url:
+            _say(
+                f"feed {known['id']} already exists with this URL (name {known['name']!r}); "
+                f"to rename it: newsflow feeds rename {known['id']} NEW-NAME",
+                err=True,
+            )
+            raise typer.Exit(1)
+        if check:  # one try: the user is waiting, and polling retries anyway
+            once = dataclasses.replace(get_settings(), fetch_max_tries=1)
+            with fetch.Fetcher(once) as fetcher:
+                found = discovery.resolve(fetcher, url)
+        else:
+            found = discovery.Resolution([(url, None)])
+        if found.problem:
+            _say(f"not added: {found.problem}", err=True)
+            raise typer.Exit(2)
+        if found.note:
+            _say(found.note)
+        added = 0
+        for feed_url, title in found.feeds:
+            label = name if name and len(found.feeds) == 1 else title
+            try:
+                feed_id = feeds.add_feed(conn, feed_url, name=label or None, source=source)
+            except feeds.FeedExists as exc:
+                _say(f"feed {exc.feed['id']} already exists: {feed_url} ({exc.feed['name']})")
+                continue
+            except ValueError as exc:
+                _say(f"not added: {exc}", err=True)
+                continue
+            added += 1
+            _say(f"feed {feed_id}: {feed_url}")
+        conn.commit()
+    if not added:
+        raise typer.Exit(1)
+
+
+@feeds_app.command("rename")
+def feeds_rename(
+    feed: str = typer.Argument(..., help="Feed id, URL or name."),
+    name: str = typer.Argument(..., help="The new name."),
+    source: str = typer.Option(None, help="A new publisher as well."),
+) -> None:
+    """Rename a feed (adding a known URL again never renames it)."""
     from newsflow.sources import feeds
 
     with db.connect(_url()) as conn:
-        try:
-            feed_id = feeds.add_feed(conn, url, name=name, source=source)
-        except ValueError as exc:
-            console.print(f"[red]{exc}[/]")
-            raise typer.Exit(2) from exc
+        found = feeds.rename_feed(conn, feed, name, source)
         conn.commit()
-    console.print(f"feed {feed_id}: {url}")
+    if not found:
+        _say(f"no feed {feed!r}", err=True)
+        raise typer.Exit(1)
+    _say(f"renamed {feed} to {name}")
 
 
 @feeds_app.command("import")
@@ -366,12 +429,26 @@ def feeds_import(
 
     with db.connect(_url()) as conn:
         try:
-            ids = feeds.import_opml(conn, opml.read_bytes(), source=source)
-        except ValueError as exc:
-            console.print(f"[red]{opml}: {exc}[/]")
+            result = feeds.import_opml(conn, opml.read_bytes(), source=source)
+        except (OSError, ValueError) as exc:
+            _say(f"{opml}: {exc}", err=True)
             raise typer.Exit(2) from exc
         conn.commit()
-    console.print(f"imported {len(ids)} feeds")
+    for url, why in result.refused:
+        _say(f"refused {url}: {why}", err=True)
+    _say(
+        f"imported {len(result.added)} feeds"
+        + (f" ({len(result.existing)} already registered)" if result.existing else "")
+        + (f" ({len(result.refused)} refused)" if result.refused else "")
+    )
+    if not result.added:
+        if result.outlines == 0:
+            why = "the file has no <outline> with an http(s) xmlUrl attribute (a feed address)"
+        elif result.existing and not result.refused:
+            why = "every feed in it is already registered"
+        else:
+            why = "every feed in it was refused (reasons above) or is already registered"
+        _say(f"no feed imported: {why}", err=True)
 
 
 @feeds_app.command("list")
@@ -388,9 +465,9 @@ def _toggle_feed(feed: str, enable: bool) -> None:
         found = (feeds.enable_feed if enable else feeds.disable_feed)(conn, feed)
         conn.commit()
     if not found:
-        console.print(f"[red]no feed {feed!r}[/]")
+        _say(f"no feed {feed!r}", err=True)
         raise typer.Exit(1)
-    console.print(f"{'enabled' if enable else 'disabled'} {feed}")
+    _say(f"{'enabled' if enable else 'disabled'} {feed}")
 
 
 @feeds_app.command("disable")

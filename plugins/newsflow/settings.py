@@ -32,6 +32,18 @@ def _float(name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
 def _list(name: str) -> tuple[str, ...]:
     raw = os.environ.get(name, "")
     return tuple(part.strip() for part in raw.split(",") if part.strip())
@@ -82,6 +94,57 @@ class Settings:
     # NEWSFLOW_EVAL_DATA: third-party evaluation data sets (ecbplus/, extraction/); not ours,
     # never in the repository (default: ../shared/eval beside the repository)
     eval_data: Path
+    # --- the fetcher (newsflow.fetch) ---
+    # NEWSFLOW_FETCH_CONNECT_TIMEOUT: seconds to open a connection (default 10)
+    fetch_connect_timeout: float = 10.0
+    # NEWSFLOW_FETCH_READ_TIMEOUT: seconds of silence tolerated on one socket read (default 20)
+    fetch_read_timeout: float = 20.0
+    # NEWSFLOW_FETCH_REQUEST_BUDGET: wall-clock budget of one request, from connect through the
+    # headers to the last body byte; robots.txt requests too (default 60)
+    fetch_request_budget: float = 60.0
+    # NEWSFLOW_FETCH_MAX_TRIES: attempts per URL on 408/429/5xx and connection errors (default 3)
+    fetch_max_tries: int = 3
+    # NEWSFLOW_FETCH_BACKOFF_BASE / NEWSFLOW_FETCH_BACKOFF_MAX: exponential backoff between
+    # attempts, with jitter (seconds; defaults 1 and 30)
+    fetch_backoff_base: float = 1.0
+    fetch_backoff_max: float = 30.0
+    # NEWSFLOW_FETCH_RETRY_AFTER_CAP: longest Retry-After honoured within one fetch (default 60)
+    fetch_retry_after_cap: float = 60.0
+    # NEWSFLOW_FETCH_MAX_REDIRECTS (default 5)
+    fetch_max_redirects: int = 5
+    # NEWSFLOW_FETCH_BOMB_RATIO: decompressed/compressed ratio past the size cap that is
+    # reported as a decompression bomb rather than a large body (default 100)
+    fetch_bomb_ratio: float = 100.0
+    # NEWSFLOW_ROBOTS_RESPECT: obey robots.txt (default true)
+    robots_respect: bool = True
+    # NEWSFLOW_ROBOTS_TTL: seconds a fetched robots.txt is trusted, shared by every worker
+    # through news.robots_cache (default 3600)
+    robots_ttl: float = 3600.0
+    # NEWSFLOW_ROBOTS_ERROR_TTL: seconds an unreachable or 5xx robots.txt is remembered (300)
+    robots_error_ttl: float = 300.0
+    # NEWSFLOW_ROBOTS_MAX_CRAWL_DELAY: cap on a site's Crawl-delay, seconds (default 30)
+    robots_max_crawl_delay: float = 30.0
+    # --- feed polling (newsflow.sources.feeds) ---
+    # NEWSFLOW_FEED_MAX_PAGES_PER_POLL: article pages one poll fetches; the rest stay queued in
+    # news.pages for the next poll, nothing is lost (default 60)
+    feed_max_pages_per_poll: int = 60
+    # NEWSFLOW_FEED_POLL_BUDGET: seconds one poll (or one group of polls) may spend fetching
+    # pages before it leaves the rest to the next poll (default 900)
+    feed_poll_budget: float = 900.0
+    # NEWSFLOW_FEED_MIN_INTERVAL / NEWSFLOW_FEED_MAX_INTERVAL: bounds of the adaptive polling
+    # interval, seconds (defaults 120 and 86400)
+    feed_min_interval: int = 120
+    feed_max_interval: int = 86400
+    # NEWSFLOW_FEED_MAX_PAGE_ATTEMPTS: fetches of one page that archived nothing before it is
+    # given up (default 5)
+    feed_max_page_attempts: int = 5
+    # NEWSFLOW_PAGE_CLAIM_LEASE: seconds after which a page claim is re-taken even if the
+    # claiming connection still looks alive (default 1800)
+    page_claim_lease: float = 1800.0
+    # NEWSFLOW_WEBSUB_CALLBACK_URL: public base URL of the WebSub callback endpoint (empty:
+    # no subscriptions, polling only); NEWSFLOW_WEBSUB_LEASE: lease asked of hubs (seconds)
+    websub_callback_url: str | None = None
+    websub_lease: int = 86400
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -112,4 +175,25 @@ def get_settings() -> Settings:
         eval_data=Path(
             os.environ.get("NEWSFLOW_EVAL_DATA") or PROJECT_ROOT.parent / "shared" / "eval"
         ),
+        fetch_connect_timeout=_float("NEWSFLOW_FETCH_CONNECT_TIMEOUT", 10.0),
+        fetch_read_timeout=_float("NEWSFLOW_FETCH_READ_TIMEOUT", 20.0),
+        fetch_request_budget=_float("NEWSFLOW_FETCH_REQUEST_BUDGET", 60.0),
+        fetch_max_tries=_int("NEWSFLOW_FETCH_MAX_TRIES", 3),
+        fetch_backoff_base=_float("NEWSFLOW_FETCH_BACKOFF_BASE", 1.0),
+        fetch_backoff_max=_float("NEWSFLOW_FETCH_BACKOFF_MAX", 30.0),
+        fetch_retry_after_cap=_float("NEWSFLOW_FETCH_RETRY_AFTER_CAP", 60.0),
+        fetch_max_redirects=_int("NEWSFLOW_FETCH_MAX_REDIRECTS", 5),
+        fetch_bomb_ratio=_float("NEWSFLOW_FETCH_BOMB_RATIO", 100.0),
+        robots_respect=_bool("NEWSFLOW_ROBOTS_RESPECT", True),
+        robots_ttl=_float("NEWSFLOW_ROBOTS_TTL", 3600.0),
+        robots_error_ttl=_float("NEWSFLOW_ROBOTS_ERROR_TTL", 300.0),
+        robots_max_crawl_delay=_float("NEWSFLOW_ROBOTS_MAX_CRAWL_DELAY", 30.0),
+        feed_max_pages_per_poll=_int("NEWSFLOW_FEED_MAX_PAGES_PER_POLL", 60),
+        feed_poll_budget=_float("NEWSFLOW_FEED_POLL_BUDGET", 900.0),
+        feed_min_interval=_int("NEWSFLOW_FEED_MIN_INTERVAL", 120),
+        feed_max_interval=_int("NEWSFLOW_FEED_MAX_INTERVAL", 86400),
+        feed_max_page_attempts=_int("NEWSFLOW_FEED_MAX_PAGE_ATTEMPTS", 5),
+        page_claim_lease=_float("NEWSFLOW_PAGE_CLAIM_LEASE", 1800.0),
+        websub_callback_url=os.environ.get("NEWSFLOW_WEBSUB_CALLBACK_URL") or None,
+        websub_lease=_int("NEWSFLOW_WEBSUB_LEASE", 86400),
     )

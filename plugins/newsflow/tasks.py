@@ -142,15 +142,18 @@ def poll_feed(run: RunRef, feed: FeedRef) -> dict[str, Any]:
     from newsflow.sources import feeds
 
     url = airflow_adapter.database_url()
-    with db.connect(url) as conn, db.connect_autocommit(url) as slots:
-        fetcher = fetch.Fetcher(
-            host_slots=lambda host, iv: feeds.reserve_host_slot(slots, host, iv)
+    with (
+        db.connect(url) as conn,
+        db.connect_autocommit(url) as pages,
+        db.connect_autocommit(url) as shared,
+        fetch.Fetcher(shared=fetch.PostgresShared(shared)) as fetcher,
+    ):
+        (result,) = feeds.poll_feeds(
+            conn, pages, int(run["ingest_run_id"]), [int(feed["id"])], fetcher
         )
-        with fetcher:
-            result = feeds.poll_feed(conn, int(run["ingest_run_id"]), int(feed["id"]), fetcher)
         conn.commit()
     log.info("feed %s: %s", feed["name"], result)
-    return result
+    return dict(result)
 
 
 def cluster_events() -> dict[str, Any]:

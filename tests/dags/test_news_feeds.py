@@ -212,6 +212,10 @@ def test_news_feeds_run_survives_bad_feeds(
         )
         health = {r["name"]: r for r in query(db_url, "SELECT * FROM news.feed_health")}
         assert health["not-xml"]["consecutive_failures"] == 2
+        # robots.txt is shared by every task through Postgres: one fetch for the one origin
+        # across the two runs' ten poll tasks
+        assert server.hits("/robots.txt") == 1
+        assert query(db_url, "SELECT fetches FROM news.robots_cache") == [{"fetches": 1}]
         assert health["good-etag"]["status"] == "not-modified"
 
         # third run, no feed due (every next_poll_at is ahead): an empty map, still a success

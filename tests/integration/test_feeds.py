@@ -1,7 +1,8 @@
 """Feed polling end to end against a real hostile HTTP server on 127.0.0.1 and a real Postgres.
 
 Every case goes through the library as the DAG does: ``feeds.add_feed`` ->
-``pipeline.start_run`` -> ``feeds.poll_feed`` -> ``pipeline.process_run`` -> ``finish_run``,
+``pipeline.start_run`` -> ``feeds.poll_feed`` (entries and pages through an autocommit
+connection) -> ``pipeline.process_run`` -> ``finish_run``,
 then the rows are checked: ``feeds`` (health), ``feed_polls``, ``feed_entries``, ``pages``,
 ``raw_documents``, ``articles`` / ``article_versions`` and ``document_outcomes``.
 
@@ -42,6 +43,7 @@ from httpserver import (  # noqa: E402
 
 from newsflow import db, fetch, ingest, runs  # noqa: E402
 from newsflow.sources import feeds  # noqa: E402
+from tests.fetching import make_fetcher  # noqa: E402
 from tests.integration.helpers import DATA_TABLES, article_text, query, snapshot  # noqa: E402
 
 RSS_TYPE = "application/rss+xml; charset=utf-8"
@@ -76,7 +78,10 @@ def record(case: str, what: str) -> None:
 # --------------------------------------------------------------------------- fixtures
 @pytest.fixture(autouse=True)
 def loopback_connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    """Safety net: any connection to an address other than 127.0.0.1 fails the test."""
+    """Safety net: any connection to an address other than 127.0.0.1 fails the test. The
+    test feeds live on 127.0.0.1, which registering a feed refuses unless allowed."""
+    monkeypatch.setenv("NEWSFLOW_HTTP_ALLOWLIST", "127.0.0.1")
+    monkeypatch.setenv("NEWSFLOW_FEED_MIN_INTERVAL", "600")  # the floor asserted here
     return only_loopback(monkeypatch)
 
 
@@ -88,28 +93,10 @@ def site() -> Iterator[HostileServer]:
         yield server
 
 
-def make_fetcher(**overrides: Any) -> fetch.Fetcher:
-    options: dict[str, Any] = dict(
-        http_allowlist=["127.0.0.1"],
-        host_min_interval=0,
-        fetch_concurrency=4,
-        max_document_bytes=MAX_BYTES,
-        connect_timeout=1.0,
-        read_timeout=1.0,
-        total_timeout=3.0,
-        max_tries=2,
-        backoff_base=0.01,
-        backoff_max=0.05,
-        retry_after_cap=2.0,
-        user_agent="newsflow-test/1.0",
-    )
-    options.update(overrides)
-    return fetch.Fetcher(**options)
-
-
 @pytest.fixture
 def fetcher() -> Iterator[fetch.Fetcher]:
-    with make_fetcher() as f:
+    """The shared test fetcher with this module's size cap and two tries."""
+    with make_fetcher(max_document_bytes=MAX_BYTES, fetch_max_tries=2) as f:
         yield f
 
 
@@ -247,12 +234,12 @@ class Poll:
 
 def run_polls(db_url: str, feed_ids: list[int], fetcher: fetch.Fetcher, name: str) -> Poll:
     """One ingest run as the DAG makes it: start, poll each feed, process, finish."""
-    with db.connect(db_url) as conn:
+    with db.connect(db_url) as conn, db.connect_autocommit(db_url) as pages:
         run_id = runs.start_run(conn, runs.identity("test_feeds", name))
-        conn.commit()
+        conn.commit()  # the run row, visible to the autocommit connection
         results = []
         for feed_id in feed_ids:
-            results.append(feeds.poll_feed(conn, run_id, feed_id, fetcher))
+            results.append(feeds.poll_feed(conn, pages, run_id, feed_id, fetcher))
             conn.commit()
         processed = ingest.process_run(conn, run_id)
         conn.commit()
@@ -266,6 +253,12 @@ def add(db_url: str, url: str, name: str, source: str | None = None) -> int:
         feed_id = feeds.add_feed(conn, url, name=name, source=source)
         conn.commit()
     return feed_id
+
+
+def register_unchecked(db_url: str, url: str, name: str) -> int:
+    """A feed row written directly, as an older version (or an operator in SQL) could have."""
+    sql = "INSERT INTO news.feeds (url, name) VALUES (%s, %s) RETURNING id"
+    return int(query(db_url, sql, (url, name))[0]["id"])
 
 
 def feed_row(db_url: str, feed_id: int) -> dict[str, Any]:
@@ -777,10 +770,11 @@ def test_hostile_feeds_are_recorded_and_nothing_stored_is_lost(
 def test_private_feed_address_refused_without_allowlist(
     db_url: str, site: HostileServer, loopback_connections: list[tuple[str, int]]
 ) -> None:
-    private = add(db_url, "http://10.0.0.1/feed", "private")
-    metadata = add(db_url, "http://169.254.169.254/latest/meta-data/", "metadata")
+    # registered before `add_feed` refused such URLs (it does now): polling must refuse them too
+    private = register_unchecked(db_url, "http://10.0.0.1/feed", "private")
+    metadata = register_unchecked(db_url, "http://169.254.169.254/latest/meta-data/", "metadata")
     local = add(db_url, site.url("/feeds/rss2"), "loopback")
-    with make_fetcher(http_allowlist=[]) as strict:
+    with make_fetcher(http_allowlist=[], max_document_bytes=MAX_BYTES, fetch_max_tries=2) as strict:
         poll = run_polls(db_url, [private, metadata, local], strict, "ssrf")
     assert [r["outcome"] for r in poll.results] == ["blocked-ssrf"] * 3
     assert site.requests == []  # not even robots.txt
@@ -799,7 +793,7 @@ def test_private_feed_address_refused_without_allowlist(
         assert last_poll(db_url, feed_id)["outcome"] == "blocked-ssrf"
     assert poll.finished["status"] == "success"
     # the private address stays refused when only loopback is allowed
-    with make_fetcher(http_allowlist=["127.0.0.1"]) as allow_loopback:
+    with make_fetcher(max_document_bytes=MAX_BYTES, fetch_max_tries=2) as allow_loopback:
         again = run_polls(db_url, [private], allow_loopback, "ssrf-2")
     assert again.result["outcome"] == "blocked-ssrf"
     assert loopback_connections == []
@@ -1029,15 +1023,16 @@ def test_repeated_failures_pause_the_feed_with_a_reason(
     # temporary failures weigh 0.25: the limit of 10 in a row pauses first
     site.routes["/f/down"] = Reply(503, b"down", headers={"Retry-After": "0"})
     feed_id = add(db_url, site.url("/f/down"), "down")
-    with db.connect(db_url) as conn:
+    with db.connect(db_url) as conn, db.connect_autocommit(db_url) as pages:
         run_id = runs.start_run(conn, runs.identity("test_feeds", "down"))
+        conn.commit()  # the run row, visible to the autocommit connection
         for _ in range(9):
-            assert feeds.poll_feed(conn, run_id, feed_id, fetcher)["paused"] is None
+            assert feeds.poll_feed(conn, pages, run_id, feed_id, fetcher)["paused"] is None
         conn.commit()
         row = feed_row(db_url, feed_id)
         assert (row["failure_score"], row["consecutive_failures"]) == (pytest.approx(2.25), 9)
         assert row["poll_interval_seconds"] == 86400  # the back-off stops at 24 h
-        assert feeds.poll_feed(conn, run_id, feed_id, fetcher)["paused"]
+        assert feeds.poll_feed(conn, pages, run_id, feed_id, fetcher)["paused"]
         conn.commit()
     row = feed_row(db_url, feed_id)
     assert row["paused_reason"] == "10 consecutive failures (limit 10)"
@@ -1067,9 +1062,10 @@ def test_adaptive_interval_follows_the_share_of_new_entries(
 
     def poll(name: str) -> tuple[str, int]:
         # the polling policy only: the archived pages need not be processed here
-        with db.connect(db_url) as conn:
+        with db.connect(db_url) as conn, db.connect_autocommit(db_url) as pages:
             run_id = runs.start_run(conn, runs.identity("test_feeds", name))
-            result = feeds.poll_feed(conn, run_id, feed_id, fetcher)
+            conn.commit()  # the run row, visible to the autocommit connection
+            result = feeds.poll_feed(conn, pages, run_id, feed_id, fetcher)
             conn.commit()
         return result["outcome"], feed_row(db_url, feed_id)["poll_interval_seconds"]
 
@@ -1173,10 +1169,11 @@ def test_enable_feed_clears_the_paused_status_in_feed_health(
     """After ``enable_feed`` lifts an automatic pause, feed_health must not say 'paused'."""
     site.routes["/f/broken"] = Reply(200, HTML_PAGE, HTML_TYPE)
     feed_id = add(db_url, site.url("/f/broken"), "broken")
-    with db.connect(db_url) as conn:
+    with db.connect(db_url) as conn, db.connect_autocommit(db_url) as pages:
         run_id = runs.start_run(conn, runs.identity("test_feeds", "pause"))
+        conn.commit()  # the run row, visible to the autocommit connection
         for _ in range(5):
-            feeds.poll_feed(conn, run_id, feed_id, fetcher)
+            feeds.poll_feed(conn, pages, run_id, feed_id, fetcher)
         conn.commit()
         assert health(db_url, feed_id)["status"] == "paused"
         assert feeds.enable_feed(conn, str(feed_id))

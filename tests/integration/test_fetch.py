@@ -28,6 +28,7 @@ from newsflow.fetch import (  # noqa: E402
     PAGE_CONTENT_TYPES,
     Fetcher,
 )
+from tests.fetching import make_fetcher  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -40,30 +41,6 @@ def loopback_connections(monkeypatch):
 def server():
     with serve() as srv:
         yield srv
-
-
-def make_fetcher(**overrides) -> Fetcher:
-    options = dict(
-        http_allowlist=["127.0.0.1"],
-        host_min_interval=0,
-        fetch_concurrency=4,
-        max_document_bytes=1_000_000,
-        connect_timeout=1.0,
-        read_timeout=1.0,
-        total_timeout=3.0,
-        backoff_base=0.01,
-        backoff_max=0.05,
-        retry_after_cap=2.0,
-        user_agent="newsflow-test/1.0",
-    )
-    options.update(overrides)
-    return Fetcher(**options)
-
-
-@pytest.fixture
-def fetcher():
-    with make_fetcher() as f:
-        yield f
 
 
 # ---------------------------------------------------------------------------- basics
@@ -245,7 +222,7 @@ def test_robots_unreachable_allows_all():
 
 
 def test_robots_can_be_disabled(server: HostileServer):
-    with make_fetcher(respect_robots=False) as f:
+    with make_fetcher(robots_respect=False) as f:
         assert f.fetch(server.url("/private/page"), accept=None).outcome == "ok"
     assert server.hits("/robots.txt") == 0
 
@@ -262,7 +239,7 @@ def test_429_retry_after_then_success(server: HostileServer, fetcher: Fetcher):
 
 
 def test_retry_after_is_capped(server: HostileServer):
-    with make_fetcher(retry_after_cap=0.2) as f:
+    with make_fetcher(fetch_retry_after_cap=0.2) as f:
         started = time.monotonic()
         res = f.fetch(server.url("/flaky/429-long"))  # Retry-After: 3600
         assert res.outcome == "ok" and res.retries == 1
@@ -280,13 +257,13 @@ def test_retries_exhausted(server: HostileServer, fetcher: Fetcher):
 
 
 def test_max_tries_configurable(server: HostileServer):
-    with make_fetcher(max_tries=1) as f:
+    with make_fetcher(fetch_max_tries=1) as f:
         assert f.fetch(server.url("/server-error")).retries == 0
     assert server.hits("/server-error") == 1
 
 
 def test_read_timeout(server: HostileServer):
-    with make_fetcher(read_timeout=0.3) as f:
+    with make_fetcher(fetch_read_timeout=0.3) as f:
         started = time.monotonic()
         res = f.fetch(server.url("/slow/headers"))
     assert res.outcome == "timeout"
@@ -295,7 +272,7 @@ def test_read_timeout(server: HostileServer):
 
 
 def test_total_timeout_enforced_while_streaming(server: HostileServer):
-    with make_fetcher(read_timeout=1.0, total_timeout=0.3) as f:
+    with make_fetcher(fetch_read_timeout=1.0, fetch_request_budget=0.3) as f:
         started = time.monotonic()
         res = f.fetch(server.url("/slow/drip"), accept=PAGE_CONTENT_TYPES)
     assert res.outcome == "timeout"
@@ -426,7 +403,7 @@ def test_dns_rebinding_blocked_at_connect_time(
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))]
 
     monkeypatch.setattr(socket, "getaddrinfo", fake)
-    with make_fetcher(http_allowlist=[], respect_robots=False, max_tries=1) as f:
+    with make_fetcher(http_allowlist=[], robots_respect=False, fetch_max_tries=1) as f:
         res = f.fetch(f"http://rebind.test:{server.port}/feeds/rss2")
     assert res.outcome == "blocked-ssrf"
     assert "loopback" in res.error
@@ -458,7 +435,7 @@ def test_connection_pinned_to_checked_address(
 
 
 def test_host_min_interval_enforced(server: HostileServer):
-    with make_fetcher(host_min_interval=0.3, respect_robots=False) as f:
+    with make_fetcher(host_min_interval=0.3, robots_respect=False) as f:
         for i in range(3):
             assert f.fetch(server.url(f"/feeds/rss2?n={i}")).ok
         results = f.fetch_many([server.url(f"/pages/plain?m={i}") for i in range(3)])
@@ -478,7 +455,7 @@ def test_host_interval_zero_disables_waiting(server: HostileServer, fetcher: Fet
 
 def test_fetch_many_bounded_concurrency_and_order(server: HostileServer):
     urls = [server.url(f"/slow/ok?i={i}") for i in range(8)]
-    with make_fetcher(fetch_concurrency=3, respect_robots=False) as f:
+    with make_fetcher(fetch_concurrency=3, robots_respect=False) as f:
         started = time.monotonic()
         results = f.fetch_many(urls)
         elapsed = time.monotonic() - started
@@ -499,7 +476,7 @@ def test_fetch_many_conditional(server: HostileServer, fetcher: Fetcher):
 def test_robots_crawl_delay_raises_interval():
     # urllib.robotparser only reads whole seconds; max_crawl_delay caps the 1 s to 0.3 s
     robots = Reply(200, b"User-agent: *\nCrawl-delay: 1\nDisallow: /private/\n")
-    with serve({"/robots.txt": robots}) as srv, make_fetcher(max_crawl_delay=0.3) as f:
+    with serve({"/robots.txt": robots}) as srv, make_fetcher(robots_max_crawl_delay=0.3) as f:
         assert f.fetch(srv.url("/feeds/rss2")).ok
         assert f.fetch(srv.url("/feeds/atom")).ok
         times = [r.at for r in srv.requests]

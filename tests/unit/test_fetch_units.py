@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import gzip
+import ipaddress
 import socket
 import time
 import zlib
 
 import brotli
+import httpx
 import pytest
 
-from newsflow import fetch
 from newsflow.fetch import (
     FEED_CONTENT_TYPES,
     PAGE_CONTENT_TYPES,
@@ -23,6 +25,10 @@ from newsflow.fetch import (
     content_type_allowed,
     parse_retry_after,
 )
+from newsflow.fetch.decoding import DecoderChain, Overflow
+from newsflow.fetch.result import media_type
+from newsflow.settings import get_settings
+from tests.fetching import make_fetcher
 
 
 @pytest.fixture
@@ -33,7 +39,7 @@ def fake_dns(monkeypatch):
 
     def fake(host, port, *args, **kwargs):
         try:
-            fetch.ipaddress.ip_address(host)
+            ipaddress.ip_address(host)
             return real(host, port, *args, **kwargs)
         except ValueError:
             pass
@@ -128,9 +134,9 @@ def test_allowlist_entries(fake_dns):
 
 def test_allowlist_parsing():
     allow = Allowlist(["127.0.0.1", " 10.0.0.0/8 ", "[::1]", "Feeds.Example.ORG.", "*.corp", ""])
-    assert allow.allows_address(fetch.ipaddress.ip_address("10.9.9.9"))
-    assert allow.allows_address(fetch.ipaddress.ip_address("::1"))
-    assert not allow.allows_address(fetch.ipaddress.ip_address("11.0.0.1"))
+    assert allow.allows_address(ipaddress.ip_address("10.9.9.9"))
+    assert allow.allows_address(ipaddress.ip_address("::1"))
+    assert not allow.allows_address(ipaddress.ip_address("11.0.0.1"))
     assert allow.allows_name("feeds.example.org")
     assert allow.allows_name("intranet.corp")
     assert not allow.allows_name("corp")
@@ -147,12 +153,12 @@ def test_address_problem():
 
 
 def test_gzip_decoder_multi_member_and_cap():
-    dec = fetch._DecoderChain(["gzip"], limit=1000)
+    dec = DecoderChain(["gzip"], limit=1000)
     data = gzip.compress(b"a" * 300) + gzip.compress(b"b" * 300)
     assert dec.feed(data) + dec.flush() == b"a" * 300 + b"b" * 300
     bomb = gzip.compress(bytes(10_000_000))
-    dec = fetch._DecoderChain(["gzip"], limit=100_000)
-    with pytest.raises(fetch._Overflow):
+    dec = DecoderChain(["gzip"], limit=100_000)
+    with pytest.raises(Overflow):
         dec.feed(bomb)
     assert dec.produced <= 100_000 + 16 * 64 * 1024
     assert dec.produced / dec.consumed > 100  # a bomb, measured on consumed input only
@@ -160,27 +166,27 @@ def test_gzip_decoder_multi_member_and_cap():
 
 def test_deflate_decoder_zlib_and_raw():
     for payload in (zlib.compress(b"hello" * 100), zlib.compress(b"hello" * 100, wbits=-15)):
-        dec = fetch._DecoderChain(["deflate"], limit=10_000)
+        dec = DecoderChain(["deflate"], limit=10_000)
         assert dec.feed(payload[:7]) + dec.feed(payload[7:]) + dec.flush() == b"hello" * 100
 
 
 def test_brotli_decoder_and_cap():
-    dec = fetch._DecoderChain(["br"], limit=10_000)
+    dec = DecoderChain(["br"], limit=10_000)
     assert dec.feed(brotli.compress(b"news " * 500)) + dec.flush() == b"news " * 500
-    dec = fetch._DecoderChain(["br"], limit=50_000)
-    with pytest.raises(fetch._Overflow):
+    dec = DecoderChain(["br"], limit=50_000)
+    with pytest.raises(Overflow):
         dec.feed(brotli.compress(bytes(5_000_000), quality=1))
 
 
 def test_chained_encodings_undone_in_reverse():
     body = brotli.compress(gzip.compress(b"x" * 1000))  # Content-Encoding: gzip, br
-    dec = fetch._DecoderChain(["gzip", "br"], limit=10_000)
+    dec = DecoderChain(["gzip", "br"], limit=10_000)
     assert dec.feed(body) + dec.flush() == b"x" * 1000
 
 
 def test_unknown_encoding_rejected():
     with pytest.raises(ValueError):
-        fetch._DecoderChain(["zstd"], limit=10)
+        DecoderChain(["zstd"], limit=10)
 
 
 def test_fetch_result_text_and_flags():
@@ -214,7 +220,7 @@ def test_content_type_allowed():
     assert not content_type_allowed("application/rss+xml", PAGE_CONTENT_TYPES)
     assert content_type_allowed(None, PAGE_CONTENT_TYPES)
     assert content_type_allowed("image/png", None)
-    assert fetch._media_type('Text/HTML; Charset="UTF-8"') == ("text/html", "UTF-8")
+    assert media_type('Text/HTML; Charset="UTF-8"') == ("text/html", "UTF-8")
 
 
 # -------------------------------------------------------------------- the Fetcher
@@ -232,13 +238,18 @@ def test_fetcher_reads_settings(monkeypatch):
         assert f.max_bytes == 12345
         assert f.user_agent == "ua-test/1"
         assert f.allowlist.allows_name("feeds.local")
-    with Fetcher(host_min_interval=0, fetch_concurrency=1, http_allowlist=[]) as f:
+    explicit = dataclasses.replace(
+        get_settings(), host_min_interval=0, fetch_concurrency=1, http_allowlist=()
+    )
+    with Fetcher(explicit) as f:
         assert f.host_min_interval == 0 and f.concurrency == 1
         assert not f.allowlist.allows_name("feeds.local")
 
 
 def test_retry_delay_backoff_jitter_and_cap():
-    with Fetcher(backoff_base=1.0, backoff_max=3.0, retry_after_cap=10.0) as f:
+    with make_fetcher(
+        fetch_backoff_base=1.0, fetch_backoff_max=3.0, fetch_retry_after_cap=10.0
+    ) as f:
         for _ in range(20):
             assert 1.0 <= f._retry_delay(1, None) <= 2.0
             assert 2.0 <= f._retry_delay(2, None) <= 3.0
@@ -249,7 +260,7 @@ def test_retry_delay_backoff_jitter_and_cap():
 
 def test_host_interval_reserves_slots_thread_safely():
     sleeps: list[float] = []
-    with Fetcher(host_min_interval=1.0, sleep=sleeps.append) as f:
+    with make_fetcher(host_min_interval=1.0, sleep=sleeps.append) as f:
         f._wait_for_host("http://a.example/1")
         f._wait_for_host("http://a.example/2")
         f._wait_for_host("http://A.example:8080/3")  # same host, other port
@@ -260,7 +271,7 @@ def test_host_interval_reserves_slots_thread_safely():
 
 def test_blocked_target_is_not_fetched(monkeypatch):
     calls = []
-    monkeypatch.setattr(fetch.httpx.Client, "send", lambda *a, **k: calls.append(a))
-    with Fetcher(http_allowlist=[], host_min_interval=0) as f:
+    monkeypatch.setattr(httpx.Client, "send", lambda *a, **k: calls.append(a))
+    with make_fetcher(http_allowlist=[]) as f:
         res = f.fetch("http://10.0.0.1/feed")
     assert res.outcome == "blocked-ssrf" and calls == []

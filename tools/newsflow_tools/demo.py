@@ -7,6 +7,7 @@ robots.txt), so that the feed path shows in the summary."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
 import os
@@ -122,7 +123,11 @@ def run_demo() -> None:
     )
     with serve() as base:
         with db.connect(url) as conn:
-            ids = feeds.import_opml(conn, opml_for(base), source="Demo Coast Times")
+            local = dataclasses.replace(get_settings(), http_allowlist=("127.0.0.1",))
+            imported = feeds.import_opml(
+                conn, opml_for(base), source="Demo Coast Times", settings=local
+            )
+            ids = imported.added + imported.existing
             db.execute(conn, "demo/feeds_due_now", {"ids": ids})
             conn.commit()
         console.print(f"demo site on {base} ({len(ids)} feeds from its OPML)")

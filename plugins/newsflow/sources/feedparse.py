@@ -8,7 +8,10 @@ Policy helpers used by the feed DAG:
 
 * :func:`classify_failure` -> ('hard' | 'soft' | 'temporary', weight 1.0 / 0.5 / 0.25)
   for ``feeds.failure_score``;
-* :func:`next_poll_interval` adapts ``feeds.poll_interval_seconds`` (600..86400 s);
+* :func:`next_poll_interval` adapts ``feeds.poll_interval_seconds`` within the bounds of
+  the settings (``NEWSFLOW_FEED_MIN_INTERVAL`` / ``NEWSFLOW_FEED_MAX_INTERVAL``), from the
+  share of entries already seen and the pace at which the feed publishes
+  (:func:`publication_gap`);
 * :func:`should_pause` says when a feed is paused automatically.
 """
 
@@ -29,8 +32,6 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-MIN_POLL_SECONDS = 600
-MAX_POLL_SECONDS = 86400
 PAUSE_SCORE = 5.0  # e.g. five hard failures (1.0 each) in a row
 PAUSE_CONSECUTIVE = 10  # any kind; a long outage of a few hours is tolerated
 SUMMARY_MAX_CHARS = 2000
@@ -58,6 +59,8 @@ class ParsedFeed:
     fatal: bool = False  # not a usable feed at all (no entries can be trusted)
     version: str | None = None  # 'rss20', 'rss10', 'atom10', ... ('' / None: unknown)
     skipped: int = 0  # entries dropped: no usable http(s) link, or duplicates
+    hubs: list[str] = field(default_factory=list)  # WebSub hubs (<link rel="hub">)
+    self_url: str | None = None  # the feed's own URL as it declares it (rel="self")
 
 
 # ------------------------------------------------------------------------------------
@@ -133,15 +136,15 @@ def _http_url(candidate: str | None, base: str) -> str | None:
 def _entry_link(entry: Any) -> str | None:
     link = entry.get("link")
     if link:
-        return link
+        return str(link)
     for item in entry.get("links") or []:
         if item.get("rel", "alternate") == "alternate" and item.get("href"):
-            return item["href"]
+            return str(item["href"])
     guid = entry.get("id")
     if guid and entry.get("guidislink", False):
-        return guid
+        return str(guid)
     if guid and str(guid).startswith(("http://", "https://")):
-        return guid
+        return str(guid)
     return None
 
 
@@ -221,6 +224,12 @@ def parse_feed(body: bytes, *, base_url: str, headers: dict[str, str] | None = N
         bozo_reason=bozo_reason,
         version=version or None,
     )
+    for link in feed_meta.get("links") or []:
+        rel, href = (link.get("rel") or "").lower(), _http_url(link.get("href"), base_url)
+        if href and rel == "hub" and href not in result.hubs:
+            result.hubs.append(href)
+        elif href and rel == "self" and result.self_url is None:
+            result.self_url = href
     seen: set[str] = set()
     for entry in raw_entries:
         url = _http_url(_entry_link(entry), base_url)
@@ -329,24 +338,50 @@ def classify_failure(outcome: str, status: int | None = None) -> tuple[str, floa
     return kind, FAILURE_WEIGHTS[kind]
 
 
-def next_poll_interval(current_s: int, seen_share: float, failed: bool = False) -> int:
-    """Next polling interval in seconds, clamped to [600, 86400].
+def publication_gap(published: list[datetime | None], recent: int = 20) -> float | None:
+    """Typical seconds between two entries of a feed: the median gap between the distinct
+    publication times of its ``recent`` newest entries (None with fewer than two)."""
+    times = sorted({p for p in published if p is not None}, reverse=True)[:recent]
+    gaps = [(a - b).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    gaps = sorted(g for g in gaps if g > 0)
+    if not gaps:
+        return None
+    middle = len(gaps) // 2
+    return gaps[middle] if len(gaps) % 2 else (gaps[middle - 1] + gaps[middle]) / 2
+
+
+def next_poll_interval(
+    current_s: int,
+    seen_share: float,
+    failed: bool = False,
+    *,
+    bounds: tuple[int, int],
+    publication_gap_s: float | None = None,
+) -> int:
+    """Next polling interval in seconds, clamped to ``bounds`` (min, max).
 
     A failed poll doubles the interval (back-off).  Otherwise the interval is multiplied
     by ``0.5 + seen_share``: all entries new -> halve, half seen -> keep, all seen -> x1.5.
+    When the poll found new entries and the feed publishes faster than that (its
+    ``publication_gap_s``), the interval follows the feed's pace: a feed whose entries change
+    every few minutes is polled every few minutes.
     """
+    low, high = bounds
     try:
         current = float(current_s)
     except (TypeError, ValueError):
-        current = float(MIN_POLL_SECONDS)
+        current = float(low)
     if not math.isfinite(current) or current <= 0:
-        current = float(MIN_POLL_SECONDS)
+        current = float(low)
     if failed:
         factor = 2.0
     else:
         share = 1.0 if seen_share is None or not math.isfinite(seen_share) else seen_share
         factor = 0.5 + min(1.0, max(0.0, share))
-    return int(min(MAX_POLL_SECONDS, max(MIN_POLL_SECONDS, round(current * factor))))
+    interval = current * factor
+    if not failed and seen_share < 1.0 and publication_gap_s and publication_gap_s > 0:
+        interval = min(interval, publication_gap_s)
+    return int(min(high, max(low, round(interval))))
 
 
 def should_pause(consecutive_failures: int, failure_score: float) -> str | None:

@@ -1,0 +1,1 @@
+SELECT * FROM news.feeds WHERE id = %(id)s

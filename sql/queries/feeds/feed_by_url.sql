@@ -1,0 +1,1 @@
+SELECT id, name, url FROM news.feeds WHERE url = %(url)s

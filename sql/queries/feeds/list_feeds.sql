@@ -1,0 +1,1 @@
+SELECT * FROM news.feed_health ORDER BY id

@@ -1,0 +1,4 @@
+UPDATE news.feeds SET name = %(name)s,
+       source_id = COALESCE(%(source_id)s, source_id)
+WHERE id = %(id)s
+RETURNING id
