@@ -13,7 +13,13 @@ from datetime import timedelta
 
 from airflow.sdk import CronDataIntervalTimetable, TriggerRule, dag, get_current_context, task
 
-from newsflow.dag_common import DEFAULT_ARGS, NEWS_ARTICLES, START_DATE
+from newsflow.dag_common import (
+    CHUNK_TIMEOUT,
+    DEFAULT_ARGS,
+    NEWS_ARTICLES,
+    POLL_TIMEOUT,
+    START_DATE,
+)
 
 
 @dag(
@@ -29,32 +35,29 @@ from newsflow.dag_common import DEFAULT_ARGS, NEWS_ARTICLES, START_DATE
 )
 def news_feeds():
     @task
-    def start(**context) -> dict:
-        """Open the ingest run; list the due feeds (or, for a backfill, queue archived pages)."""
+    def start(**context) -> list[dict]:
+        """Open the ingest run; the due feeds, grouped by host into a few poll tasks (a
+        backfill queues the pages archived in its interval instead and polls nothing)."""
         from newsflow import tasks
 
         return tasks.feeds_start(context)
 
-    @task
-    def due_feeds(run: dict) -> list[dict]:
-        return run["feeds"]
-
-    @task(map_index_template="{{ feed_name }}", max_active_tis_per_dagrun=4)
-    def poll(feed: dict, run: dict) -> dict:
-        """Poll one feed and fetch its new pages (a bad feed is recorded, not raised)."""
+    @task(map_index_template="{{ group_label }}", execution_timeout=POLL_TIMEOUT)
+    def poll(group: dict) -> list[dict]:
+        """Poll a group of feeds and fetch their new pages (a bad feed is recorded, not raised)."""
         from newsflow import tasks
 
-        get_current_context()["feed_name"] = feed["name"]
-        return tasks.poll_feed(run, feed)
+        get_current_context()["group_label"] = group["label"]
+        return tasks.poll_group(group)
 
     @task(trigger_rule=TriggerRule.ALL_DONE)
-    def plan(run: dict) -> list[dict]:
+    def plan(**context) -> list[dict]:
         """Cut what the polls archived into chunks (after every poll, failed ones included)."""
         from newsflow import tasks
 
-        return tasks.plan_chunks(run)
+        return tasks.plan_chunks(context)
 
-    @task(map_index_template="{{ chunk_label }}")
+    @task(map_index_template="{{ chunk_label }}", execution_timeout=CHUNK_TIMEOUT)
     def process(chunk: dict) -> dict:
         """Extract, normalise, validate, deduplicate and load one chunk."""
         from newsflow import tasks
@@ -63,16 +66,23 @@ def news_feeds():
         return tasks.process_chunk(chunk)
 
     @task(outlets=[NEWS_ARTICLES], trigger_rule=TriggerRule.ALL_DONE)
-    def report(run: dict) -> dict:
+    def report(**context) -> dict:
+        """Close the ingest_runs row with its counts."""
         from newsflow import tasks
 
-        return tasks.report(run)
+        return tasks.report(context)
 
-    run = start()
-    polls = poll.partial(run=run).expand(feed=due_feeds(run))
-    chunks = plan(run)
+    @task(trigger_rule=TriggerRule.ALL_DONE)
+    def quality_gate(**context) -> list[str]:
+        """Fail the run (its data stays stored) when it breaks the data-quality thresholds."""
+        from newsflow import tasks
+
+        return tasks.quality_gate(context)
+
+    polls = poll.expand(group=start())
+    chunks = plan()
     polls >> chunks
-    process.expand(chunk=chunks) >> report(run)
+    process.expand(chunk=chunks) >> report() >> quality_gate()
 
 
 news_feeds()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from airflow.sdk import CronDataIntervalTimetable, TriggerRule, dag, get_current_context, task
 
-from newsflow.dag_common import DEFAULT_ARGS, NEWS_ARTICLES, START_DATE
+from newsflow.dag_common import CHUNK_TIMEOUT, DEFAULT_ARGS, NEWS_ARTICLES, START_DATE
 
 
 @dag(
@@ -27,20 +27,14 @@ from newsflow.dag_common import DEFAULT_ARGS, NEWS_ARTICLES, START_DATE
 )
 def news_files():
     @task
-    def scan_inbox(**context) -> dict:
-        """Archive the interval's inbox files (date folders, or all files on a manual run)."""
+    def scan_inbox(**context) -> list[dict]:
+        """Archive the interval's inbox files (date folders, or all files on a manual run);
+        return the chunks its documents are processed in."""
         from newsflow import tasks
 
         return tasks.scan_inbox(context)
 
-    @task
-    def plan(scan: dict) -> list[dict]:
-        """Cut the run's pending documents into chunks (bounded in documents and bytes)."""
-        from newsflow import tasks
-
-        return tasks.plan_chunks(scan)
-
-    @task(map_index_template="{{ chunk_label }}")
+    @task(map_index_template="{{ chunk_label }}", execution_timeout=CHUNK_TIMEOUT)
     def process(chunk: dict) -> dict:
         """Extract, normalise, validate (great-expectations), deduplicate and load a chunk."""
         from newsflow import tasks
@@ -49,14 +43,20 @@ def news_files():
         return tasks.process_chunk(chunk)
 
     @task(outlets=[NEWS_ARTICLES], trigger_rule=TriggerRule.ALL_DONE)
-    def report(scan: dict) -> dict:
-        """Close the ingest_runs row with its counts and log a summary."""
+    def report(**context) -> dict:
+        """Close the ingest_runs row with its counts."""
         from newsflow import tasks
 
-        return tasks.report(scan)
+        return tasks.report(context)
 
-    scan = scan_inbox()
-    process.expand(chunk=plan(scan)) >> report(scan)
+    @task(trigger_rule=TriggerRule.ALL_DONE)
+    def quality_gate(**context) -> list[str]:
+        """Fail the run (its data stays stored) when it breaks the data-quality thresholds."""
+        from newsflow import tasks
+
+        return tasks.quality_gate(context)
+
+    process.expand(chunk=scan_inbox()) >> report() >> quality_gate()
 
 
 news_files()

@@ -64,10 +64,11 @@ def news_reprocess():
         return tasks.reprocess(context)
 
     @task
-    def report(result: dict) -> dict:
+    def report(result: dict, **context) -> dict:
+        """Close the ingest_runs row with its counts."""
         from newsflow import tasks
 
-        return tasks.report(result)
+        return tasks.report(context)
 
     report(reprocess())
 

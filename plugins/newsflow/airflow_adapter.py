@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from newsflow import db
 from newsflow.runs import RunIdentity, identity
@@ -86,3 +86,10 @@ def run_identity(context: Mapping[str, Any]) -> RunIdentity:
 
 def is_backfill(context: Mapping[str, Any]) -> bool:
     return "backfill" in str(getattr(context["dag_run"], "run_type", "")).lower()
+
+
+def fail_without_retry(message: str) -> NoReturn:
+    """Fail the running task at once, retries or not (the failure is not transient)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    raise AirflowFailException(message)

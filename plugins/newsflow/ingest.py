@@ -13,6 +13,7 @@ whole batch lands or nothing does (the documents stay pending for a retry).
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ class ProcessResult(TypedDict):
     items: int
     states: dict[str, int]
     validation_success: bool | None
+    seconds: dict[str, float]  # time spent per stage (prepare, validate, load)
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ def decide_and_load(conn: Conn, run_id: int, items: list[Item]) -> dict[str, int
     states: dict[str, int] = {}
 
     def count(state: DocState) -> None:
-        states[state] = states.get(state, 0) + 1
+        states[state.value] = states.get(state.value, 0) + 1
 
     elsewhere = settled_elsewhere(conn, sorted({i.raw_document_id for i in items}))
     for item in (i for i in items if i.raw_document_id in elsewhere):
@@ -330,10 +332,13 @@ def process_chunk(
     """Prepare, validate, decide and load one chunk. Does not commit: the caller commits the
     chunk (which also releases the load lock)."""
     settings = settings or get_settings()
+    started = time.perf_counter()
     docs = chunk_documents(conn, chunk)
     items = prepare_all(docs, pool)
     del docs  # the archived bodies are not needed past this point
+    prepared = time.perf_counter()
     summary = stages.validate_items(items, settings)
+    validated = time.perf_counter()
     states = land(conn, chunk["run_id"], items)
     merge_validation(conn, chunk["run_id"], summary)
     heartbeat(conn, chunk["run_id"])
@@ -342,6 +347,11 @@ def process_chunk(
         items=len(items),
         states=states,
         validation_success=summary.get("success"),
+        seconds={
+            "prepare": round(prepared - started, 3),
+            "validate": round(validated - prepared, 3),
+            "load": round(time.perf_counter() - validated, 3),
+        },
     )
 
 

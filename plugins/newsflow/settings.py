@@ -145,6 +145,27 @@ class Settings:
     # no subscriptions, polling only); NEWSFLOW_WEBSUB_LEASE: lease asked of hubs (seconds)
     websub_callback_url: str | None = None
     websub_lease: int = 86400
+    # NEWSFLOW_FEED_POLL_TASKS: at most this many poll tasks per news_feeds run; the due feeds
+    # are grouped by host and the groups packed into these (a task start costs seconds of CPU)
+    feed_poll_tasks: int = 3
+    # The data-quality gate after each ingest run (news_files, news_feeds): the run is marked
+    # failed in Airflow (the data stays stored) when, among at least NEWSFLOW_GATE_MIN_DOCUMENTS
+    # new documents, the quarantined share is above NEWSFLOW_GATE_MAX_QUARANTINE_SHARE or the
+    # share of validated articles that passed is below NEWSFLOW_GATE_MIN_VALIDATION_SUCCESS;
+    # or when more than NEWSFLOW_GATE_MAX_FAILED documents failed, or more than
+    # NEWSFLOW_GATE_MAX_PAUSED_FEEDS feeds were paused by the run.
+    gate_min_documents: int = 5
+    gate_max_quarantine_share: float = 0.5
+    gate_min_validation_success: float = 0.5
+    gate_max_failed: int = 0
+    gate_max_paused_feeds: int = 0
+    # NEWSFLOW_TASK_TIMEOUT / NEWSFLOW_CHUNK_TIMEOUT: execution_timeout of every task / of one
+    # chunk's processing, seconds (a hung task fails and is retried instead of holding a slot)
+    task_timeout_s: float = 3600.0
+    chunk_timeout_s: float = 1800.0
+    # NEWSFLOW_ALERTS_CONN_ID: the Airflow connection failure notifications go to (an HTTP
+    # webhook, or SMTP); no connection, no notification
+    alerts_conn_id: str = "newsflow_alerts"
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -196,4 +217,13 @@ def get_settings() -> Settings:
         page_claim_lease=_float("NEWSFLOW_PAGE_CLAIM_LEASE", 1800.0),
         websub_callback_url=os.environ.get("NEWSFLOW_WEBSUB_CALLBACK_URL") or None,
         websub_lease=_int("NEWSFLOW_WEBSUB_LEASE", 86400),
+        feed_poll_tasks=_int("NEWSFLOW_FEED_POLL_TASKS", 3),
+        gate_min_documents=_int("NEWSFLOW_GATE_MIN_DOCUMENTS", 5),
+        gate_max_quarantine_share=_float("NEWSFLOW_GATE_MAX_QUARANTINE_SHARE", 0.5),
+        gate_min_validation_success=_float("NEWSFLOW_GATE_MIN_VALIDATION_SUCCESS", 0.5),
+        gate_max_failed=_int("NEWSFLOW_GATE_MAX_FAILED", 0),
+        gate_max_paused_feeds=_int("NEWSFLOW_GATE_MAX_PAUSED_FEEDS", 0),
+        task_timeout_s=_float("NEWSFLOW_TASK_TIMEOUT", 3600.0),
+        chunk_timeout_s=_float("NEWSFLOW_CHUNK_TIMEOUT", 1800.0),
+        alerts_conn_id=os.environ.get("NEWSFLOW_ALERTS_CONN_ID") or "newsflow_alerts",
     )

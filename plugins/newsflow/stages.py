@@ -339,7 +339,7 @@ def settle_stopped(items: list[Item], run_id: int, batch: Batch) -> dict[str, in
                 storable("; ".join(item.reasons)[:1000])[0],
             )
         )
-        states[state] = states.get(state, 0) + 1
+        states[state.value] = states.get(state.value, 0) + 1
     return states
 
 

@@ -3,7 +3,9 @@
 Each function is what one ``@task`` runs: it resolves the news database through the Airflow
 boundary (:mod:`newsflow.airflow_adapter`) and calls a unit of work (:mod:`newsflow.jobs`) or
 a library function, owning the transaction. The XCom payloads are TypedDicts, so a DAG file
-and the next task agree on their shape.
+and the next task agree on their shape. Tasks after the first find their ingest run by the
+Airflow run's identity (``ingest_runs`` is keyed by DAG id and run id), so they need no
+XCom for it, and a run with nothing to map over still reaches its report.
 """
 
 from __future__ import annotations
@@ -13,40 +15,19 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypedDict
 
-from newsflow import airflow_adapter, db, ingest, jobs, migrate, runs
+from newsflow import airflow_adapter, db, ingest, jobs, migrate, quality, runs
 from newsflow.ingest import ChunkRef
 from newsflow.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 
-class RunRef(TypedDict):
-    """Which ingest run the following tasks work on."""
-
+class ProcessSummary(TypedDict):
     ingest_run_id: int
-
-
-class ScanResult(RunRef):
-    files: int
-    pending: int
-
-
-class ProcessSummary(RunRef):
     documents: int
     items: int
     states: dict[str, int]
     validation_success: bool | None
-
-
-class FeedRef(TypedDict):
-    id: int
-    name: str
-    url: str
-
-
-class FeedsStart(RunRef):
-    feeds: list[FeedRef]
-    backfill: dict[str, int] | None
 
 
 class RunReport(TypedDict):
@@ -67,20 +48,40 @@ def _database() -> str:
     return url
 
 
-def scan_inbox(context: Mapping[str, Any]) -> ScanResult:
-    """Archive the interval's inbox entries (the documents the run will process)."""
+def _run_id(conn: db.Conn, context: Mapping[str, Any]) -> int:
+    """The ingest run of this Airflow run (opened by its first task)."""
+    ident = airflow_adapter.run_identity(context)
+    value = db.fetch_value(
+        conn, "runs/by_identity", {"dag_id": ident["dag_id"], "run_id": ident["run_id"]}
+    )
+    if value is None:
+        raise RuntimeError(f"no ingest run for {ident['dag_id']} {ident['run_id']}")
+    return int(value)
+
+
+def scan_inbox(context: Mapping[str, Any]) -> list[ChunkRef]:
+    """Archive the interval's inbox entries; the chunks the run's documents are processed in."""
     ident = airflow_adapter.run_identity(context)
     settings = get_settings()
     with db.connect(_database()) as conn, runs.ingest_run(conn, ident, finish=False) as run_id:
         counts = jobs.archive_inbox(conn, run_id, settings.inbox, ident, settings)
-    log.info("inbox %s: %s", settings.inbox, counts)
-    return ScanResult(ingest_run_id=run_id, files=counts["files"], pending=counts["pending"])
+        chunks = ingest.plan_chunks(conn, run_id, settings)
+    log.info(
+        "inbox %s: %d entries (%d to process, %d already ingested, %d refused); %d chunks",
+        settings.inbox,
+        counts["files"],
+        counts["pending"],
+        counts["already-ingested"],
+        counts["quarantined"],
+        len(chunks),
+    )
+    return chunks
 
 
-def plan_chunks(run: RunRef) -> list[ChunkRef]:
+def plan_chunks(context: Mapping[str, Any]) -> list[ChunkRef]:
     """The chunks of a run's pending documents, each the work of one mapped ``process``."""
     with db.connect(airflow_adapter.database_url()) as conn:
-        chunks = ingest.plan_chunks(conn, int(run["ingest_run_id"]))
+        chunks = ingest.plan_chunks(conn, _run_id(conn, context))
     log.info("%d chunks to process", len(chunks))
     return chunks
 
@@ -97,13 +98,22 @@ def process_chunk(chunk: ChunkRef) -> ProcessSummary:
     """Prepare, validate, decide and load one chunk, committed on its own."""
     with db.connect(airflow_adapter.database_url()) as conn:
         result = jobs.process_chunks(conn, [chunk])
-    log.info("%s: %s", chunk_label(chunk), result)
+    states = ", ".join(f"{k} {v}" for k, v in sorted(result["states"].items())) or "nothing"
+    slowest = max(result["seconds"].items(), key=lambda kv: kv[1], default=("-", 0.0))
+    log.info(
+        "%s: %s; %.1f s, the slowest stage %s (%.1f s)",
+        chunk_label(chunk),
+        states,
+        sum(result["seconds"].values()),
+        *slowest,
+    )
     return ProcessSummary(ingest_run_id=chunk["run_id"], **result)
 
 
-def report(run: RunRef) -> RunReport:
+def report(context: Mapping[str, Any]) -> RunReport:
+    """Close the run's ``ingest_runs`` row with its counts."""
     with db.connect(airflow_adapter.database_url()) as conn:
-        row = jobs.finish(conn, int(run["ingest_run_id"]))
+        row = jobs.finish(conn, _run_id(conn, context))
     summary = RunReport(
         id=int(row["id"]),
         status=str(row["status"]),
@@ -119,10 +129,28 @@ def report(run: RunRef) -> RunReport:
     return summary
 
 
-def feeds_start(context: Mapping[str, Any]) -> FeedsStart:
+def quality_gate(context: Mapping[str, Any]) -> list[str]:
+    """Hold the finished run against the data-quality thresholds: the summary lines an
+    operator needs, logged; a run that fails the gate fails this task (the data stays)."""
+    with db.connect(airflow_adapter.database_url()) as conn:
+        result = quality.check(conn, _run_id(conn, context))
+    for line in result.summary:
+        log.info("%s", line)
+    if not result.passed:  # deterministic: retrying would only delay the alert
+        airflow_adapter.fail_without_retry(
+            "the run's data is stored, but it fails the data-quality gate: "
+            + "; ".join(result.problems)
+        )
+    return result.summary
+
+
+def feeds_start(context: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Open the run; the due feeds grouped for the poll tasks (a backfill queues the pages
+    archived in its interval instead, and polls nothing)."""
     from newsflow.sources import feeds
 
     ident = airflow_adapter.run_identity(context)
+    settings = get_settings()
     with db.connect(_database()) as conn, runs.ingest_run(conn, ident, finish=False) as run_id:
         if airflow_adapter.is_backfill(context) and ident["interval_start"] is not None:
             assert ident["interval_end"] is not None
@@ -131,13 +159,16 @@ def feeds_start(context: Mapping[str, Any]) -> FeedsStart:
             )
             conn.commit()
             log.info("backfill: reprocessing the raw archive of the interval: %s", counts)
-            return FeedsStart(ingest_run_id=run_id, feeds=[], backfill=counts)
-        due = [FeedRef(id=f["id"], name=f["name"], url=f["url"]) for f in feeds.due_feeds(conn)]
-    log.info("%d feeds due", len(due))
-    return FeedsStart(ingest_run_id=run_id, feeds=due, backfill=None)
+            return []
+        due = feeds.due_feeds(conn)
+    groups = feeds.pack_groups(feeds.group_by_host(due), settings.feed_poll_tasks)
+    log.info("%d feeds due, polled by %d tasks", len(due), len(groups))
+    return [{"ingest_run_id": run_id, **group} for group in groups]
 
 
-def poll_feed(run: RunRef, feed: FeedRef) -> dict[str, Any]:
+def poll_group(group: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Poll a group of feeds (a few hosts) in this one task; a bad feed is recorded on the
+    feed, never raised."""
     from newsflow import fetch
     from newsflow.sources import feeds
 
@@ -148,12 +179,25 @@ def poll_feed(run: RunRef, feed: FeedRef) -> dict[str, Any]:
         db.connect_autocommit(url) as shared,
         fetch.Fetcher(shared=fetch.PostgresShared(shared)) as fetcher,
     ):
-        (result,) = feeds.poll_feeds(
-            conn, pages, int(run["ingest_run_id"]), [int(feed["id"])], fetcher
+        results = feeds.poll_feeds(
+            conn,
+            pages,
+            int(group["ingest_run_id"]),
+            [int(f["id"]) for f in group["feeds"]],
+            fetcher,
         )
         conn.commit()
-    log.info("feed %s: %s", feed["name"], result)
-    return dict(result)
+    for result in results:
+        log.info(
+            "feed %s: %s, %s new entries, %s pages fetched, %s failed%s",
+            result.get("name"),
+            result.get("outcome"),
+            result.get("new_entries", 0),
+            result.get("pages_fetched", 0),
+            result.get("pages_failed", 0),
+            f", paused: {result['paused']}" if result.get("paused") else "",
+        )
+    return [dict(r) for r in results]
 
 
 def cluster_events() -> dict[str, Any]:
@@ -165,7 +209,7 @@ def cluster_events() -> dict[str, Any]:
     return counts
 
 
-def reprocess(context: Mapping[str, Any]) -> RunRef:
+def reprocess(context: Mapping[str, Any]) -> dict[str, int]:
     from newsflow import reprocess as reprocessing
 
     params = context["params"]
@@ -181,4 +225,4 @@ def reprocess(context: Mapping[str, Any]) -> RunRef:
         counts = reprocessing.reprocess(conn, run_id, sel)
         conn.commit()
     log.info("reprocess %s: %s", sel, counts)
-    return RunRef(ingest_run_id=run_id)
+    return dict(counts)

@@ -18,6 +18,9 @@ from newsflow.records import Normalized
 from newsflow.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
+# great-expectations logs ~200 lines of its own set-up (functions registered, docs sites) at
+# INFO in every task; only its warnings belong in an operator's log.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 # A publication date this far ahead of "now" is treated as wrong (clock skew allowance).
 FUTURE_TOLERANCE = timedelta(hours=2)

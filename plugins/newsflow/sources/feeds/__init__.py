@@ -27,6 +27,7 @@ from newsflow.sources.feeds.registry import (
     group_by_host,
     import_opml,
     list_feeds,
+    pack_groups,
     rename_feed,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "feed_url_problem",
     "find_feed",
     "group_by_host",
+    "pack_groups",
     "import_opml",
     "list_feeds",
     "poll_feed",

@@ -157,3 +157,23 @@ def group_by_host(feeds: list[FeedRef], max_per_group: int = 50) -> list[FeedGro
             label = host if len(members) <= max_per_group else f"{host} #{start // max_per_group}"
             groups.append(FeedGroup(label=label, feeds=chunk))
     return groups
+
+
+def pack_groups(groups: list[FeedGroup], tasks: int) -> list[FeedGroup]:
+    """Host groups packed into at most ``tasks`` groups, so that the feeds of a run cost a
+    few task processes, not one each (a task start costs seconds of CPU; polling a feed,
+    milliseconds). A host is never split across two packs by this step; the biggest hosts go
+    first, each into the emptiest pack. Labels name the hosts, shortened."""
+    if len(groups) <= tasks:
+        return groups
+    packs: list[list[FeedGroup]] = [[] for _ in range(max(1, tasks))]
+    for group in sorted(groups, key=lambda g: (-len(g["feeds"]), g["label"])):
+        min(packs, key=lambda p: (sum(len(g["feeds"]) for g in p), len(p))).append(group)
+    out: list[FeedGroup] = []
+    for pack in packs:
+        if not pack:
+            continue
+        labels = sorted(g["label"] for g in pack)
+        label = ", ".join(labels[:2]) + (f" +{len(labels) - 2} hosts" if len(labels) > 2 else "")
+        out.append(FeedGroup(label=label, feeds=[f for g in pack for f in g["feeds"]]))
+    return out
