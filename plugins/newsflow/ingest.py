@@ -359,6 +359,9 @@ def add_results(total: ProcessResult, part: ProcessResult) -> ProcessResult:
     states = dict(total["states"])
     for state, n in part["states"].items():
         states[state] = states.get(state, 0) + n
+    seconds = dict(total["seconds"])
+    for stage, spent in part["seconds"].items():
+        seconds[stage] = round(seconds.get(stage, 0.0) + spent, 3)
     success = [
         v for v in (total["validation_success"], part["validation_success"]) if v is not None
     ]
@@ -367,10 +370,11 @@ def add_results(total: ProcessResult, part: ProcessResult) -> ProcessResult:
         items=total["items"] + part["items"],
         states=states,
         validation_success=all(success) if success else None,
+        seconds=seconds,
     )
 
 
-EMPTY_RESULT = ProcessResult(documents=0, items=0, states={}, validation_success=None)
+EMPTY_RESULT = ProcessResult(documents=0, items=0, states={}, validation_success=None, seconds={})
 
 
 def process_run(conn: Conn, run_id: int, settings: Settings | None = None) -> ProcessResult:

@@ -29,6 +29,7 @@ class Stage(StrEnum):
     DECODE = "decode"
     EXTRACT = "extract"
     VALIDATE = "validate"
+    DEDUPE = "dedupe"
     LOAD = "load"
 
 

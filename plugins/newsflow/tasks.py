@@ -28,6 +28,7 @@ class ProcessSummary(TypedDict):
     items: int
     states: dict[str, int]
     validation_success: bool | None
+    seconds: dict[str, float]
 
 
 class RunReport(TypedDict):
@@ -209,7 +210,7 @@ def cluster_events() -> dict[str, Any]:
     return counts
 
 
-def reprocess(context: Mapping[str, Any]) -> dict[str, int]:
+def reprocess(context: Mapping[str, Any]) -> dict[str, Any]:
     from newsflow import reprocess as reprocessing
 
     params = context["params"]
