@@ -508,8 +508,8 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except TyperException as exc:  # bad arguments: say which, and how to ask for help
-        exc.show()
-        sys.exit(exc.exit_code)
+        exc.show()  # type: ignore[attr-defined]  # a click exception under typer's name
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
     except Exception as exc:
         message = _one_line(exc)
         if message is None:

@@ -104,16 +104,16 @@ def combine_validation(before: dict[str, Any] | None, summary: dict[str, Any]) -
         return dict(summary)
     merged = {**before, **{k: v for k, v in summary.items() if k not in before}}
     merged["success"] = bool(before.get("success", True)) and bool(summary.get("success", True))
-    for key in ("evaluated", "failed_rows"):
-        merged[key] = int(before.get(key) or 0) + int(summary.get(key) or 0)
+    for count in ("evaluated", "failed_rows"):
+        merged[count] = int(before.get(count) or 0) + int(summary.get(count) or 0)
     by_name = {(e["expectation"], e["column"]): dict(e) for e in before.get("expectations") or []}
     for e in summary.get("expectations") or []:
-        key = (e["expectation"], e["column"])
-        if key in by_name:
-            by_name[key]["unexpected_count"] += e["unexpected_count"]
-            by_name[key]["success"] = by_name[key]["success"] and e["success"]
+        name = (e["expectation"], e["column"])
+        if name in by_name:
+            by_name[name]["unexpected_count"] += e["unexpected_count"]
+            by_name[name]["success"] = by_name[name]["success"] and e["success"]
         else:
-            by_name[key] = dict(e)
+            by_name[name] = dict(e)
     merged["expectations"] = list(by_name.values())
     return merged
 
