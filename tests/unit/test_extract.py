@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from newsflow_tools.evaluation.data import SEEDS_DIR
 
-import newsflow.extract as extract_mod
+import newsflow.extract.page as extract_mod
 from newsflow.decode import EmptyDocumentError, decode_bytes
 from newsflow.extract import (
     EXTRACTOR_VERSION,
