@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 
 @dataclass
@@ -50,3 +51,20 @@ class Normalized:
     word_count: int
     content_hash: str  # sha256 hex over the normalised text
     extractor_version: str
+
+
+@dataclass(frozen=True)
+class DocumentContext:
+    """What the pipeline knows about a document besides its content.
+
+    Extraction functions stay pure: everything they may use that is not in the bytes (where the
+    document came from, the inbox folder's date, the feed entry that linked it) is passed here.
+    """
+
+    origin: str | None = None  # 'file', 'feed', 'page'
+    url: str | None = None  # the address the document was fetched from
+    media_type: str | None = None
+    partition_date: date | None = None  # the inbox's YYYY-MM-DD/ folder, if any
+    fetched_at: datetime | None = None  # when it was obtained (never a publication date)
+    entry_meta: dict[str, Any] | None = None  # the feed entry: title, author, published_at
+    locator: str | None = None  # file path in the inbox, or URL

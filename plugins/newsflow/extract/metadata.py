@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -80,56 +80,47 @@ def _json_ld_objects(tree: Any) -> Iterator[dict[str, Any]]:
 
 @dataclass
 class PageMeta:
-    published_at: datetime | None = None
+    # Every date the page states as its publication date, in order of trust (meta tags,
+    # JSON-LD, <time>); placeholders included: the resolver passes over them.
+    dates: list[datetime] = field(default_factory=list)
     canonical_url: str | None = None
     language: str | None = None
     title: str | None = None
     byline: str | None = None
     sitename: str | None = None
+    description: str | None = None
+
+
+def _parsed(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        return None
+
+
+def _date_candidates(tree: Any, metas: dict[str, str], ld: list[dict[str, Any]]) -> list[datetime]:
+    found = [_parsed(metas[key]) for key in _DATE_META_KEYS if key in metas]
+    found += [_parsed(obj.get("datePublished")) for obj in ld]
+    for time_el in tree.iter("time"):
+        marker = " ".join(
+            filter(None, [time_el.get("itemprop"), time_el.get("class"), time_el.get("pubdate")])
+        ).lower()
+        if "published" in marker or "pubdate" in marker or time_el.get("pubdate") is not None:
+            found.append(_parsed(time_el.get("datetime")))
+    return [d for d in found if d is not None]
 
 
 def page_metadata(tree: Any, url: str | None) -> PageMeta:
+    """Metadata the page states about itself, read from the already parsed tree."""
     info = PageMeta()
     if tree is None:
         return info
     metas = _meta_map(tree)
     ld = list(_json_ld_objects(tree))
 
-    for key in _DATE_META_KEYS:
-        if key in metas:
-            try:
-                info.published_at = parse_datetime(metas[key])
-                break
-            except ValueError:
-                continue
-    if info.published_at is None:
-        for obj in ld:
-            value = obj.get("datePublished")
-            if isinstance(value, str):
-                try:
-                    info.published_at = parse_datetime(value)
-                    break
-                except ValueError:
-                    continue
-    if info.published_at is None:
-        for time_el in tree.iter("time"):
-            marker = " ".join(
-                filter(
-                    None, [time_el.get("itemprop"), time_el.get("class"), time_el.get("pubdate")]
-                )
-            ).lower()
-            value = time_el.get("datetime")
-            if value and (
-                "published" in marker
-                or "datepublished" in marker
-                or "pubdate" in marker
-                or time_el.get("pubdate") is not None
-            ):
-                try:
-                    info.published_at = parse_datetime(value)
-                    break
-                except ValueError:
-                    continue
+    info.dates = _date_candidates(tree, metas, ld)
 
     for link in tree.iter("link"):
         rel = (link.get("rel") or "").lower().split()
@@ -150,9 +141,14 @@ def page_metadata(tree: Any, url: str | None) -> PageMeta:
                 break
     info.language = lang.strip() if lang else None
 
+    # The page's only <h1> is its headline (as trafilatura reads it); else og:title, <title>.
+    headings = tree.findall(".//h1")
+    only_h1 = clean_inline(headings[0].text_content()) if len(headings) == 1 else None
     title_el = tree.find(".//title")
-    info.title = metas.get("og:title") or (
-        clean_inline(title_el.text_content()) if title_el is not None else None
+    info.title = (
+        only_h1
+        or metas.get("og:title")
+        or (clean_inline(title_el.text_content()) if title_el is not None else None)
     )
     info.byline = metas.get("author") or metas.get("article:author")
     if info.byline and info.byline.startswith(("http://", "https://")):
@@ -170,4 +166,5 @@ def page_metadata(tree: Any, url: str | None) -> PageMeta:
                 info.byline = "; ".join(names)
                 break
     info.sitename = metas.get("og:site_name") or metas.get("application-name")
+    info.description = metas.get("og:description") or metas.get("description")
     return info

@@ -1,20 +1,35 @@
-"""HTML pages: the main text through trafilatura, metadata from the page, a ``<p>`` fallback."""
+"""HTML pages: the main text through trafilatura, metadata from the same parsed tree.
+
+Why it is built this way:
+
+- *Parse once.* The page is parsed by trafilatura's own loader; the metadata (dates, title,
+  byline, canonical URL, language) is read from that tree, and trafilatura extracts the text
+  from it (it works on its own copy). trafilatura's metadata pass is not run: it parsed and
+  walked the page a second time for fields the project reads itself.
+- *Distrust an implausible result.* An extractor can pick the wrong block (a reprint notice, a
+  teaser, nothing). :func:`newsflow.extract.plausibility.implausible` names what is wrong with a
+  result by a measurable rule; the next extraction mode is tried and the choice is recorded in
+  ``repairs`` (``fallback:<mode>: <why>``).
+- *Dates are resolved, not taken.* Every stated date is a candidate; placeholders are passed
+  over (see :mod:`newsflow.extract.dates` for the order of trust).
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import urlsplit
 
 import trafilatura
+from trafilatura.utils import load_html
 
 from newsflow.decode import EmptyDocumentError
-from newsflow.extract.dates import parse_datetime
-from newsflow.extract.metadata import page_metadata, parse_tree
+from newsflow.extract import dates
+from newsflow.extract.metadata import PageMeta, page_metadata, parse_tree
 from newsflow.extract.patterns import BYLINE_RE
 from newsflow.extract.plain import strip_boilerplate
+from newsflow.extract.plausibility import implausible
+from newsflow.extract.tail import trim_tail
 from newsflow.normalize import language_code
-from newsflow.records import Extracted
+from newsflow.records import DocumentContext, Extracted
 from newsflow.text import clean_inline, collapse_whitespace, repair_backslash_quotes
 
 _FALLBACK_DROP = (
@@ -56,53 +71,130 @@ def _strip_site_suffix(title: str, sitename: str | None) -> str:
     return title
 
 
-def _url_date(url: str | None, date: str) -> bool:
-    if not url:
-        return False
-    year, month, day = date[:4], date[5:7], date[8:10]
-    path = urlsplit(url).path
-    return bool(re.search(rf"{year}[/_-]?{month}[/_-]?{day}", path))
+def _load(html: str) -> Any:
+    try:
+        tree = load_html(html)
+    except (TypeError, ValueError):
+        tree = None
+    return tree if tree is not None else parse_tree(html)
 
 
-def extract_html(html: str, url: str | None = None) -> Extracted:
-    """Extract an article and its metadata from an HTML page (trafilatura 2.x).
+# Extraction modes tried in order; the first plausible result wins.
+_MODES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("trafilatura", {}),
+    ("trafilatura-recall", {"favor_recall": True}),
+    ("trafilatura-precision", {"favor_precision": True}),
+)
 
-    Falls back to the page's ``<p>`` elements (lxml) when trafilatura finds no text, and
-    records ``fallback:lxml-paragraphs`` in repairs. ``published_at`` comes only from the
-    page (meta tags, JSON-LD, ``<time>``, or trafilatura's htmldate without guessing from
-    free text); a page without a date has ``published_at=None`` - never the fetch time.
-    """
-    if not html or not html.strip():
-        raise EmptyDocumentError("empty HTML document")
-    repairs: list[str] = []
-    tree = parse_tree(html)
-    page = page_metadata(tree, url)
 
-    doc: Any = None
+def _run_mode(
+    tree: Any, html: str, url: str | None, kwargs: dict[str, Any], repairs: list[str]
+) -> str:
     try:
         doc = trafilatura.bare_extraction(
-            html,
+            tree if tree is not None else html,
             url=url,
-            with_metadata=True,
             include_comments=False,
-            favor_precision=True,
-            date_extraction_params={"original_date": True, "extensive_search": False},
+            with_metadata=False,
+            **kwargs,
         )
     except Exception as exc:  # trafilatura can raise on pathological markup
         repairs.append(f"trafilatura-error: {type(exc).__name__}")
-        doc = None
+        return ""
+    return (getattr(doc, "text", None) or "") if doc is not None else ""
 
-    raw_text = (getattr(doc, "text", None) or "") if doc is not None else ""
-    title = clean_inline(getattr(doc, "title", None)) or clean_inline(page.title)
-    sitename = clean_inline(getattr(doc, "sitename", None)) or clean_inline(page.sitename)
+
+def _paragraphs(raw: str) -> list[str]:
+    return [line for line in (collapse_whitespace(ln) for ln in raw.split("\n")) if line]
+
+
+def _main_text(
+    tree: Any, html: str, url: str | None, page: PageMeta, repairs: list[str]
+) -> list[str]:
+    """The first plausible result of :data:`_MODES`, else the page's ``<p>`` elements.
+
+    A rejected result is recorded as ``implausible:<mode>: <why>``, the winner after a
+    rejection as ``fallback:<mode>``."""
+    for number, (mode, kwargs) in enumerate(_MODES):
+        paragraphs = _paragraphs(_run_mode(tree, html, url, kwargs, repairs))
+        reason = implausible(paragraphs, tree, page)
+        if reason is None:
+            if number:
+                repairs.append(f"fallback:{mode}")
+            return paragraphs
+        repairs.append(f"implausible:{mode}: {reason}")
+    repairs.append("fallback:lxml-paragraphs")
+    return _fallback_paragraphs(parse_tree(html))
+
+
+def _published(
+    page: PageMeta, url: str | None, tree: Any, context: DocumentContext, repairs: list[str]
+) -> tuple[Any, str | None]:
+    entry = (context.entry_meta or {}).get("published_at")
+    feed_date = None
+    if isinstance(entry, str):
+        try:
+            feed_date = dates.parse_datetime(entry)
+        except ValueError:
+            feed_date = None
+    candidates: list[tuple[str, Any]] = [("page-metadata", d) for d in page.dates]
+    candidates += [("feed", feed_date), ("url", dates.url_date(url or context.url))]
+    found = dates.resolve(candidates, repairs, context.fetched_at)
+    if found[0] is not None or tree is None:
+        return found if found[0] is not None else _last_resort(context, repairs)
+    found = dates.resolve([("htmldate", _htmldate(tree))], repairs, context.fetched_at)
+    return found if found[0] is not None else _last_resort(context, repairs)
+
+
+def _last_resort(context: DocumentContext, repairs: list[str]) -> tuple[Any, str | None]:
+    folder = dates.day_start(context.partition_date)
+    return dates.resolve([("inbox-folder", folder)], repairs, context.fetched_at)
+
+
+def _htmldate(tree: Any) -> Any:
+    """trafilatura's date finder (htmldate) on the parsed tree, without guessing from free
+    text; only asked when the page states no plausible date itself."""
+    from htmldate import find_date
+
+    try:
+        found = find_date(tree, extensive_search=False, original_date=True)
+    except Exception:  # htmldate raises on odd trees; no date is the honest answer
+        return None
+    if not found:
+        return None
+    try:
+        return dates.parse_datetime(found)
+    except ValueError:
+        return None
+
+
+def extract_html(
+    html: str, url: str | None = None, *, context: DocumentContext | None = None
+) -> Extracted:
+    """Extract an article and its metadata from an HTML page (trafilatura 2.x).
+
+    The text comes from the first plausible extraction mode (then the page's ``<p>`` elements,
+    ``fallback:lxml-paragraphs``), cleaned of boilerplate lines and of trailing recirculation
+    blocks. ``published_at`` is the first plausible stated date (see
+    :mod:`newsflow.extract.dates`); a page without one has ``published_at=None``, never the
+    fetch time.
+    """
+    if not html or not html.strip():
+        raise EmptyDocumentError("empty HTML document")
+    context = context or DocumentContext(url=url)
+    url = url or context.url
+    repairs: list[str] = []
+    tree = _load(html)
+    page = page_metadata(tree, url)
+    # Read what the text extraction does not need before trafilatura works on the tree.
+    published_at, published_source = _published(page, url, tree, context, repairs)
+
+    title = clean_inline(page.title)
+    sitename = clean_inline(page.sitename)
     if title:
         title = _strip_site_suffix(title, sitename)
 
-    lines = [collapse_whitespace(ln) for ln in raw_text.split("\n")]
-    paragraphs = [ln for ln in lines if ln]
-    if not paragraphs:
-        paragraphs = _fallback_paragraphs(parse_tree(html))
-        repairs.append("fallback:lxml-paragraphs")
+    paragraphs = _main_text(tree, html, url, page, repairs)
     if title and paragraphs and paragraphs[0].casefold() == title.casefold():
         paragraphs = paragraphs[1:]  # the headline repeated as the first line of the body
     if paragraphs and BYLINE_RE.match(paragraphs[0]) and len(paragraphs) > 1:
@@ -113,37 +205,18 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     if changed:
         repairs.append("backslash-quotes")
     paragraphs = strip_boilerplate(text.split("\n\n") if text else [], repairs)
-
-    published_at = page.published_at
-    published_source: str | None = "page-metadata" if published_at else None
-    doc_date = getattr(doc, "date", None) if doc is not None else None
-    if published_at is None and isinstance(doc_date, str) and doc_date:
-        try:
-            published_at = parse_datetime(doc_date)
-            published_source = "url" if _url_date(url, doc_date) else "page-metadata"
-        except ValueError:
-            published_at = None
-
-    canonical = page.canonical_url
-    doc_url = getattr(doc, "url", None) if doc is not None else None
-    if canonical is None and doc_url and doc_url != url:
-        canonical = doc_url
-
-    byline = clean_inline(getattr(doc, "author", None) if doc is not None else None)
-    byline = byline or clean_inline(page.byline)
-    raw_language = page.language or (getattr(doc, "language", None) if doc is not None else None)
-    language = language_code(raw_language)
+    paragraphs = trim_tail(paragraphs, repairs)
 
     return Extracted(
         text="\n\n".join(paragraphs),
         title=title,
         title_derived=False,
-        byline=byline,
+        byline=clean_inline(page.byline),
         published_at=published_at,
         published_at_source=published_source,
-        language=language,
+        language=language_code(page.language),
         url=url,
-        canonical_url=canonical,
+        canonical_url=page.canonical_url,
         source=sitename,
         repairs=repairs,
         extractor="trafilatura",
