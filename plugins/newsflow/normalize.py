@@ -10,6 +10,7 @@ import hashlib
 import re
 import threading
 import unicodedata
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -21,7 +22,9 @@ from newsflow.text import (
     clean_body,
     clean_inline,
     collapse_whitespace,
+    count_words,
     derive_title,
+    make_encodable,
     repair_backslash_quotes,
     split_sentences,
 )
@@ -143,6 +146,37 @@ def _add_repair(repairs: list[str], repair: str) -> None:
         repairs.append(repair)
 
 
+_TEXT_FIELDS = (
+    "text",
+    "title",
+    "byline",
+    "published_at_source",
+    "language",
+    "url",
+    "canonical_url",
+    "source",
+)
+
+
+def _encodable(ex: Extracted, repairs: list[str]) -> Extracted:
+    """A copy of ``ex`` whose every string can be encoded (see :func:`make_encodable`);
+    each field that needed it is named in ``repairs`` (``unencodable-characters:<field>``)."""
+    changes: dict[str, Any] = {}
+    for name in _TEXT_FIELDS:
+        value = getattr(ex, name)
+        if isinstance(value, str):
+            fixed, changed = make_encodable(value)
+            if changed:
+                changes[name] = fixed
+                _add_repair(repairs, f"unencodable-characters:{name}")
+    for name in ("summary_points", "cited_sources"):
+        items = [make_encodable(v) for v in getattr(ex, name)]
+        if any(changed for _, changed in items):
+            changes[name] = [v for v, _ in items]
+            _add_repair(repairs, f"unencodable-characters:{name}")
+    return replace(ex, **changes) if changes else ex
+
+
 def normalize(
     ex: Extracted,
     *,
@@ -159,7 +193,8 @@ def normalize(
     """
     repairs: list[str] = []
     for repair in ex.repairs:
-        _add_repair(repairs, repair)
+        _add_repair(repairs, make_encodable(repair)[0])
+    ex = _encodable(ex, repairs)
     escapes_fixed = False
 
     def fix(value: str) -> str:
@@ -208,7 +243,7 @@ def normalize(
         summary_points=summary_points,
         cited_sources=cited_sources,
         repairs=repairs,
-        word_count=len(text.split()),
+        word_count=count_words(text),
         content_hash=content_hash(text),
         extractor_version=extractor_version,
     )

@@ -22,7 +22,7 @@ from typing import Any
 from newsflow import db, decode, extract, normalize, store, validate
 from newsflow.db import Conn
 from newsflow.dedupe import Candidate, Deduplicator
-from newsflow.records import Extracted, Normalized
+from newsflow.records import DocumentContext, Extracted, Normalized
 from newsflow.settings import Settings, get_settings
 from newsflow.sources import files as inbox_files
 
@@ -252,6 +252,15 @@ def extract_items(doc: dict[str, Any]) -> list[ItemResult]:
         return [ItemResult(item_no=0, stage="decode", reasons=[str(exc)], **base)]
 
     media = doc.get("media_type") or "text/plain"
+    context = DocumentContext(
+        origin=doc["origin"],
+        url=doc.get("url"),
+        media_type=media,
+        partition_date=doc.get("partition_date"),
+        fetched_at=doc.get("fetched_at"),
+        entry_meta=doc.get("entry_meta"),
+        locator=doc.get("locator"),
+    )
     results: list[ItemResult] = []
     if media == "application/jsonl":
         for line_no, line in inbox_files.iter_jsonl_lines(text):
@@ -259,7 +268,7 @@ def extract_items(doc: dict[str, Any]) -> list[ItemResult]:
                 obj = json.loads(line)
                 if not isinstance(obj, dict):
                     raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
-                ex = extract.extract_jsonl_record(obj)
+                ex = extract.extract_jsonl_record(obj, context=context)
             except (ValueError, TypeError) as exc:
                 reason = f"line {line_no}: {exc}"
                 results.append(
@@ -277,9 +286,9 @@ def extract_items(doc: dict[str, Any]) -> list[ItemResult]:
         return results
     try:
         if media in ("text/html", "application/xhtml+xml"):
-            ex = extract.extract_html(text, url=doc.get("url"))
+            ex = extract.extract_html(text, url=doc.get("url"), context=context)
         else:
-            ex = extract.extract_text(text)
+            ex = extract.extract_text(text, context=context)
     except ValueError as exc:
         return [ItemResult(item_no=0, stage="extract", reasons=[str(exc)], **base)]
     ex.repairs = repairs + ex.repairs

@@ -217,3 +217,65 @@ def _strip_title_end(title: str) -> str:
 
 def _inside_brackets(prefix: str) -> bool:
     return prefix.count("(") > prefix.count(")") or prefix.count("“") > prefix.count("”")
+
+
+# Scripts written without spaces between words: every Han/kana character counts as a word
+# (a Chinese word is 1-2 characters, so this errs on the generous side, as whitespace counting
+# does for languages with long compounds); Thai, Lao, Khmer and Myanmar syllables are grouped by
+# their average word length.
+_IDEOGRAPHIC_RE = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]"
+)
+_SOUTHEAST_ASIAN_RE = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]+")
+_SOUTHEAST_ASIAN_WORD_CHARS = 5
+
+
+def count_words(text: str) -> int:
+    """Words of ``text`` counted per script: whitespace-separated tokens for alphabetic
+    scripts, one per Han/kana character, and runs of Thai/Lao/Khmer/Myanmar letters divided by
+    their average word length. A long Japanese article is not "18 words"."""
+    ideographs = len(_IDEOGRAPHIC_RE.findall(text))
+    southeast = 0
+    for run in _SOUTHEAST_ASIAN_RE.findall(text):
+        southeast += max(1, round(len(run) / _SOUTHEAST_ASIAN_WORD_CHARS))
+    rest = _SOUTHEAST_ASIAN_RE.sub(" ", _IDEOGRAPHIC_RE.sub(" ", text))
+    return len(rest.split()) + ideographs + southeast
+
+
+def shorten_title(title: str, max_chars: int) -> str:
+    """``title`` cut to at most ``max_chars``: at the last clause boundary (``:``, `` - ``,
+    `` | ``, ``,``) that keeps a useful title, else at a word boundary with an ellipsis."""
+    if len(title) <= max_chars:
+        return title
+    min_keep = max(20, int(max_chars * 0.4))
+    best = -1
+    for match in _TITLE_CUT_RE.finditer(title):
+        if min_keep <= match.start() <= max_chars and not _inside_brackets(title[: match.start()]):
+            best = match.start()
+    if best > 0:
+        return _strip_title_end(title[:best])
+    cut = title[:max_chars]
+    space = cut.rfind(" ")
+    cut = cut[:space] if space > max_chars // 3 else title[: max_chars - 1]
+    return _strip_title_end(cut)[: max_chars - 1] + "…"
+
+
+_TITLE_CUT_RE = re.compile(r"(?:[,;:|](?=\s)|\s[—–|·-]+(?=\s))")
+
+
+# Lone surrogates (from JSON "\ud800" escapes or surrogateescape decoding) cannot be encoded as
+# UTF-8: pandas hashing in great-expectations and Postgres COPY fail on them. NUL and other C0
+# controls (but tab and newline) are not text either, and Postgres refuses NUL in text.
+_UNENCODABLE_RE = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def make_encodable(value: str) -> tuple[str, bool]:
+    """``value`` with lone surrogates replaced by U+FFFD and control characters removed.
+    Returns (text, changed)."""
+    if _UNENCODABLE_RE.search(value) is None:
+        return value, False
+
+    def _sub(match: re.Match[str]) -> str:
+        return "\ufffd" if "\ud800" <= match.group(0) <= "\udfff" else ""
+
+    return _UNENCODABLE_RE.sub(_sub, value), True

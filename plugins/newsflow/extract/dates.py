@@ -102,14 +102,16 @@ def parse_datetime(value: str) -> datetime:
         raise ValueError(f"date out of range: {value!r}") from exc
 
 
-def implausibility(value: datetime, reference: datetime | None = None) -> str | None:
+def implausibility(
+    value: datetime, reference: datetime | None = None, tolerance: timedelta = FUTURE_TOLERANCE
+) -> str | None:
     """Why ``value`` cannot be a publication date (a sentence), or None when it can be.
 
     ``reference`` is when the document was obtained (fetch time), default now."""
     when = value if value.tzinfo else value.replace(tzinfo=UTC)
     if when < EARLIEST_PLAUSIBLE:
         return f"{when.date().isoformat()} is a placeholder or impossible date (before 1990)"
-    limit = (reference or datetime.now(UTC)) + FUTURE_TOLERANCE
+    limit = (reference or datetime.now(UTC)) + tolerance
     if when > limit:
         return f"{when.date().isoformat()} lies in the future"
     return None

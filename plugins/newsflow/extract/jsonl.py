@@ -13,8 +13,8 @@ from lxml import etree
 from newsflow.decode import EmptyDocumentError
 from newsflow.extract.dates import parse_datetime
 from newsflow.extract.patterns import HTML_TAG_RE
-from newsflow.extract.plain import add_repair, process_plain
-from newsflow.records import Extracted
+from newsflow.extract.plain import add_repair, process_plain, text_dates
+from newsflow.records import DocumentContext, Extracted
 from newsflow.text import derive_title, repair_backslash_quotes
 
 
@@ -42,14 +42,18 @@ def _html_to_text(text: str) -> str:
     return html_lib.unescape(plain)
 
 
-def extract_jsonl_record(obj: dict[str, Any]) -> Extracted:
+def extract_jsonl_record(
+    obj: dict[str, Any], *, context: DocumentContext | None = None
+) -> Extracted:
     """Extract an article from one parsed JSONL line (extractor ``jsonl``).
 
     Keys: ``text`` (required), ``title``, ``url``, ``published_at`` (ISO 8601 or RFC 2822),
     ``source``, and optionally ``author``/``byline`` and ``language``/``lang``. The text runs
     through the plain-text cleanup; headline detection only when no title is given.
     Raises ValueError (with the field named) for a missing or non-string text, a
-    non-string optional field or an unparseable ``published_at``.
+    non-string optional field or an unparseable ``published_at``. A parseable but impossible
+    ``published_at`` (a placeholder such as ``0001-01-01``) is dropped with a repair, and the
+    date comes from the text's dateline or the inbox folder (:func:`~.plain.text_dates`).
     """
     if not isinstance(obj, dict):
         raise ValueError(f"JSONL record must be an object, got {type(obj).__name__}")
@@ -94,6 +98,10 @@ def extract_jsonl_record(obj: dict[str, Any]) -> Extracted:
     joined = "\n\n".join(body.paragraphs)
     if not joined:
         raise EmptyDocumentError("JSONL field 'text' holds no article text after cleanup")
+    # A stated date that cannot be a publication date (0001-01-01) is dropped, not fatal.
+    published_at, published_source = text_dates(
+        joined, context, repairs, ("jsonl", published_at) if published_at else None
+    )
     derived = False
     if title is None:
         title = body.title
@@ -110,7 +118,7 @@ def extract_jsonl_record(obj: dict[str, Any]) -> Extracted:
         title_derived=derived,
         byline=byline or body.byline,
         published_at=published_at,
-        published_at_source="jsonl" if published_at else None,
+        published_at_source=published_source,
         language=language,
         url=url,
         canonical_url=None,

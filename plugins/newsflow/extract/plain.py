@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from newsflow.decode import EmptyDocumentError
+from newsflow.extract import dates
 from newsflow.extract.patterns import (
     BYLINE_RE,
     MAX_SOURCE_CHARS,
@@ -29,7 +32,7 @@ from newsflow.extract.patterns import (
     is_sentence_case_headline,
     is_takeaway,
 )
-from newsflow.records import Extracted
+from newsflow.records import DocumentContext, Extracted
 from newsflow.text import collapse_whitespace, derive_title, repair_backslash_quotes
 
 
@@ -209,18 +212,36 @@ def process_plain(text: str, *, detect_title: bool) -> PlainBody:
     return body
 
 
-def extract_text(text: str) -> Extracted:
+def text_dates(
+    text: str,
+    context: DocumentContext | None,
+    repairs: list[str],
+    stated: tuple[str, Any] | None = None,
+) -> tuple[datetime | None, str | None]:
+    """Publication date of a text document: ``stated`` (a JSONL field), a ``dateline`` date
+    at the start of the text, the ``inbox-folder`` date, in that order of trust (see
+    :mod:`newsflow.extract.dates`). Never the ingestion time."""
+    context = context or DocumentContext()
+    candidates: list[tuple[str, datetime | None]] = [stated] if stated else []
+    candidates.append(("dateline", dates.dateline_date(text)))
+    candidates.append(("inbox-folder", dates.day_start(context.partition_date)))
+    return dates.resolve(candidates, repairs, context.fetched_at)
+
+
+def extract_text(text: str, *, context: DocumentContext | None = None) -> Extracted:
     """Extract an article from a plain-text document (extractor ``text-heuristics``).
 
     Finds a headline (after an optional run of key-takeaway sentences, which become
     ``summary_points``), removes trailing boilerplate, splits off a trailing "Sources:"
     list into ``cited_sources`` and repairs backslash-escaped quotes. Without a headline
-    the title is derived from the first sentence (``title_derived=True``).
+    the title is derived from the first sentence (``title_derived=True``). The publication
+    date is a dateline date, else the inbox folder's (:func:`text_dates`).
     """
     if not text or not text.strip():
         raise EmptyDocumentError("empty document: the text holds only whitespace")
     body = process_plain(text, detect_title=True)
     joined = "\n\n".join(body.paragraphs)
+    published_at, published_source = text_dates(joined, context, body.repairs)
     title = body.title
     derived = False
     if not title:
@@ -231,6 +252,9 @@ def extract_text(text: str) -> Extracted:
         title=title,
         title_derived=derived,
         byline=body.byline,
+        published_at=published_at,
+        published_at_source=published_source,
+        url=context.url if context else None,
         summary_points=body.summary_points,
         cited_sources=body.cited_sources,
         repairs=body.repairs,

@@ -1,6 +1,7 @@
 -- The documents a run still has to process, in a stable order.
 SELECT r.id, r.origin, r.locator, r.url, r.feed_id, r.media_type, r.charset, r.body,
-       r.body_stored, r.size_bytes, r.entry_meta, r.fetched_at, f.name AS feed_name,
+       r.body_stored, r.size_bytes, r.entry_meta, r.fetched_at, r.partition_date,
+       f.name AS feed_name,
        s.name AS feed_source
 FROM news.document_outcomes o
 JOIN news.raw_documents r ON r.id = o.raw_document_id
