@@ -1,0 +1,177 @@
+"""Unit tests for the extraction rules: trailing boilerplate, plausibility, date resolution."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from newsflow.extract import dates, extract_html, extract_jsonl_record, extract_text
+from newsflow.extract.metadata import PageMeta
+from newsflow.extract.plausibility import implausible
+from newsflow.extract.tail import trim_tail
+from newsflow.records import DocumentContext
+
+ARTICLE = [
+    "The city council approved the new transport budget on Tuesday after a long debate "
+    "about bus lanes, cycling routes and the future of the night trams in the old town.",
+    "Opponents said the plan would push traffic into residential streets, while supporters "
+    "argued that the changes were overdue and would cut journey times for most commuters.",
+]
+
+
+def test_recirculation_header_cuts_the_rest() -> None:
+    repairs: list[str] = []
+    tail = ["Read more", "Another story about trams", "Yet another story about buses"]
+    assert trim_tail(ARTICLE + tail, repairs) == ARTICLE
+    assert repairs[0] == "tail:recirculation:Read more"
+
+
+def test_recirculation_header_keeps_following_long_paragraphs() -> None:
+    text = ARTICLE + ["Weitere Informationen", ARTICLE[0] + " " + ARTICLE[1]]
+    assert trim_tail(text, []) == text
+
+
+def test_inline_links_footers_and_credits_are_removed() -> None:
+    paragraphs = [
+        ARTICLE[0],
+        "Lea también: Impiden ingreso a reportero estadounidense",
+        ARTICLE[1],
+        "Related | Budget vote delayed | Trams return | Bus lanes",
+        "Follow her on Twitter @reporter.",
+        "Have a tip? Send us an email.",
+        "Titelbild: Max Mustermann/dpa",
+        "© 2024 Example News. All rights reserved.",
+    ]
+    repairs: list[str] = []
+    assert trim_tail(paragraphs, repairs) == ARTICLE
+    kinds = {r.split(":")[1] for r in repairs}
+    assert {"link", "link-list", "newsletter", "credit", "copyright"} <= kinds
+
+
+def test_tags_line_without_colon_and_its_keywords() -> None:
+    repairs: list[str] = []
+    assert trim_tail([*ARTICLE, "Tags", "budget", "transport", "night trams"], repairs) == ARTICLE
+    assert repairs[0] == "tail:tags:Tags"
+
+
+def test_teasers_of_other_posts_are_removed() -> None:
+    paragraphs = ARTICLE + [
+        "Another post",
+        "This is the beginning of another post that the blog shows below the article …",
+        "A third post",
+        "And this is the beginning of a third post, also cut short by the theme […]",
+    ]
+    assert trim_tail(paragraphs, []) == ARTICLE
+
+
+def test_disclosure_before_the_article_is_removed() -> None:
+    paragraphs = ["Anzeige, enthält Affiliate Links", *ARTICLE]
+    assert trim_tail(paragraphs, []) == ARTICLE
+
+
+def test_a_plain_article_is_left_alone() -> None:
+    repairs: list[str] = []
+    assert trim_tail(list(ARTICLE), repairs) == ARTICLE and repairs == []
+
+
+def test_plausibility_rejects_notices_and_headline_mismatch() -> None:
+    page = PageMeta(title="Council approves transport budget after long debate")
+    notice = ["This copy is for your personal, non-commercial use only.", "Order reprints."]
+    assert implausible(notice, None, page) is not None
+    unrelated = ["Weather tomorrow: sunny spells with scattered showers in the afternoon."]
+    assert "headline" in (implausible(unrelated, None, page) or "")
+    assert implausible(["The council approves the transport budget."], None, page) is None
+    assert implausible([], None, page) == "no text extracted"
+
+
+def test_placeholder_date_is_passed_over() -> None:
+    repairs: list[str] = []
+    found = dates.resolve(
+        [
+            ("page-metadata", datetime(1, 1, 1, tzinfo=UTC)),
+            ("page-metadata", datetime(1970, 1, 1, tzinfo=UTC)),
+            ("url", datetime(2024, 12, 7, tzinfo=UTC)),
+        ],
+        repairs,
+        reference=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    assert found == (datetime(2024, 12, 7, tzinfo=UTC), "url")
+    assert repairs[0].startswith("date-dropped:page-metadata: 0001-01-01 is a placeholder")
+
+
+def test_future_date_is_implausible() -> None:
+    ref = datetime(2024, 1, 1, tzinfo=UTC)
+    assert "future" in (dates.implausibility(datetime(2024, 2, 1, tzinfo=UTC), ref) or "")
+    assert dates.implausibility(datetime(2023, 12, 31, tzinfo=UTC), ref) is None
+
+
+def test_url_and_dateline_dates() -> None:
+    assert dates.url_date("https://x.example/news/2024/12/07/homs") == datetime(
+        2024, 12, 7, tzinfo=UTC
+    )
+    assert dates.url_date("https://x.example/a/20241207-homs.html") == datetime(
+        2024, 12, 7, tzinfo=UTC
+    )
+    assert dates.url_date("https://x.example/story/12345") is None
+    assert dates.dateline_date("LONDON, Dec. 7, 2024 (Reuters) - Rebels") == datetime(
+        2024, 12, 7, tzinfo=UTC
+    )
+    assert dates.dateline_date("Berlin, 7. Dezember 2024 – Die") == datetime(
+        2024, 12, 7, tzinfo=UTC
+    )
+
+
+def test_html_jsonld_placeholder_date_falls_back_to_url() -> None:
+    html = (
+        '<html><head><script type="application/ld+json">'
+        '{"@type": "NewsArticle", "datePublished": "0001-01-01T00:00:00Z"}</script>'
+        "<title>Council approves budget</title></head><body><article><h1>Council approves "
+        "budget</h1>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article></body></html>"
+    )
+    ex = extract_html(html, url="https://news.example/2024/12/07/council-budget")
+    assert ex.published_at == datetime(2024, 12, 7, tzinfo=UTC)
+    assert ex.published_at_source == "url"
+    assert any(r.startswith("date-dropped:page-metadata: 0001-01-01") for r in ex.repairs)
+
+
+def test_html_feed_entry_date_when_the_page_has_none() -> None:
+    html = (
+        "<html><body><article>"
+        + "".join(f"<p>{p}</p>" for p in ARTICLE)
+        + "</article></body></html>"
+    )
+    context = DocumentContext(
+        origin="page", entry_meta={"published_at": "2024-12-07T10:00:00+00:00"}
+    )
+    ex = extract_html(html, url="https://news.example/story", context=context)
+    assert (ex.published_at, ex.published_at_source) == (
+        datetime(2024, 12, 7, 10, tzinfo=UTC),
+        "feed",
+    )
+
+
+def test_text_dates_dateline_then_inbox_folder() -> None:
+    folder = DocumentContext(origin="file", partition_date=date(2026, 11, 18))
+    plain = "\n\n".join(ARTICLE)
+    ex = extract_text(plain, context=folder)
+    assert (ex.published_at, ex.published_at_source) == (
+        datetime(2026, 11, 18, tzinfo=UTC),
+        "inbox-folder",
+    )
+    ex = extract_text("LONDON, Nov. 17, 2026 - " + plain, context=folder)
+    assert (ex.published_at, ex.published_at_source) == (
+        datetime(2026, 11, 17, tzinfo=UTC),
+        "dateline",
+    )
+    assert extract_text(plain).published_at is None  # never the ingestion time
+
+
+def test_jsonl_placeholder_date_is_dropped_not_fatal() -> None:
+    ex = extract_jsonl_record(
+        {"text": "\n".join(ARTICLE), "published_at": "0001-01-01T00:00:00Z"},
+        context=DocumentContext(partition_date=date(2026, 11, 19)),
+    )
+    assert (ex.published_at, ex.published_at_source) == (
+        datetime(2026, 11, 19, tzinfo=UTC),
+        "inbox-folder",
+    )
+    assert any(r.startswith("date-dropped:jsonl:") for r in ex.repairs)
