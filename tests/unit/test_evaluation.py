@@ -77,3 +77,12 @@ def test_extraction_eval_smoke(capsys):
     assert main(["--only", "extraction", "--limit", "8"]) == 0
     out = capsys.readouterr().out
     assert "newsflow (as stored)" in out and "trafilatura default" in out
+
+
+def test_validation_section_on_the_sample_inbox(capsys):
+    assert main(["--only", "validation"]) == 0
+    out = capsys.readouterr().out
+    assert "documents rejected per expectation" in out
+    # the sample's only broken article; nothing rejected for a field
+    assert "quarantined too-short.txt: The text length is 58 characters" in out
+    assert "inbox-folder" in out

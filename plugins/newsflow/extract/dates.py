@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 
+from newsflow.text import make_encodable
+
 # Before this no news article on the web was published; such dates are placeholders.
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
 # A date this far ahead of the reference time (fetch time, or now) is wrong, not early news.
@@ -70,6 +72,12 @@ _URL_DATE_RE = re.compile(
 _DATELINE_WINDOW = 300
 
 
+def _shown(value: str) -> str:
+    """A stated value for an error message: encodable (it may end in quarantine), cut."""
+    text = make_encodable(value)[0]
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 def parse_datetime(value: str) -> datetime:
     """Parse an ISO 8601 or RFC 2822 date; naive values are taken as UTC.
 
@@ -93,13 +101,13 @@ def parse_datetime(value: str) -> datetime:
         except (TypeError, ValueError, IndexError, OverflowError):
             parsed = None
     if parsed is None:
-        raise ValueError(f"not an ISO 8601 or RFC 2822 date: {value!r}")
+        raise ValueError(f"not an ISO 8601 or RFC 2822 date: “{_shown(raw)}”")
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     try:
         return parsed.astimezone(UTC)
     except OverflowError as exc:  # 0001-01-01T00:00:00+01:00 has no UTC equivalent
-        raise ValueError(f"date out of range: {value!r}") from exc
+        raise ValueError(f"date out of range: “{_shown(raw)}”") from exc
 
 
 def implausibility(

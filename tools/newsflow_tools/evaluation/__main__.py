@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import data, events_eval, extraction_eval, neardup_eval
+from . import data, events_eval, extraction_eval, neardup_eval, validation_eval
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,9 +19,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-neardup", action="store_true")
     ap.add_argument("--skip-events", action="store_true")
     ap.add_argument("--skip-extraction", action="store_true")
+    ap.add_argument("--skip-validation", action="store_true")
     ap.add_argument(
-        "--only", choices=("events", "neardup", "extraction"), help="run one section only"
+        "--only",
+        choices=("events", "neardup", "extraction", "validation"),
+        help="run one section only",
     )
+    ap.add_argument("--inbox", type=Path, help="validation: inbox to check (default the sample)")
     ap.add_argument("--limit", type=int, help="extraction: first N pages only (smoke runs)")
     ap.add_argument("--worst", type=int, default=10, help="extraction: worst pages to list")
     ap.add_argument("--dump", type=Path, help="extraction: write per-page outputs (JSONL)")
@@ -30,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         args.skip_events = args.only != "events"
         args.skip_neardup = args.only != "neardup"
         args.skip_extraction = args.only != "extraction"
+        args.skip_validation = args.only != "validation"
     topics = {int(t) for t in args.topics.split(",")} if args.topics else None
     t_start = time.perf_counter()
     if not (args.skip_events and args.skip_neardup):
@@ -73,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             extraction_eval.run(args.limit, args.worst, args.dump)
             print(f"  time {time.perf_counter() - t0:.1f} s")
+    if not args.skip_validation:
+        print()
+        validation_eval.run(args.inbox)
     print(f"\nTotal {time.perf_counter() - t_start:.1f} s")
     return 0
 
