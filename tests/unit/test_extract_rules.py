@@ -175,3 +175,22 @@ def test_jsonl_placeholder_date_is_dropped_not_fatal() -> None:
         "inbox-folder",
     )
     assert any(r.startswith("date-dropped:jsonl:") for r in ex.repairs)
+
+
+def test_lead_marked_as_teaser_is_recovered() -> None:
+    lead = "The council has approved the transport budget, ending a dispute that lasted a year."
+    html = (
+        "<html><head><title>Budget approved</title></head><body>"
+        "<nav><p class='teaser-text'>Another story teaser that is not the lead of this page.</p></nav>"
+        "<article><h1>Budget approved</h1>"
+        f"<div class='teaser-text'><p>{lead}</p></div>"
+        + "".join(f"<p>{p}</p>" for p in ARTICLE)
+        + "<aside class='related'><p class='teaser-text'>A related story about trains "
+        "that should never become part of this article's text.</p></aside>"
+        + "</article></body></html>"
+    )
+    ex = extract_html(html, url="https://news.example/budget")
+    paragraphs = ex.text.split("\n\n")
+    assert paragraphs[0] == lead
+    assert any(r.startswith("lead-recovered:") for r in ex.repairs)  # trafilatura dropped it
+    assert "Another story teaser" not in ex.text and "A related story" not in ex.text

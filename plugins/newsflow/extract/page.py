@@ -23,6 +23,7 @@ from trafilatura.utils import load_html
 
 from newsflow.decode import EmptyDocumentError
 from newsflow.extract import dates
+from newsflow.extract.lead import recover_lead
 from newsflow.extract.metadata import PageMeta, page_metadata, parse_tree
 from newsflow.extract.patterns import BYLINE_RE
 from newsflow.extract.plain import strip_boilerplate
@@ -194,7 +195,7 @@ def extract_html(
     if title:
         title = _strip_site_suffix(title, sitename)
 
-    paragraphs = _main_text(tree, html, url, page, repairs)
+    paragraphs = recover_lead(tree, _main_text(tree, html, url, page, repairs), repairs)
     if title and paragraphs and paragraphs[0].casefold() == title.casefold():
         paragraphs = paragraphs[1:]  # the headline repeated as the first line of the body
     if paragraphs and BYLINE_RE.match(paragraphs[0]) and len(paragraphs) > 1:
