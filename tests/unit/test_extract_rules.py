@@ -26,8 +26,11 @@ def test_recirculation_header_cuts_the_rest() -> None:
 
 
 def test_recirculation_header_keeps_following_long_paragraphs() -> None:
-    text = ARTICLE + ["Weitere Informationen", ARTICLE[0] + " " + ARTICLE[1]]
-    assert trim_tail(text, []) == text
+    long = ARTICLE[0] + " " + ARTICLE[1]
+    repairs: list[str] = []
+    # the header line goes, the paragraphs under it (too long for teasers) stay
+    assert trim_tail([*ARTICLE, "Weitere Informationen", long], repairs) == [*ARTICLE, long]
+    assert repairs == ["tail:header:Weitere Informationen"]
 
 
 def test_inline_links_footers_and_credits_are_removed() -> None:

@@ -21,8 +21,9 @@ _LEAD_CLASS_RE = re.compile(
     re.IGNORECASE,
 )
 _EXCLUDED_RE = re.compile(
-    r"(related|recirc|sidebar|widget|comment|footer|\bnav|menu|list|card|slider|carousel"
-    r"|newsletter|promo|more|popular|box-teaser|teaser-?box|tease-?list)",
+    r"(related|recirc|sidebar|widget|comment|footer|\bnav\b|navigation|menu|card|slider"
+    r"|carousel|newsletter|promo|read-?more|more-(stories|articles|news)|popular|box-teaser"
+    r"|teaser-?box|teaser-?list|tease-?list|news-?list|article-?list|post-?list)",
     re.IGNORECASE,
 )
 _EXCLUDED_TAGS = frozenset(["nav", "aside", "footer", "form", "figure", "figcaption", "li", "a"])

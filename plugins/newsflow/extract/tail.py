@@ -36,7 +36,9 @@ _RECIRCULATION = (
     r"|nachrichten|meldungen|tipps|tourentipps|news)\b.{0,60}"
     r"|(empfohlene|ähnliche|verwandte|passende) (beiträge|artikel|themen)|beiträge aus dem forum"
     r"|vorschau auf den nächsten artikel|teilnehmende blogs|über diese reihe|quellenangaben?"
-    r"|das könnte (sie|dich) auch interessieren"
+    r"|das könnte (sie|dich) auch interessieren|lesen sie hier|weitere infos?(rmationen)?"
+    r"|zusatzinformationen|kontakt|pressekontakt|ansprechpartner(in)?( zum thema)?"
+    r"|originalpublikation|weiterführende links?|auch auf .{1,40}|more information|contact"
     # es / pt
     r"|(lea|lee|vea|ver|mire|leia|veja) (también|tambien|además|más|mais|também)"
     r"|(le|te) puede interesar|(notas|noticias|artículos|contenidos?|matérias|notícias) relacionad[oa]s"
@@ -50,7 +52,8 @@ _RECIRCULATION = (
 _HEADER_RE = re.compile(rf"(?:{_RECIRCULATION})\s*[:：?!.]?", re.IGNORECASE)
 # "Read more: <another article's title>" inside the text: one recirculation link.
 _INLINE_LINK_RE = re.compile(
-    rf"(?:{_RECIRCULATION}|mire|mira|ver|lea|puedes ver|lesetipp|siehe auch)\s*[:：»]\s*\S.*"
+    rf"(?:{_RECIRCULATION}|mire|mira|ver|lea|puedes ver|lesetipp|siehe auch|learn more|mehr dazu"
+    r"|mehr erfahren|dowiedz się więcej|en savoir plus)\s*[:：»]\s*\S.*"
     r"|>>.*<<",
     re.IGNORECASE,
 )
@@ -102,7 +105,7 @@ _TRAILING_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r".*\b(affiliate|provision|partnerlinks?|werbelinks?|we may earn|commission"
             r"|bonus value|sponsored|anzeige\b|werbung\b|our standards|trust principles"
-            r"|editorial independence).*",
+            r"|editorial independence|ohne gewähr|sin garantía|sans garantie).*",
             re.IGNORECASE,
         ),
     ),
@@ -151,11 +154,43 @@ def _cut_recirculation(paragraphs: list[str], repairs: list[str]) -> list[str]:
     return paragraphs
 
 
+# Calls to action that interrupt an article anywhere: paywall and subscription prompts,
+# reading-time badges. Only short lines, so an article *about* subscriptions keeps its text.
+_INTERRUPTION_RE = re.compile(
+    r".{0,80}\b(to (view|read) the full (story|article)|for the full story|already a subscriber"
+    r"|subscribe (now|today|to)|sign up|subskrypcj|jetzt (abonnieren|anmelden|registrieren)"
+    r"|zum newsletter|newsletter (abonnieren|anmelden)|hazte (miembro|socio)|suscr[ií]bete"
+    r"|pour (lire la suite|accéder|continuer)|abonnez-vous|cancela cuando quieras"
+    r"|(minute|min\.?|minuten|minutos|minut[ey]?) (read|lesezeit|de lectura|czytania)"
+    r"|(lesezeit|lesedauer|reading time|tiempo de lectura)\s*:?\s*\d|przeczytasz w|newsletter)\b.{0,100}",
+    re.IGNORECASE,
+)
+_INTERRUPTION_CHARS = 180
+_TOC_RE = re.compile(
+    r"(inhaltsverzeichnis|inhalt|table of contents|contents|índice|sommaire|spis treści)\s*:?",
+    re.IGNORECASE,
+)
+# An image caption left in the text: a short line that ends in its credit.
+_CAPTION_RE = re.compile(
+    r".{0,250}(©|\(c\)|\b(foto|fotos|bild|photo|photos|image|credit|quelle|source|fuente|crédit)s?\s*:"
+    r"|\bfot\.)\s*[^.!?]{1,60}\)?\.?",
+    re.IGNORECASE,
+)
+
+
 def _drop_inline_links(paragraphs: list[str], repairs: list[str]) -> list[str]:
     kept: list[str] = []
     for number, para in enumerate(paragraphs):
         if number and len(para) <= _SHORT and _INLINE_LINK_RE.fullmatch(para.strip()):
             _note(repairs, "link", para)
+        elif len(para) <= _INTERRUPTION_CHARS and _INTERRUPTION_RE.fullmatch(para.strip()):
+            _note(repairs, "call-to-action", para)
+        elif number and len(para) <= 300 and _CAPTION_RE.fullmatch(para.strip()):
+            _note(repairs, "caption", para)
+        elif len(para) <= 40 and _TOC_RE.fullmatch(para.strip()):
+            _note(repairs, "contents", para)
+        elif number >= len(paragraphs) * _CUT_FROM_SHARE and _is_header(para):
+            _note(repairs, "header", para)  # a recirculation header whose block stayed
         elif len(para) <= 400 and _PIPE_LIST_RE.fullmatch(para.strip()):
             _note(repairs, "link-list", para)
         else:
