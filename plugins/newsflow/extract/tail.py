@@ -29,6 +29,7 @@ _RECIRCULATION = (
     r"|recommended( for you| reading| stories)?|you (may|might) (also )?(like|enjoy|be interested in)"
     r"|most (read|popular|viewed|shared)|trending( now| stories)?|further reading|top stories"
     r"|(latest|recent|popular) (posts|stories|news|articles)|editor'?s picks|more in .{1,40}"
+    r"|(up )?next\s*:.{0,60}|previous\s*:.{0,60}|nächster artikel\b.{0,60}|siguiente\s*:.{0,60}"
     # de
     r"|lesen sie (auch|mehr|weiter)\b.{0,60}|auch (lesen|interessant)|zum weiterlesen|schon gelesen\??"
     r"|(das|dieses) (thema )?könnte (sie|dich|euch) auch interessieren|mehr zum thema\b.{0,60}"
@@ -41,7 +42,7 @@ _RECIRCULATION = (
     r"|originalpublikation|weiterführende links?|auch auf .{1,40}|more information|contact"
     # es / pt
     r"|(lea|lee|vea|ver|mire|leia|veja) (también|tambien|además|más|mais|também)"
-    r"|(le|te) puede interesar|(notas|noticias|artículos|contenidos?|matérias|notícias) relacionad[oa]s"
+    r"|(le|te) puede interesar|(notas|noticias|artículos|contenidos?|matérias|notícias) relacionad[oa]s?"
     r"|más (noticias|sobre .{1,40})|temas relacionados"
     # fr / it / nl / pl
     r"|(à )?lire (aussi|également)|sur le même (sujet|thème)|à voir aussi|voir aussi"
@@ -294,3 +295,24 @@ def trim_tail(paragraphs: list[str], repairs: list[str]) -> list[str]:
         result = _strip_trailing(result, repairs)
         result = _strip_teasers(result, repairs)
     return result or paragraphs
+
+
+_AUTHOR_NOTE_RE = re.compile(
+    r"(the author|die autorin|der autor|l'auteure?|el autor|la autora|about the author)\b.{5,450}",
+    re.IGNORECASE,
+)
+
+
+def drop_author_note(paragraphs: list[str], byline: str | None, repairs: list[str]) -> list[str]:
+    """A short note about the author closing the text ("Jane Doe is a reporter at ...",
+    "Die Autorin ist ..."): it begins with the page's byline or names "the author"."""
+    if len(paragraphs) < 2:
+        return paragraphs
+    last = paragraphs[-1].strip()
+    if len(last) > 500:
+        return paragraphs
+    names = [n.strip() for n in re.split(r"[;,&]| and | und ", byline or "") if len(n.strip()) > 4]
+    if _AUTHOR_NOTE_RE.fullmatch(last) or any(last.startswith(name) for name in names):
+        _note(repairs, "author-note", last)
+        return paragraphs[:-1]
+    return paragraphs

@@ -142,48 +142,45 @@ def load_pages(limit: int | None = None, names: Iterable[str] | None = None) -> 
     return pages
 
 
-def _newsflow_normalized(page: Page) -> Normalized | None:
+def _newsflow_normalized(page: Page) -> Normalized:
     ex = extract.extract_html(page.html, url=page.url)
     return normalize.normalize(ex, extractor_version=extract.EXTRACTOR_VERSION)
 
 
-def run_newsflow(pages: list[Page]) -> tuple[Run, validate.ValidationOutcome]:
-    """newsflow's text as stored: extract + normalise (timed), then the validation suite over
-    the whole batch (timed apart); a quarantined article counts as returning nothing."""
-    run = Run("newsflow (as stored)")
+def run_both(
+    pages: list[Page], reference: Callable[[Page], str | None], reference_name: str
+) -> tuple[Run, Run, validate.ValidationOutcome]:
+    """newsflow's text as stored, and a reference extractor, page by page in turn.
+
+    Interleaved so that both see the same machine load (CPU time, one core): newsflow is
+    extract + normalise per page; the validation suite runs once over the whole batch
+    afterwards (not timed: it is per batch, not per page). A quarantined article counts as
+    returning nothing."""
+    ours, ref = Run("newsflow (as stored)"), Run(reference_name)
     normalized: list[tuple[Page, Normalized]] = []
-    start = time.process_time()
+    ref_outputs: dict[str, str] = {}
     for page in pages:
+        start = time.process_time()
         try:
-            art = _newsflow_normalized(page)
+            normalized.append((page, _newsflow_normalized(page)))
         except (ValueError, decode.EmptyDocumentError) as exc:
-            run.raised[page.name] = f"{type(exc).__name__}: {exc}"
-            art = None
-        if art is not None:
-            normalized.append((page, art))
-    run.cpu_seconds = time.process_time() - start
+            ours.raised[page.name] = f"{type(exc).__name__}: {exc}"
+        middle = time.process_time()
+        try:
+            ref_outputs[page.name] = reference(page) or ""
+        except Exception as exc:  # a third-party extractor's failure is a miss, not a crash
+            ref.raised[page.name] = f"{type(exc).__name__}: {exc}"
+        ours.cpu_seconds += middle - start
+        ref.cpu_seconds += time.process_time() - middle
     outcome = validate.validate_batch([a for _, a in normalized])
     stored = {
         page.name: art.text for row, (page, art) in enumerate(normalized) if outcome.passed(row)
     }
     for row, reasons in outcome.failures.items():
-        run.raised.setdefault(normalized[row][0].name, "quarantined: " + "; ".join(reasons))
-    _score_all(run, pages, stored)
-    return run, outcome
-
-
-def run_extractor(name: str, pages: list[Page], fn: Callable[[Page], str | None]) -> Run:
-    run = Run(name)
-    outputs: dict[str, str] = {}
-    start = time.process_time()
-    for page in pages:
-        try:
-            outputs[page.name] = fn(page) or ""
-        except Exception as exc:  # a third-party extractor's failure is a miss, not a crash
-            run.raised[page.name] = f"{type(exc).__name__}: {exc}"
-    run.cpu_seconds = time.process_time() - start
-    _score_all(run, pages, outputs)
-    return run
+        ours.raised.setdefault(normalized[row][0].name, "quarantined: " + " ".join(reasons))
+    _score_all(ours, pages, stored)
+    _score_all(ref, pages, ref_outputs)
+    return ours, ref, outcome
 
 
 def _score_all(run: Run, pages: list[Page], outputs: dict[str, str]) -> None:
@@ -240,8 +237,7 @@ def validation_counts(outcome: validate.ValidationOutcome) -> dict[str, int]:
 def run(limit: int | None = None, worst: int = 10, dump: Path | None = None) -> list[Run]:
     pages = load_pages(limit)
     print(f"Extraction: {len(pages)} pages from {dataset_dir()}")
-    ours, outcome = run_newsflow(pages)
-    reference = run_extractor("trafilatura default", pages, trafilatura_default)
+    ours, reference, outcome = run_both(pages, trafilatura_default, "trafilatura default")
     print_report([ours, reference], reference, worst)
     rejected = {k: v for k, v in validation_counts(outcome).items() if v}
     print(f"  validation rejections per expectation: {rejected or 'none'}")
