@@ -81,11 +81,18 @@ def _load(html: str) -> Any:
 
 
 # Extraction modes tried in order; the first plausible result wins.
+# Extraction modes in order; the first plausible result wins. The first is trafilatura's fast
+# pass (no comparison with readability/justext): it gives the same text as the full cascade on
+# most pages (917 of the 990 of the dev set) at ~70% of the cost.
 _MODES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("trafilatura-fast", {"fast": True}),
     ("trafilatura", {}),
     ("trafilatura-recall", {"favor_recall": True}),
     ("trafilatura-precision", {"favor_precision": True}),
 )
+# Below this many characters the fast pass is not trusted and the full cascade runs: it mostly
+# helps where the fast pass found little.
+_FULL_CASCADE_BELOW = 1000
 
 
 def _run_mode(
@@ -109,39 +116,37 @@ def _paragraphs(raw: str) -> list[str]:
     return [line for line in (collapse_whitespace(ln) for ln in raw.split("\n")) if line]
 
 
-# trafilatura's fast pass (no comparison with readability/justext) gives the same text as the
-# full cascade on most pages (917 of the 990 of the dev set) at ~70% of the cost; the cascade
-# mostly helps where the fast pass found little. So it runs only below this many characters.
-_FULL_CASCADE_BELOW = 1000
-
-
-def _first_pass(tree: Any, html: str, url: str | None, repairs: list[str]) -> list[str]:
-    paragraphs = _paragraphs(_run_mode(tree, html, url, {"fast": True}, repairs))
-    if sum(len(p) for p in paragraphs) >= _FULL_CASCADE_BELOW:
-        return paragraphs
-    return _paragraphs(_run_mode(tree, html, url, {}, repairs))
-
-
 def _main_text(
     tree: Any, html: str, url: str | None, page: PageMeta, repairs: list[str]
 ) -> list[str]:
-    """The first plausible result of :data:`_MODES`, else the page's ``<p>`` elements.
+    """The first plausible result of :data:`_MODES`; when none is plausible, the longest result
+    or the page's ``<p>`` elements if they hold over twice as much text.
 
     A rejected result is recorded as ``implausible:<mode>: <why>``, the winner after a
-    rejection as ``fallback:<mode>``."""
+    rejection as ``fallback:<mode>``. A short fast pass is not a rejection: the full cascade
+    simply runs."""
+    tried: list[list[str]] = []
     for number, (mode, kwargs) in enumerate(_MODES):
-        if number == 0:
-            paragraphs = _first_pass(tree, html, url, repairs)
-        else:
-            paragraphs = _paragraphs(_run_mode(tree, html, url, kwargs, repairs))
+        paragraphs = _paragraphs(_run_mode(tree, html, url, kwargs, repairs))
+        tried.append(paragraphs)
+        if number == 0 and _chars(paragraphs) < _FULL_CASCADE_BELOW:
+            continue
         reason = implausible(paragraphs, tree, page)
         if reason is None:
-            if number:
+            if number > 1 or (number == 1 and _chars(tried[0]) >= _FULL_CASCADE_BELOW):
                 repairs.append(f"fallback:{mode}")
             return paragraphs
         repairs.append(f"implausible:{mode}: {reason}")
-    repairs.append("fallback:lxml-paragraphs")
-    return _fallback_paragraphs(parse_tree(html))
+    best = max(tried[1:], key=_chars)
+    fallback = _fallback_paragraphs(parse_tree(html))
+    if _chars(fallback) > 2 * _chars(best):
+        repairs.append("fallback:lxml-paragraphs")
+        return fallback
+    return best
+
+
+def _chars(paragraphs: list[str]) -> int:
+    return sum(len(p) for p in paragraphs)
 
 
 def _published(

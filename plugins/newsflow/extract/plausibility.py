@@ -18,6 +18,10 @@ _SHORT_BODY_CHARS = 600
 _PAGE_RATIO = 6
 _PAGE_MIN_CHARS = 2500
 _WORD_RE = re.compile(r"\w{4,}")
+# "Navigation, not an article": this share of at least this many lines are short fragments.
+_MENU_MIN_LINES = 8
+_MENU_SHARE = 0.7
+_SENTENCE_END_RE = re.compile(r"[.!?:;…]")
 _NOTICE_RE = re.compile(
     r"(for your personal,? non-?commercial use|reprints?\b|distribution and use of this material"
     r"|all rights reserved|copyright|©|cookies?\b|javascript|enable js|your browser"
@@ -36,10 +40,21 @@ def _page_chars(tree: Any) -> int:
     return total
 
 
+def _menu_like(paragraphs: list[str]) -> bool:
+    """Mostly short fragments without sentence punctuation: navigation, a calendar, a table."""
+    if len(paragraphs) < _MENU_MIN_LINES:
+        return False
+    fragments = sum(1 for p in paragraphs if len(p) <= 40 and not _SENTENCE_END_RE.search(p))
+    long_prose = sum(1 for p in paragraphs if len(p) >= 200)
+    return fragments >= _MENU_SHARE * len(paragraphs) and long_prose < 2
+
+
 def implausible(paragraphs: list[str], tree: Any, page: PageMeta) -> str | None:
     """Why ``paragraphs`` are not plausibly the page's article (a phrase), or None."""
     if not paragraphs:
         return "no text extracted"
+    if _menu_like(paragraphs):
+        return "the text is a list of short fragments (navigation, calendar, table)"
     chars = sum(len(p) for p in paragraphs)
     if chars >= _SHORT_BODY_CHARS:
         return None
