@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from newsflow.extract import dates, extract_html, extract_jsonl_record, extract_text
 from newsflow.extract.metadata import PageMeta
 from newsflow.extract.plausibility import implausible
@@ -197,3 +199,31 @@ def test_lead_marked_as_teaser_is_recovered() -> None:
     assert paragraphs[0] == lead
     assert any(r.startswith("lead-recovered:") for r in ex.repairs)  # trafilatura dropped it
     assert "Another story teaser" not in ex.text and "A related story" not in ex.text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Get The Times of Example's Daily Edition by email and never miss our top stories Free Sign Up",
+        "Mit unserem Newsletter erhalten Sie monatlich Informationen rund um das Urlaubsland.",
+        "To view the full story, please subscribe to The Example Times.",
+        "Ten tekst przeczytasz w mniej niż minutę",
+        "3 min read",
+        "| 31. Dezember 2008",
+        "Cristina Kirchner y Alberto Fernández, en el Congreso (Foto: Natacha Pisarenko/Pool).",
+    ],
+)
+def test_interruptions_anywhere_are_removed(line: str) -> None:
+    repairs: list[str] = []
+    assert trim_tail([ARTICLE[0], line, ARTICLE[1]], repairs) == ARTICLE
+    assert len(repairs) == 1
+
+
+def test_article_sentences_mentioning_donations_or_newsletters_stay() -> None:
+    long_line = (
+        "On hand to present the supplies was the veterinarian, who said she was glad to donate "
+        "them; the clinic's newsletter had asked readers for help for weeks before the storm "
+        "and dozens of families answered within days."
+    )
+    kept = [ARTICLE[0], "The charity was able to donate the supplies.", long_line, ARTICLE[1]]
+    assert trim_tail(kept, []) == kept

@@ -158,12 +158,23 @@ def _cut_recirculation(paragraphs: list[str], repairs: list[str]) -> list[str]:
 # Calls to action that interrupt an article anywhere: paywall and subscription prompts,
 # reading-time badges. Only short lines, so an article *about* subscriptions keeps its text.
 _INTERRUPTION_RE = re.compile(
-    r".{0,80}\b(to (view|read) the full (story|article)|for the full story|already a subscriber"
-    r"|subscribe (now|today|to)|sign up|subskrypcj|jetzt (abonnieren|anmelden|registrieren)"
-    r"|zum newsletter|newsletter (abonnieren|anmelden)|hazte (miembro|socio)|suscr[ií]bete"
-    r"|pour (lire la suite|accéder|continuer)|abonnez-vous|cancela cuando quieras"
+    r".*?\b(to (view|read) the full (story|article)|for the full story|already a subscriber"
+    r"|subscribe (now|today|to)|sign up|subskrypcj\w*|jetzt (anmelden|registrieren)|abonnieren"
+    r"|registrieren sie sich|melden sie sich (jetzt )?an"
+    r"|zum newsletter|\w*newsletter\w*|hazte (miembro|socio)|suscr[ií]bete|abonnez-vous"
+    r"|pour (lire la suite|accéder|continuer)|cancela cuando quieras|e-paper|im abo"
     r"|(minute|min\.?|minuten|minutos|minut[ey]?) (read|lesezeit|de lectura|czytania)"
-    r"|(lesezeit|lesedauer|reading time|tiempo de lectura)\s*:?\s*\d|przeczytasz w|newsletter)\b.{0,100}",
+    r"|(lesezeit|lesedauer|reading time|tiempo de lectura)\s*:?\s*\d|przeczytasz w"
+    r"|unterstütze|support (us|our work)|donate now|jetzt spenden|eingeloggt|logged in|log in to"
+    r"|in den kommentaren|in the comments|hier klicken|click here"
+    r"|video (verfügbar|available) (bis|until)|teilen sie (dies|diesen)|share this"
+    r"|(weitere )?infos? unter (www\.|https?://)\S+)\b.*",
+    re.IGNORECASE,
+)
+# A date (and maybe a time or a name) alone on a line: a post's metadata, not its text.
+_DATE_LINE_RE = re.compile(
+    r"[|\s]*(\d{1,2}\.\s*\w+\.?\s+\d{4}|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\w+ \d{1,2},? \d{4})"
+    r"(,?\s*\d{1,2}:\d{2}(\s*(am|pm|uhr))?)?[|\s]*(\|\s*[\w ]{1,25})?[|\s]*",
     re.IGNORECASE,
 )
 _INTERRUPTION_CHARS = 180
@@ -188,6 +199,8 @@ def _drop_inline_links(paragraphs: list[str], repairs: list[str]) -> list[str]:
             _note(repairs, "call-to-action", para)
         elif number and len(para) <= 300 and _CAPTION_RE.fullmatch(para.strip()):
             _note(repairs, "caption", para)
+        elif len(para) <= 45 and _DATE_LINE_RE.fullmatch(para):
+            _note(repairs, "date-line", para)
         elif len(para) <= 40 and _TOC_RE.fullmatch(para.strip()):
             _note(repairs, "contents", para)
         elif number >= len(paragraphs) * _CUT_FROM_SHARE and _is_header(para):
