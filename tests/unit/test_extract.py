@@ -86,7 +86,7 @@ def _headline_like(title: str) -> bool:
 
 
 def test_version_constant() -> None:
-    assert EXTRACTOR_VERSION == "2026.11.1"
+    assert EXTRACTOR_VERSION == "2026.11.2"
 
 
 def test_five_seed_records(seeds: dict[str, tuple[Extracted, Normalized]]) -> None:
