@@ -20,7 +20,9 @@ class Extracted:
     title_derived: bool = False  # True when no headline was found and the title was made up
     byline: str | None = None
     published_at: datetime | None = None
-    published_at_source: str | None = None  # 'jsonl', 'page-metadata', 'feed', 'url', 'fetch-time'
+    # 'page-metadata', 'feed', 'url', 'htmldate', 'jsonl', 'dateline', 'inbox-folder' (see
+    # newsflow.extract.dates); 'fetch-time' only from the pipeline's fallback for pages
+    published_at_source: str | None = None
     language: str | None = None
     url: str | None = None
     canonical_url: str | None = None
@@ -68,3 +70,8 @@ class DocumentContext:
     fetched_at: datetime | None = None  # when it was obtained (never a publication date)
     entry_meta: dict[str, Any] | None = None  # the feed entry: title, author, published_at
     locator: str | None = None  # file path in the inbox, or URL
+
+    def inbox_date(self) -> date | None:
+        """The date of the inbox folder the file was dropped in (files only: a fetched page's
+        partition is its fetch window, not a statement about the article)."""
+        return self.partition_date if self.origin in (None, "file") else None

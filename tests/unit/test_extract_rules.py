@@ -227,3 +227,15 @@ def test_article_sentences_mentioning_donations_or_newsletters_stay() -> None:
     )
     kept = [ARTICLE[0], "The charity was able to donate the supplies.", long_line, ARTICLE[1]]
     assert trim_tail(kept, []) == kept
+
+
+def test_a_fetched_page_partition_is_not_an_inbox_folder_date() -> None:
+    html = (
+        "<html><body><article>"
+        + "".join(f"<p>{p}</p>" for p in ARTICLE)
+        + "</article></body></html>"
+    )
+    page = DocumentContext(origin="page", partition_date=date(2026, 11, 18))
+    assert extract_html(html, url="https://news.example/story", context=page).published_at is None
+    folder = DocumentContext(origin="file", partition_date=date(2026, 11, 18))
+    assert extract_html(html, context=folder).published_at_source == "inbox-folder"

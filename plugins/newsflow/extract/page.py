@@ -169,7 +169,7 @@ def _published(
 
 
 def _last_resort(context: DocumentContext, repairs: list[str]) -> tuple[Any, str | None]:
-    folder = dates.day_start(context.partition_date)
+    folder = dates.day_start(context.inbox_date())
     return dates.resolve([("inbox-folder", folder)], repairs, context.fetched_at)
 
 

@@ -224,7 +224,7 @@ def text_dates(
     context = context or DocumentContext()
     candidates: list[tuple[str, datetime | None]] = [stated] if stated else []
     candidates.append(("dateline", dates.dateline_date(text)))
-    candidates.append(("inbox-folder", dates.day_start(context.partition_date)))
+    candidates.append(("inbox-folder", dates.day_start(context.inbox_date())))
     return dates.resolve(candidates, repairs, context.fetched_at)
 
 
