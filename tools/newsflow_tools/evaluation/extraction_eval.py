@@ -14,6 +14,7 @@ import gzip
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,7 @@ class Run:
     per_page: dict[str, Counts] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     raised: dict[str, str] = field(default_factory=dict)
+    articles: list[Normalized] = field(default_factory=list)  # newsflow's, before validation
 
     def pages_per_second(self) -> float:
         return len(self.per_page) / self.cpu_seconds if self.cpu_seconds else 0.0
@@ -180,6 +182,7 @@ def run_both(
         ours.raised.setdefault(normalized[row][0].name, "quarantined: " + " ".join(reasons))
     _score_all(ours, pages, stored)
     _score_all(ref, pages, ref_outputs)
+    ours.articles = [art for _, art in normalized]
     return ours, ref, outcome
 
 
@@ -225,6 +228,21 @@ def print_report(runs: list[Run], reference: Run, worst: int = 10) -> None:
         )
 
 
+def repair_summary(articles: list[Normalized]) -> str:
+    """Where publication dates came from, and how often each extraction rule fired."""
+    sources = Counter(a.published_at_source or "none" for a in articles)
+    rules = Counter(
+        kind
+        for a in articles
+        for kind in {
+            ":".join(r.split(":", 2)[:2]) if r.startswith("tail:") else r.split(":", 1)[0]
+            for r in a.repairs
+        }
+    )
+    shown = ", ".join(f"{k} {v}" for k, v in rules.most_common(14))
+    return f"date sources: {dict(sources.most_common())}; rules fired (pages): {shown}"
+
+
 def validation_counts(outcome: validate.ValidationOutcome) -> dict[str, int]:
     """How many documents each expectation rejected (from the stored summary)."""
     found: dict[str, int] = {}
@@ -241,6 +259,8 @@ def run(limit: int | None = None, worst: int = 10, dump: Path | None = None) -> 
     print_report([ours, reference], reference, worst)
     rejected = {k: v for k, v in validation_counts(outcome).items() if v}
     print(f"  validation rejections per expectation: {rejected or 'none'}")
+    print(f"  field repairs (article kept): {outcome.summary.get('field_repairs') or 'none'}")
+    print(f"  {repair_summary(ours.articles)}")
     if dump is not None:
         with dump.open("w", encoding="utf-8") as fh:
             for page in pages:
