@@ -27,7 +27,7 @@ from newsflow.extract.lead import recover_lead
 from newsflow.extract.metadata import PageMeta, page_metadata, parse_tree
 from newsflow.extract.patterns import BYLINE_RE
 from newsflow.extract.plain import strip_boilerplate
-from newsflow.extract.plausibility import implausible
+from newsflow.extract.plausibility import article_prose_chars, implausible
 from newsflow.extract.tail import drop_author_note, trim_tail
 from newsflow.normalize import language_code
 from newsflow.records import DocumentContext, Extracted
@@ -93,6 +93,8 @@ _MODES: tuple[tuple[str, dict[str, Any]], ...] = (
 # Below this many characters the fast pass is not trusted and the full cascade runs: it mostly
 # helps where the fast pass found little.
 _FULL_CASCADE_BELOW = 1000
+# ... and when it holds less than this share of the page's prose (see _fast_pass_short).
+_FULL_CASCADE_SHARE = 0.6
 
 
 def _run_mode(
@@ -129,7 +131,7 @@ def _main_text(
     for number, (mode, kwargs) in enumerate(_MODES):
         paragraphs = _paragraphs(_run_mode(tree, html, url, kwargs, repairs))
         tried.append(paragraphs)
-        if number == 0 and _chars(paragraphs) < _FULL_CASCADE_BELOW:
+        if number == 0 and _fast_pass_short(paragraphs, tree):
             continue
         reason = implausible(paragraphs, tree, page)
         if reason is None:
@@ -143,6 +145,14 @@ def _main_text(
         repairs.append("fallback:lxml-paragraphs")
         return fallback
     return best
+
+
+def _fast_pass_short(paragraphs: list[str], tree: Any) -> bool:
+    """Whether the fast pass may have missed text: it found little, or the page's
+    ``<article>`` holds much more prose (an article split in parts by ads or recirculation
+    blocks, which the fast pass cuts after the first part while the full cascade keeps them)."""
+    chars = _chars(paragraphs)
+    return chars < _FULL_CASCADE_BELOW or chars < _FULL_CASCADE_SHARE * article_prose_chars(tree)
 
 
 def _chars(paragraphs: list[str]) -> int:

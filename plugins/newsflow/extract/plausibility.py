@@ -19,6 +19,7 @@ _PAGE_RATIO = 6
 _PAGE_MIN_CHARS = 2500
 _WORD_RE = re.compile(r"\w{4,}")
 # "Navigation, not an article": this share of at least this many lines are short fragments.
+_PROSE_MIN_CHARS = 100
 _MENU_MIN_LINES = 8
 _MENU_SHARE = 0.7
 _SENTENCE_END_RE = re.compile(r"[.!?:;…]")
@@ -47,6 +48,23 @@ def _menu_like(paragraphs: list[str]) -> bool:
     fragments = sum(1 for p in paragraphs if len(p) <= 40 and not _SENTENCE_END_RE.search(p))
     long_prose = sum(1 for p in paragraphs if len(p) >= 200)
     return fragments >= _MENU_SHARE * len(paragraphs) and long_prose < 2
+
+
+def article_prose_chars(tree: Any) -> int:
+    """Characters in the prose paragraphs (``<p>`` of 100 characters or more) of the page's
+    largest ``<article>`` element; 0 without one. Menus, captions, comments and other stories
+    outside the article element do not count."""
+    if tree is None:
+        return 0
+    best = 0
+    for article in tree.iter("article"):
+        total = 0
+        for el in article.iter("p"):
+            length = len(el.text_content())
+            if length >= _PROSE_MIN_CHARS:
+                total += length
+        best = max(best, total)
+    return best
 
 
 def implausible(paragraphs: list[str], tree: Any, page: PageMeta) -> str | None:
