@@ -241,22 +241,28 @@ def test_a_fetched_page_partition_is_not_an_inbox_folder_date() -> None:
     assert extract_html(html, context=folder).published_at_source == "inbox-folder"
 
 
+def _part(label: str, count: int) -> str:
+    words = ARTICLE[0].split() + ARTICLE[1].split()
+    return "".join(
+        f"<p>{label} {' '.join(words[i:] + words[:i])}.</p>" for i in range(0, 4 * count, 4)
+    )
+
+
 def test_article_split_by_ads_and_recirculation_keeps_every_part() -> None:
     """The fast pass stops after the first part; the article's prose sends it to the full
     cascade, which keeps all parts (issue 11, item 4)."""
-    part = "".join(f"<p>{{}} {ARTICLE[i % 2]}</p>" for i in range(4))
     html = (
         "<html><head><title>Council approves budget</title></head><body>"
         "<article><h1>Council approves budget</h1>"
-        f"<div class='article-body'>{part.format(*['ONE'] * 4)}"
+        f"<div class='article-body'>{_part('ONE', 5)}"
         "<div class='ad-container'><div class='advertisement'>Advertisement</div></div>"
         "<aside class='related-articles'><h3>Related</h3><ul><li><a href='/x'>Other story</a>"
         "</li></ul></aside></div>"
-        f"<div class='article-body article-body--continued'>{part.format(*['TWO'] * 4)}</div>"
+        f"<div class='article-body article-body--continued'>{_part('TWO', 5)}</div>"
         "<div class='inline-recirc'><a href='/z'>Read more: something else</a></div>"
-        f"<div class='article-body'>{part.format(*['THREE'] * 4)}</div>"
+        f"<div class='article-body'>{_part('THREE', 4)}</div>"
         "</article></body></html>"
     )
     text = extract_html(html, url="https://news.example/budget").text
-    assert text.count("ONE ") == 4 and text.count("TWO ") == 4 and text.count("THREE ") == 4
+    assert text.count("ONE ") == 5 and text.count("TWO ") == 5 and text.count("THREE ") == 4
     assert "Other story" not in text and "Advertisement" not in text
