@@ -35,7 +35,7 @@ up: install
 bench: install
 	$(UV) run --frozen python -m newsflow_tools.bench
 
-## eval: event clustering (ECB+ dev) and near-duplicate precision/recall
+## eval: event clustering (ECB+ dev), near-duplicate precision/recall, main-text extraction vs trafilatura
 eval: install
 	$(UV) run --frozen python -m newsflow_tools.evaluation
 

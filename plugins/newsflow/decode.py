@@ -143,7 +143,7 @@ def _check_binary(body: bytes) -> None:
     for magic, kind in _MAGIC_NUMBERS:
         if magic.match(body):
             raise BinaryContentError(
-                f"binary content: looks like {kind} (starts with {body[:8]!r})"
+                f"binary content: the document is binary data ({kind}), not text"
             )
     if b"\x00" in body:
         nuls = body.count(0)

@@ -1,4 +1,4 @@
-"""Normalisation: Extracted -> Normalized, and the text, URL and language helpers it uses.
+"""Normalisation: Extracted -> Normalized, and the URL, language and hashing helpers it uses.
 
 Everything here is a pure function (no database, no network), so it can be unit-tested
 and re-run over stored raw documents when the extractor changes.
@@ -10,6 +10,7 @@ import hashlib
 import re
 import threading
 import unicodedata
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -17,6 +18,16 @@ from urllib.parse import urlsplit, urlunsplit
 import courlan
 
 from newsflow.records import Extracted, Normalized
+from newsflow.text import (
+    clean_body,
+    clean_inline,
+    collapse_whitespace,
+    count_words,
+    derive_title,
+    make_encodable,
+    repair_backslash_quotes,
+    split_sentences,
+)
 
 __all__ = [
     "canonicalize_url",
@@ -31,65 +42,6 @@ __all__ = [
     "split_sentences",
     "to_utc",
 ]
-
-
-# --------------------------------------------------------------------------- text cleanup
-
-_BACKSLASH_QUOTE_RE = re.compile(r"\\+([\"'\u2018\u2019\u201c\u201d])")
-_ZERO_WIDTH_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_HSPACE_RE = re.compile(r"[^\S\n]+")
-_WS_RE = re.compile(r"\s+")
-
-
-def repair_backslash_quotes(text: str) -> tuple[str, bool]:
-    """Replace literal backslash escapes before quotes (``\\”``, ``\\"``, ``\\’``, ``\\'``).
-
-    A typographic closing quote escaped in an *opening* position (after a space or at the
-    start, before a word) becomes the matching opening quote: ``says \\”no\\”`` -> ``says “no”``.
-    Returns (text, changed).
-    """
-    if "\\" not in text:
-        return text, False
-
-    def _sub(match: re.Match[str]) -> str:
-        quote = match.group(1)
-        start, end = match.span()
-        before = text[start - 1] if start > 0 else " "
-        after = text[end] if end < len(text) else " "
-        opening = (before.isspace() or before in "([{—–-") and not after.isspace()
-        if opening and quote == "\u201d":
-            return "\u201c"
-        if opening and quote == "\u2019":
-            return "\u2018"
-        return quote
-
-    repaired = _BACKSLASH_QUOTE_RE.sub(_sub, text)
-    return repaired, repaired != text
-
-
-def collapse_whitespace(text: str) -> str:
-    """One line: all whitespace runs become a single space."""
-    return _WS_RE.sub(" ", _ZERO_WIDTH_RE.sub("", text)).strip()
-
-
-def clean_inline(text: str | None) -> str | None:
-    """NFC + collapsed whitespace for a one-line field; None/empty -> None."""
-    if text is None:
-        return None
-    cleaned = collapse_whitespace(unicodedata.normalize("NFC", text))
-    return cleaned or None
-
-
-def _clean_body(text: str) -> str:
-    """NFC, newline normalisation, spaces collapsed; every non-empty line is a paragraph."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\u2028", "\n").replace("\u2029", "\n")
-    text = _ZERO_WIDTH_RE.sub("", text)
-    paragraphs = [_HSPACE_RE.sub(" ", line).strip() for line in text.split("\n")]
-    return "\n\n".join(p for p in paragraphs if p)
-
-
-# --------------------------------------------------------------------------- URLs
 
 
 def canonicalize_url(url: str | None) -> str | None:
@@ -135,8 +87,6 @@ def canonicalize_url(url: str | None) -> str | None:
     return urlunsplit(normalised_parts._replace(fragment=""))
 
 
-# --------------------------------------------------------------------------- language
-
 _LANGID_LOCK = threading.Lock()
 _LANGID: Any = None
 _MIN_LANGUAGE_LETTERS = 20
@@ -176,165 +126,10 @@ def language_code(value: str | None) -> str | None:
     return code if re.fullmatch(r"[a-z]{2}", code) else None
 
 
-# --------------------------------------------------------------------------- hashing
-
-
 def content_hash(text: str) -> str:
     """sha256 hex over the text after NFC, casefolding and whitespace collapsing."""
     canonical = collapse_whitespace(unicodedata.normalize("NFC", text).casefold())
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-# --------------------------------------------------------------------------- titles
-
-_ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "sr",
-        "jr",
-        "st",
-        "gen",
-        "col",
-        "lt",
-        "sgt",
-        "capt",
-        "cmdr",
-        "adm",
-        "gov",
-        "sen",
-        "rep",
-        "pres",
-        "vs",
-        "etc",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "no",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "approx",
-        "est",
-        "dept",
-        "fig",
-        "univ",
-    ]
-)
-_SENTENCE_STARTERS = frozenset(
-    re.findall(
-        r"\S+",
-        "The A An It It’s It's He She They We I You This That These Those There But And "
-        "So Yet Nothing No None Meanwhile However In On At For After Before When While",
-    )
-)
-_SENTENCE_END_RE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+|$)")
-_DATELINE_RE = re.compile(
-    r"^[A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][A-Za-z .]{1,30})?(?:\s*\([A-Za-z .]{2,20}\))?\s+[—–-]+\s+(?=\S)"
-)
-_CLAUSE_RE = re.compile(r"(?:[,;:](?=\s)|\s[—–-]+(?=\s))")
-_TITLE_TRAILING_MARKS = " \t,;:…—–-"
-_INITIALISM_END_RE = re.compile(r"(?:\b[A-Z]\.){2,}$")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split a paragraph into sentences (abbreviation- and initial-aware)."""
-    sentences: list[str] = []
-    start = 0
-    for match in _SENTENCE_END_RE.finditer(text):
-        end = match.end()
-        punct_at = match.start()
-        word_match = re.search(r"(\S+)$", text[max(start, punct_at - 40) : punct_at])
-        word = word_match.group(1) if word_match else ""
-        bare = word.strip("\"'“‘(").lower()
-        if text[punct_at] == "." and (
-            bare in _ABBREVIATIONS
-            or re.fullmatch(r"(?:[a-z]\.)*[a-z]", bare) is not None  # initials, U.S, e.g
-        ):
-            # "U.S. officials" continues; "in the U.S. The talks" ends a sentence
-            next_word = re.match(r"[\w’']+", text[end:].lstrip())
-            if not next_word or next_word.group(0) not in _SENTENCE_STARTERS:
-                continue
-        following = text[end:].lstrip()
-        if following and following[0].islower():
-            continue
-        sentence = text[start:end].strip()
-        if sentence:
-            sentences.append(sentence)
-        start = end
-    rest = text[start:].strip()
-    if rest:
-        sentences.append(rest)
-    return sentences
-
-
-def derive_title(text: str, max_chars: int = 120) -> str:
-    """A headline-like title made from the first sentence of ``text``.
-
-    Trailing sentence punctuation is dropped. A sentence longer than ``max_chars`` is cut
-    at the last clause boundary (comma, semicolon, colon, dash) that leaves a title of a
-    useful length, else at a word boundary with an ellipsis. Returns "" for empty text.
-    """
-    first_paragraph = ""
-    for line in text.replace("\r", "\n").split("\n"):
-        if line.strip():
-            first_paragraph = collapse_whitespace(line)
-            break
-    if not first_paragraph:
-        return ""
-    first_paragraph = _DATELINE_RE.sub("", first_paragraph[: max_chars * 20])
-    sentences = split_sentences(first_paragraph)
-    sentence = sentences[0] if sentences else first_paragraph
-    title = _strip_title_end(sentence)
-    if len(title) <= max_chars:
-        return title
-
-    min_clause = max(20, int(max_chars * 0.4))
-    best_cut = -1
-    for match in _CLAUSE_RE.finditer(title):
-        cut = match.start()
-        if min_clause <= cut <= max_chars and not _inside_brackets(title[:cut]):
-            best_cut = cut
-    if best_cut > 0:
-        return _strip_title_end(title[:best_cut])
-
-    budget = max_chars - 1  # room for the ellipsis
-    cut_text = title[: budget + 1]
-    space = cut_text.rfind(" ")
-    cut_text = cut_text[:space] if space > max_chars // 3 else title[:budget]
-    return _strip_title_end(cut_text) + "…"
-
-
-def _strip_title_end(title: str) -> str:
-    """Drop trailing periods (not of an initialism like "U.S."), commas and clause marks."""
-    title = title.strip()
-    while True:
-        new = title.rstrip(_TITLE_TRAILING_MARKS)
-        if new.endswith(".") and not _INITIALISM_END_RE.search(new):
-            new = new.rstrip(".").rstrip()
-        if new == title:
-            return new
-        title = new
-
-
-def _inside_brackets(prefix: str) -> bool:
-    return prefix.count("(") > prefix.count(")") or prefix.count("“") > prefix.count("”")
-
-
-# --------------------------------------------------------------------------- dates
 
 
 def to_utc(value: datetime | None) -> datetime | None:
@@ -346,31 +141,59 @@ def to_utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
-# --------------------------------------------------------------------------- normalize
-
-
 def _add_repair(repairs: list[str], repair: str) -> None:
     if repair not in repairs:
         repairs.append(repair)
+
+
+_TEXT_FIELDS = (
+    "text",
+    "title",
+    "byline",
+    "published_at_source",
+    "language",
+    "url",
+    "canonical_url",
+    "source",
+)
+
+
+def _encodable(ex: Extracted, repairs: list[str]) -> Extracted:
+    """A copy of ``ex`` whose every string can be encoded (see :func:`make_encodable`);
+    each field that needed it is named in ``repairs`` (``unencodable-characters:<field>``)."""
+    changes: dict[str, Any] = {}
+    for name in _TEXT_FIELDS:
+        value = getattr(ex, name)
+        if isinstance(value, str):
+            fixed, changed = make_encodable(value)
+            if changed:
+                changes[name] = fixed
+                _add_repair(repairs, f"unencodable-characters:{name}")
+    for name in ("summary_points", "cited_sources"):
+        items = [make_encodable(v) for v in getattr(ex, name)]
+        if any(changed for _, changed in items):
+            changes[name] = [v for v, _ in items]
+            _add_repair(repairs, f"unencodable-characters:{name}")
+    return replace(ex, **changes) if changes else ex
 
 
 def normalize(
     ex: Extracted,
     *,
     extractor_version: str,
-    fallback_published_at: datetime | None = None,
-    fallback_published_at_source: str | None = None,
 ) -> Normalized:
     """Turn an :class:`Extracted` into a :class:`Normalized` record.
 
     NFC, whitespace cleanup (every line a paragraph, paragraphs joined by a blank line),
     backslash-quote repair, canonical URL, language, word count, content hash, a title
-    (derived from the text if missing) and a UTC ``published_at`` (the fallback only when the
-    document had none, with its own ``published_at_source``).
+    (derived from the text if missing) and a UTC ``published_at`` as extraction found it: a
+    document without a date has none (the time it was fetched or filed is not when it was
+    published, and is kept elsewhere: ``first_seen_at``, ``raw_documents.fetched_at``).
     """
     repairs: list[str] = []
     for repair in ex.repairs:
-        _add_repair(repairs, repair)
+        _add_repair(repairs, make_encodable(repair)[0])
+    ex = _encodable(ex, repairs)
     escapes_fixed = False
 
     def fix(value: str) -> str:
@@ -379,7 +202,7 @@ def normalize(
         escapes_fixed = escapes_fixed or changed
         return repaired
 
-    text = _clean_body(fix(ex.text or ""))
+    text = clean_body(fix(ex.text or ""))
 
     title = clean_inline(fix(ex.title)) if ex.title else None
     title_derived = ex.title_derived
@@ -398,9 +221,6 @@ def normalize(
 
     published_at = to_utc(ex.published_at)
     published_at_source = ex.published_at_source if published_at else None
-    if published_at is None and fallback_published_at is not None:
-        published_at = to_utc(fallback_published_at)
-        published_at_source = fallback_published_at_source
 
     language = language_code(ex.language) or detect_language(text)
     canonical = canonicalize_url(ex.canonical_url) or canonicalize_url(ex.url)
@@ -419,7 +239,7 @@ def normalize(
         summary_points=summary_points,
         cited_sources=cited_sources,
         repairs=repairs,
-        word_count=len(text.split()),
+        word_count=count_words(text),
         content_hash=content_hash(text),
         extractor_version=extractor_version,
     )

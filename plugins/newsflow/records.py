@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 
 @dataclass
@@ -19,7 +20,9 @@ class Extracted:
     title_derived: bool = False  # True when no headline was found and the title was made up
     byline: str | None = None
     published_at: datetime | None = None
-    published_at_source: str | None = None  # 'jsonl', 'page-metadata', 'feed', 'url', 'fetch-time'
+    # 'page-metadata', 'feed', 'url', 'htmldate', 'jsonl', 'dateline', 'inbox-folder' (see
+    # newsflow.extract.dates); never the time a document was fetched or filed
+    published_at_source: str | None = None
     language: str | None = None
     url: str | None = None
     canonical_url: str | None = None
@@ -50,3 +53,25 @@ class Normalized:
     word_count: int
     content_hash: str  # sha256 hex over the normalised text
     extractor_version: str
+
+
+@dataclass(frozen=True)
+class DocumentContext:
+    """What the pipeline knows about a document besides its content.
+
+    Extraction functions stay pure: everything they may use that is not in the bytes (where the
+    document came from, the inbox folder's date, the feed entry that linked it) is passed here.
+    """
+
+    origin: str | None = None  # 'file', 'feed', 'page'
+    url: str | None = None  # the address the document was fetched from
+    media_type: str | None = None
+    partition_date: date | None = None  # the inbox's YYYY-MM-DD/ folder, if any
+    fetched_at: datetime | None = None  # when it was obtained (never a publication date)
+    entry_meta: dict[str, Any] | None = None  # the feed entry: title, author, published_at
+    locator: str | None = None  # file path in the inbox, or URL
+
+    def inbox_date(self) -> date | None:
+        """The date of the inbox folder the file was dropped in (files only: a fetched page's
+        partition is its fetch window, not a statement about the article)."""
+        return self.partition_date if self.origin in (None, "file") else None

@@ -24,11 +24,12 @@ from datetime import date, datetime
 from typing import Any
 
 from newsflow import archive, decode, extract, normalize, validate
-from newsflow.jsonutil import UNSTORABLE, as_json
-from newsflow.records import Extracted, Normalized
+from newsflow.jsonutil import as_json
+from newsflow.records import DocumentContext, Extracted, Normalized
 from newsflow.settings import Settings
 from newsflow.staging import ArticleRow, Batch, OutcomeRow, QuarantineRow
 from newsflow.states import DocState, Stage
+from newsflow.text import make_encodable
 
 log = logging.getLogger(__name__)
 
@@ -124,17 +125,32 @@ def _unreadable(exc: BaseException) -> str:
     return f"could not be read ({type(exc).__name__}: {message[:300]})"
 
 
+def context_of(doc: Document) -> DocumentContext:
+    """What extraction may know about a document beyond its bytes (where and when it came
+    from): the inbox folder's date, the feed entry, the fetch time."""
+    return DocumentContext(
+        origin=doc.origin,
+        url=doc.url,
+        media_type=doc.media_type or "text/plain",
+        partition_date=doc.partition_date,
+        fetched_at=doc.fetched_at,
+        entry_meta=doc.entry_meta,
+        locator=doc.locator,
+    )
+
+
 def _extract_jsonl(doc: Document, text: str, repairs: list[str]) -> list[Item]:
     """One item per non-blank line: a line is the unit, so one bad line (broken JSON, a
     record that makes the parser give up) is quarantined and every other line goes on."""
     items: list[Item] = []
+    context = context_of(doc)
     for line_no, line in iter_jsonl_lines(text):
         item = Item(doc.id, line_no, doc.origin, doc.feed_source)
         try:
             obj = json.loads(line)
             if not isinstance(obj, dict):
                 raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
-            item.extracted = extract.extract_jsonl_record(obj)
+            item.extracted = extract.extract_jsonl_record(obj, context=context)
         except (ValueError, TypeError) as exc:
             item.stop(Stage.EXTRACT, [f"line {line_no}: {exc}"])
         except MemoryError:
@@ -164,10 +180,11 @@ def extract_items(doc: Document) -> list[Item]:
     if media == "application/jsonl":
         return _extract_jsonl(doc, text, repairs)
     try:
+        context = context_of(doc)
         if media in ("text/html", "application/xhtml+xml"):
-            ex = extract.extract_html(text, url=doc.url)
+            ex = extract.extract_html(text, url=doc.url, context=context)
         else:
-            ex = extract.extract_text(text)
+            ex = extract.extract_text(text, context=context)
     except ValueError as exc:
         item.stop(Stage.EXTRACT, [str(exc)])
         return [item]
@@ -184,12 +201,8 @@ def extract_items(doc: Document) -> list[Item]:
 def normalize_item(item: Item, doc: Document) -> None:
     assert item.extracted is not None
     try:
-        fallback = doc.fetched_at if doc.origin in ("page", "feed") else None
         item.normalized = normalize.normalize(
-            item.extracted,
-            extractor_version=extract.EXTRACTOR_VERSION,
-            fallback_published_at=fallback,
-            fallback_published_at_source="fetch-time" if fallback else None,
+            item.extracted, extractor_version=extract.EXTRACTOR_VERSION
         )
         if item.normalized.source:
             item.source_name = item.normalized.source
@@ -210,8 +223,6 @@ def prepare(doc: Document) -> list[Item]:
         for item in items:
             if item.extracted is not None and item.standing:
                 normalize_item(item, doc)
-            if item.normalized is not None:
-                make_storable(item)
         return items
     except MemoryError:
         log.exception("out of memory extracting raw document %s", doc.id)
@@ -226,44 +237,11 @@ def prepare(doc: Document) -> list[Item]:
         return [item]
 
 
-def storable(text: str) -> tuple[str, int]:
-    """``text`` without what PostgreSQL cannot store or UTF-8 cannot encode (NUL characters,
-    lone surrogates from broken JSON escapes), each replaced by U+FFFD; how many."""
-    fixed, count = UNSTORABLE.subn("\ufffd", text)
-    return fixed, count
-
-
-def make_storable(item: Item) -> None:
-    """Every text field of the normalised article made storable, the repair recorded: a lone
-    surrogate in a title must not crash validation (pandas hashing) or loading (COPY)."""
-    art = item.normalized
-    assert art is not None
-    replaced = 0
-    for name, value in vars(art).items():
-        if isinstance(value, str):
-            fixed, n = storable(value)
-            if n:
-                setattr(art, name, fixed)
-                replaced += n
-        elif isinstance(value, list) and any(isinstance(v, str) for v in value):
-            fixed_list = []
-            for v in value:
-                fixed, n = storable(v) if isinstance(v, str) else (v, 0)
-                fixed_list.append(fixed)
-                replaced += n
-            setattr(art, name, fixed_list)
-    if item.source_name:
-        item.source_name, n = storable(item.source_name)
-        replaced += n
-    if replaced:
-        art.repairs.append(f"unstorable-characters: {replaced} replaced")
-
-
 def validate_items(items: list[Item], settings: Settings) -> dict[str, Any]:
     """Run the suite over the standing items; refused ones stop at ``validate``. The summary.
 
     Should great-expectations itself raise on the batch (it did, on a lone surrogate in a
-    title, before texts were made storable), each item is validated on its own so that only
+    title, before normalisation made every text encodable), each item is validated on its own so that only
     the item that makes it raise is quarantined."""
     candidates = [i for i in items if i.standing and i.normalized is not None]
     try:
@@ -336,7 +314,7 @@ def settle_stopped(items: list[Item], run_id: int, batch: Batch) -> dict[str, in
                 item.item_no,
                 state,
                 None,
-                storable("; ".join(item.reasons)[:1000])[0],
+                make_encodable("; ".join(item.reasons)[:1000])[0],
             )
         )
         states[state.value] = states.get(state.value, 0) + 1

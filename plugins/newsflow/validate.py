@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from newsflow.extract.dates import EARLIEST_PLAUSIBLE, implausibility
 from newsflow.records import Normalized
 from newsflow.settings import Settings, get_settings
+from newsflow.text import derive_title, make_encodable, shorten_title
 
 log = logging.getLogger(__name__)
 # great-expectations logs ~200 lines of its own set-up (functions registered, docs sites) at
@@ -28,80 +31,157 @@ URL_REGEX = (
     r"^https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$"
     r"|^https?://(?:localhost|127\.0\.0\.1)(?::\d+)?(?:[/?#]\S*)?$"
 )
+_URL_RE = re.compile(URL_REGEX)
+MIN_TITLE_CHARS = 3
+MIN_WORDS = 20
 
 
 @dataclass
 class ValidationOutcome:
-    failures: dict[int, list[str]]  # row index in the batch -> reasons
+    failures: dict[int, list[str]]  # row index in the batch -> reasons (sentences)
     summary: dict[str, Any]  # stored in ingest_runs.validation
+    # row index -> field repairs made before the suite ran (also appended to the row's repairs)
+    repairs: dict[int, list[str]] = field(default_factory=dict)
 
     def passed(self, row: int) -> bool:
         return row not in self.failures
 
 
+def _shown(value: Any, limit: int = 80) -> str:
+    """A value as an analyst reads it: text in quotes, cut; numbers plain (no numpy reprs)."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bytes | bytearray):
+        return f"{len(value)} bytes of binary data"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float) or hasattr(value, "item"):
+        number = value.item() if hasattr(value, "item") else value
+        return f"{number:g}" if isinstance(number, float) else str(number)
+    text = str(value)
+    return f"“{text[: limit - 1]}…”" if len(text) > limit else f"“{text}”"
+
+
+def _count(value: Any) -> str:
+    if value is None:
+        return "?"
+    number = value.item() if hasattr(value, "item") else value
+    return f"{int(number):,}" if isinstance(number, int | float) else str(number)
+
+
 def _reason(expectation: str, column: str, kwargs: dict[str, Any], value: Any) -> str:
-    if hasattr(value, "item"):  # a numpy scalar from the pandas batch: show it as a number
-        value = value.item()
-    shown = repr(value)
-    if len(shown) > 80:
-        shown = shown[:77] + "...'"
+    """One failed expectation for one article, as a sentence."""
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
     if expectation == "expect_column_values_to_not_be_null":
-        return f"{column} is missing"
+        return {
+            "text": "The article has no text.",
+            "title": "The article has no title.",
+            "content_hash": "The article has no content hash.",
+            "language": "The article's language could not be detected.",
+        }.get(column, f"The article has no {column}.")
     if expectation == "expect_column_value_lengths_to_be_between":
-        return (
-            f"{column} length {len(value) if isinstance(value, str) else '?'} outside "
-            f"[{kwargs.get('min_value')}, {kwargs.get('max_value')}]"
-        )
+        length = len(value) if isinstance(value, str) else None
+        if length is not None and low is not None and length < low:
+            return (
+                f"The {column} length is {length:,} characters; at least {_count(low)} are needed."
+            )
+        return f"The {column} length is {_count(length)} characters; at most {_count(high)} are allowed."
     if expectation == "expect_column_values_to_be_between" and column == "published_epoch":
         when = (
-            datetime.fromtimestamp(float(value), tz=UTC).isoformat() if value is not None else "?"
+            datetime.fromtimestamp(float(value), tz=UTC).date().isoformat()
+            if value is not None
+            else "?"
         )
-        if (
-            kwargs.get("max_value") is not None
-            and value is not None
-            and value > kwargs["max_value"]
-        ):
-            return f"published_at {when} is in the future"
-        return f"published_at {when} is implausibly old"
+        if high is not None and value is not None and value > high:
+            return f"The publication date {when} lies in the future."
+        return f"The publication date {when} is implausibly old."
+    if expectation == "expect_column_values_to_be_between" and column == "word_count":
+        return f"The article has {_count(value)} words; at least {_count(low)} are needed."
     if expectation == "expect_column_values_to_be_between":
-        return f"{column} {shown} outside [{kwargs.get('min_value')}, {kwargs.get('max_value')}]"
+        return f"The {column} is {_shown(value)}, outside {_count(low)} to {_count(high)}."
     if expectation == "expect_column_values_to_be_in_set":
-        return f"{column} {shown} not in accepted set {sorted(kwargs.get('value_set') or [])}"
+        accepted = ", ".join(sorted(kwargs.get("value_set") or []))
+        return f"The article's language {_shown(value)} is not accepted (accepted: {accepted})."
     if expectation == "expect_column_values_to_match_regex":
-        return f"{column} {shown} is not a valid http(s) URL"
-    return f"{column} failed {expectation}"
+        return f"The {column.replace('_', ' ')} {_shown(value)} is not a valid http(s) URL."
+    return f"The {column} failed the check {expectation}."
+
+
+def repair_fields(row: Normalized, settings: Settings, now: datetime) -> list[str]:
+    """Repair or drop the fields of ``row`` that are broken while the article is not.
+
+    A broken *article* (no text, too short, wrong language) is for the suite to reject; a
+    broken *field* is no reason to lose the article: an over-long title is shortened at a
+    clause or word boundary, a missing or too short one is made from the text, an invalid URL
+    or an impossible publication date is dropped. Mutates ``row``; each repair is appended to
+    ``row.repairs`` and returned."""
+    done: list[str] = []
+    if row.text and (not row.title or len(row.title.strip()) < MIN_TITLE_CHARS):
+        derived = derive_title(row.text)
+        if len(derived) >= MIN_TITLE_CHARS:
+            done.append(f"title-derived: the title {_shown(row.title)} was too short")
+            row.title, row.title_derived = derived, True
+    if row.title and len(row.title) > settings.max_title_chars:
+        shortened = shorten_title(row.title, settings.max_title_chars)
+        done.append(f"title-shortened: from {len(row.title)} to {len(shortened)} characters")
+        row.title = shortened
+    for name in ("url", "canonical_url"):
+        value = getattr(row, name)
+        if value is not None and not _URL_RE.match(value):
+            done.append(f"{name}-dropped: {_shown(value)} is not a valid http(s) URL")
+            setattr(row, name, None)
+    if row.published_at is not None:
+        why = implausibility(row.published_at, now, FUTURE_TOLERANCE)
+        if why is not None:
+            done.append(f"date-dropped:{row.published_at_source or 'unknown'}: {why}")
+            row.published_at, row.published_at_source = None, None
+    for repair in done:
+        if repair not in row.repairs:
+            row.repairs.append(repair)
+    return done
 
 
 def build_suite(settings: Settings, now: datetime) -> list[Any]:
+    """The expectations. Article-level ones decide quarantine; the field-level ones (title,
+    URLs, date) only guard :func:`repair_fields`, which runs first, and should reject nothing."""
     import great_expectations as gx
 
     e = gx.expectations
     suite: list[Any] = [
-        e.ExpectColumnValuesToNotBeNull(column="title"),
+        # the article: it has text, of a plausible size, in words of its script
         e.ExpectColumnValuesToNotBeNull(column="text"),
         e.ExpectColumnValuesToNotBeNull(column="content_hash"),
         e.ExpectColumnValueLengthsToBeBetween(
             column="text", min_value=settings.min_text_chars, max_value=settings.max_text_chars
         ),
+        e.ExpectColumnValuesToBeBetween(column="word_count", min_value=MIN_WORDS),
+        # the fields, after repair
+        e.ExpectColumnValuesToNotBeNull(column="title"),
         e.ExpectColumnValueLengthsToBeBetween(
-            column="title", min_value=3, max_value=settings.max_title_chars
+            column="title", min_value=MIN_TITLE_CHARS, max_value=settings.max_title_chars
         ),
-        e.ExpectColumnValuesToNotBeNull(column="language"),
         e.ExpectColumnValuesToMatchRegex(column="url", regex=URL_REGEX),
         e.ExpectColumnValuesToMatchRegex(column="canonical_url", regex=URL_REGEX),
         # Stored as epoch seconds: GX compares numbers reliably across pandas versions.
         e.ExpectColumnValuesToBeBetween(
             column="published_epoch",
             max_value=(now + FUTURE_TOLERANCE).timestamp(),
-            min_value=datetime(1990, 1, 1, tzinfo=UTC).timestamp(),
+            min_value=EARLIEST_PLAUSIBLE.timestamp(),
         ),
-        e.ExpectColumnValuesToBeBetween(column="word_count", min_value=20),
     ]
     if settings.languages:
+        # a wrong (or undetectable) language makes the article unwanted, not a field defect
+        suite.append(e.ExpectColumnValuesToNotBeNull(column="language"))
         suite.append(
             e.ExpectColumnValuesToBeInSet(column="language", value_set=list(settings.languages))
         )
     return suite
+
+
+def _encodable(value: str | None) -> str | None:
+    """Strings great-expectations can hash (normalisation already made them so; this guards
+    rows built elsewhere)."""
+    return make_encodable(value)[0] if value else None
 
 
 def validate_batch(
@@ -111,7 +191,15 @@ def validate_batch(
     settings = settings or get_settings()
     now = now or datetime.now(UTC)
     if not rows:
-        return ValidationOutcome({}, {"success": True, "evaluated": 0, "expectations": []})
+        return ValidationOutcome(
+            {}, {"success": True, "evaluated": 0, "expectations": [], "field_repairs": {}}
+        )
+
+    repaired: dict[int, list[str]] = {}
+    for number, article in enumerate(rows):
+        done = repair_fields(article, settings, now)
+        if done:
+            repaired[number] = done
 
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
@@ -121,12 +209,12 @@ def validate_batch(
     frame = pd.DataFrame(
         {
             "row_id": list(range(len(rows))),
-            "title": [r.title or None for r in rows],
-            "text": [r.text or None for r in rows],
+            "title": [_encodable(r.title) for r in rows],
+            "text": [_encodable(r.text) for r in rows],
             "content_hash": [r.content_hash for r in rows],
             "language": [r.language for r in rows],
-            "url": [r.url for r in rows],
-            "canonical_url": [r.canonical_url for r in rows],
+            "url": [_encodable(r.url) for r in rows],
+            "canonical_url": [_encodable(r.canonical_url) for r in rows],
             "published_epoch": [
                 r.published_at.timestamp() if r.published_at else None for r in rows
             ],
@@ -184,5 +272,15 @@ def validate_batch(
         "suite": "newsflow_articles",
         "great_expectations": gx.__version__,
         "expectations": expectations_summary,
+        "field_repairs": _repair_counts(repaired),
     }
-    return ValidationOutcome(failures, summary)
+    return ValidationOutcome(failures, summary, repaired)
+
+
+def _repair_counts(repaired: dict[int, list[str]]) -> dict[str, int]:
+    """How many rows had each kind of field repair (``title-shortened``, ``url-dropped`` ...)."""
+    counts: dict[str, int] = {}
+    for done in repaired.values():
+        for kind in {r.split(":", 1)[0] for r in done}:
+            counts[kind] = counts.get(kind, 0) + 1
+    return dict(sorted(counts.items()))

@@ -423,8 +423,9 @@ def test_rss2_rss1_atom_become_articles_with_feed_fallbacks(
     assert (b["title"], b["published_at_source"]) == ("Page title B", "page-metadata")
     assert b["published_at"] == datetime(2024, 4, 30, 12, 0, tzinfo=UTC)
     assert b["url"] == f"{base}/p/rss2-b"  # relative link resolved against the feed URL
-    # no date in the entry nor on the page: the fetch time, labelled as such
-    assert c["published_at_source"] == "fetch-time" and c["title"] == "Guid only"
+    # no date in the entry nor on the page: no publication date (the fetch time is not one)
+    assert (c["published_at"], c["published_at_source"]) == (None, None)
+    assert c["title"] == "Guid only"
     assert c["source_id"] is not None  # the feed's source
     # RSS 1.0: dc:date and dc:creator
     assert arts["/p/rdf-a"]["published_at"] == datetime(2024, 5, 2, 12, 0, tzinfo=UTC)
@@ -457,7 +458,7 @@ def test_rss2_rss1_atom_become_articles_with_feed_fallbacks(
 
     record(
         "RSS 2.0",
-        "ok, 3 entries -> 3 articles (title/author/date from the entry when the page lacks them; published_at_source feed / page-metadata / fetch-time)",
+        "ok, 3 entries -> 3 articles (title/author/date from the entry when the page lacks them; published_at_source feed / page-metadata / none)",
     )
     record("RSS 1.0", "ok, 2 entries -> 2 articles (dc:date, dc:creator used)")
     record(

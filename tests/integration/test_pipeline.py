@@ -203,15 +203,30 @@ def test_validation_failures_keep_reasons_and_summary(db_url: str, inbox: Path) 
     ]
     (inbox / "v.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
     run = ingest(db_url, inbox, "r1")
-    assert run["articles_stored"] == 1 and run["quarantined"] == 3, run
+    # A broken article (too short) is quarantined; a broken field (a date in the future, a
+    # javascript: URL) is dropped and the article stored with the repair recorded (issue 11).
+    assert run["articles_stored"] == 3 and run["quarantined"] == 1, run
     reasons = {
         q["item_no"]: " ".join(q["reasons"])
         for q in query(
             db_url, "SELECT item_no, reasons FROM news.quarantine WHERE stage = 'validate'"
         )
     }
-    assert "text length" in reasons[2]
-    assert "published_epoch" in reasons[3] or "future" in reasons[3]
+    assert set(reasons) == {2}
+    assert "text length is 16 characters" in reasons[2]
+    assert "np." not in reasons[2] and "[" not in reasons[2]
+    stored = {
+        a["title"]: a
+        for a in query(db_url, "SELECT title, url, published_at, repairs FROM news.articles")
+    }
+    future = stored["From the future"]
+    assert future["published_at"] is None
+    assert any(r.startswith("date-dropped:jsonl: 2031-01-01") for r in future["repairs"])
+    bad_url = stored["Bad URL"]
+    assert bad_url["url"] is None
+    assert any(r.startswith("url-dropped:") for r in bad_url["repairs"])
     validation = query(db_url, "SELECT validation FROM news.ingest_runs")[0]["validation"]
     assert validation["success"] is False and validation["evaluated"] == 4
-    assert validation["failed_rows"] >= 2
+    assert validation["failed_rows"] == 1
+    # the impossible date was already dropped at extraction (JSONL dates are resolved there)
+    assert validation["field_repairs"] == {"url-dropped": 1}

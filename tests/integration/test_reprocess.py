@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,8 +27,8 @@ def test_new_extractor_version_updates_text_and_keeps_the_old(
     original = extract.extract_text
     monkeypatch.setattr(extract, "EXTRACTOR_VERSION", "2099.1")
 
-    def upgraded(text: str):
-        ex = original(text)
+    def upgraded(text: str, **kwargs: Any):
+        ex = original(text, **kwargs)
         ex.text = ex.text.replace("Assad", "al-Assad")
         return ex
 
@@ -82,7 +83,7 @@ def test_failed_re_extraction_keeps_the_stored_version_and_says_why(
     before = query(db_url, "SELECT * FROM news.articles")
     monkeypatch.setattr(extract, "EXTRACTOR_VERSION", "2099.2")
 
-    def broken(text: str):
+    def broken(text: str, **kwargs: Any):
         raise ValueError("the new extractor cannot read this layout")
 
     monkeypatch.setattr(extract, "extract_text", broken)

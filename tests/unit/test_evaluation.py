@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from newsflow_tools.evaluation import data, events_eval, neardup_eval
+from newsflow_tools.evaluation import data, events_eval, extraction_eval, neardup_eval
 from newsflow_tools.evaluation.__main__ import main
 
 needs_ecb = pytest.mark.skipif(not data.ecbplus_available(), reason=data.skip_reason("ecbplus"))
@@ -51,3 +51,38 @@ def test_main_runs_on_a_topic(capsys):
     assert main(["--quick", "--topics", "2", "--skip-neardup"]) == 0
     out = capsys.readouterr().out
     assert "B-cubed F1" in out
+
+
+def test_extraction_score_follows_the_corpus_protocol():
+    page = extraction_eval.Page(
+        "p.html.gz",
+        None,
+        "",
+        with_=("The first  sentence.", "A missing one."),
+        without=("Cookie banner", "Footer text"),
+    )
+    counts = extraction_eval.score("Intro\nThe first\nsentence. Cookie banner", page)
+    assert (counts.tp, counts.fn, counts.fp, counts.tn) == (1, 1, 1, 1)
+    assert counts.precision == 0.5 and counts.recall == 0.5 and counts.accuracy == 0.5
+
+
+def test_extraction_section_skips_with_one_clear_message(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("NEWSFLOW_EVAL_DATA", str(tmp_path / "nowhere"))
+    assert main(["--only", "extraction"]) == 2
+    assert data.skip_reason("extraction") in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not extraction_eval.available(), reason=data.skip_reason("extraction"))
+def test_extraction_eval_smoke(capsys):
+    assert main(["--only", "extraction", "--limit", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "newsflow (as stored)" in out and "trafilatura default" in out
+
+
+def test_validation_section_on_the_sample_inbox(capsys):
+    assert main(["--only", "validation"]) == 0
+    out = capsys.readouterr().out
+    assert "documents rejected per expectation" in out
+    # the sample's only broken article; nothing rejected for a field
+    assert "quarantined too-short.txt: The text length is 58 characters" in out
+    assert "inbox-folder" in out

@@ -319,23 +319,11 @@ def test_normalize_published_at_utc() -> None:
     assert n.published_at == datetime(2024, 12, 7, 9, 0, tzinfo=UTC)
 
 
-def test_normalize_fallback_date_only_when_missing() -> None:
-    fetched = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
-    n = normalize(
-        _extracted(),
-        extractor_version="v",
-        fallback_published_at=fetched,
-        fallback_published_at_source="fetch-time",
-    )
-    assert n.published_at == fetched
-    assert n.published_at_source == "fetch-time"
-
+def test_normalize_keeps_only_the_documents_own_date() -> None:
     own = datetime(2024, 12, 7, tzinfo=UTC)
     n = normalize(
         _extracted(published_at=own, published_at_source="page-metadata"),
         extractor_version="v",
-        fallback_published_at=fetched,
-        fallback_published_at_source="fetch-time",
     )
     assert n.published_at == own
     assert n.published_at_source == "page-metadata"

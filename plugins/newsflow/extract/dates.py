@@ -1,0 +1,194 @@
+"""Publication dates: parsing what documents state, and choosing among several sources.
+
+Why a resolver: a page or file often states several dates (meta tags, JSON-LD, ``<time>``, the
+URL, a dateline), some of them placeholders (``0001-01-01``, the Unix epoch) or impossible
+(years ahead). A placeholder is *not a date*: it must not win over a real date further down the
+list, and it must never make the article look broken. :func:`resolve` takes candidates in the
+documented order of trust and returns the first plausible one with the name of its source
+(``published_at_source``); the publication date is never the ingestion time.
+
+Order of trust (first plausible wins):
+
+- HTML pages: ``page-metadata`` (meta tags, JSON-LD ``datePublished``, ``<time>``), ``feed``
+  (the feed entry that linked the page), ``url`` (a ``/2024/12/07/`` path), ``htmldate``
+  (trafilatura's date finder on the same tree), ``inbox-folder`` (the ``YYYY-MM-DD/`` folder).
+- JSONL records: ``jsonl`` (the record's field), ``dateline`` (a date stated at the start of the
+  text), ``inbox-folder``.
+- Plain text: ``dateline``, ``inbox-folder``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from email.utils import parsedate_to_datetime
+
+from newsflow.text import make_encodable
+
+# Before this no news article on the web was published; such dates are placeholders.
+EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
+# A date this far ahead of the reference time (fetch time, or now) is wrong, not early news.
+FUTURE_TOLERANCE = timedelta(days=2)
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january", "januar", "janvier", "enero", "gennaio"),
+            ("feb", "february", "februar", "février", "febrero", "febbraio"),
+            ("mar", "march", "märz", "mars", "marzo"),
+            ("apr", "april", "avril", "abril", "aprile"),
+            ("may", "mai", "mayo", "maggio"),
+            ("jun", "june", "juni", "juin", "junio", "giugno"),
+            ("jul", "july", "juli", "juillet", "julio", "luglio"),
+            ("aug", "august", "août", "agosto"),
+            ("sep", "sept", "september", "septembre", "septiembre", "settembre"),
+            ("oct", "october", "oktober", "octobre", "octubre", "ottobre"),
+            ("nov", "november", "novembre", "noviembre"),
+            ("dec", "december", "dezember", "décembre", "diciembre", "dicembre"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+# "December 7, 2024", "Dec. 7 2024", "7 December 2024", "7. Dezember 2024", "2024-12-07"
+_TEXT_DATE_RES = (
+    re.compile(
+        rf"\b(?P<month>{_MONTH_RE})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th|\.)?\s+(?P<month>{_MONTH_RE})\.?,?\s+(?P<year>(?:19|20)\d\d)\b",
+        re.I,
+    ),
+    re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)\b"),
+)
+_URL_DATE_RE = re.compile(
+    r"(?<!\d)(?P<year>(?:19|20)\d\d)[/_-]?(?P<mnum>[01]\d)[/_-]?(?P<day>[0-3]\d)(?!\d)"
+)
+# How far into a text a dateline may stand (first paragraph, a "Published ..." line).
+_DATELINE_WINDOW = 300
+
+
+def _shown(value: str) -> str:
+    """A stated value for an error message: encodable (it may end in quarantine), cut."""
+    text = make_encodable(value)[0]
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def parse_datetime(value: str) -> datetime:
+    """Parse an ISO 8601 or RFC 2822 date; naive values are taken as UTC.
+
+    Accepts ``2024-12-07``, ``2024-12-07T09:30:00Z``, ``2024-12-07T09:30:00+01:00``,
+    ``Sat, 07 Dec 2024 09:30:00 GMT`` and the like. The result is always UTC.
+    Raises ValueError if the value is neither.
+    """
+    raw = value.strip()
+    if not raw:
+        raise ValueError("empty date")
+    iso = raw
+    if iso.endswith(("Z", "z")):
+        iso = iso[:-1] + "+00:00"
+    iso = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", iso)  # +0100 -> +01:00
+    parsed: datetime | None = None
+    try:
+        parsed = datetime.fromisoformat(iso)
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            parsed = None
+    if parsed is None:
+        raise ValueError(f"not an ISO 8601 or RFC 2822 date: “{_shown(raw)}”")
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00:00+01:00 has no UTC equivalent
+        raise ValueError(f"date out of range: “{_shown(raw)}”") from exc
+
+
+def implausibility(
+    value: datetime, reference: datetime | None = None, tolerance: timedelta = FUTURE_TOLERANCE
+) -> str | None:
+    """Why ``value`` cannot be a publication date (a sentence), or None when it can be.
+
+    ``reference`` is when the document was obtained (fetch time), default now."""
+    when = value if value.tzinfo else value.replace(tzinfo=UTC)
+    if when < EARLIEST_PLAUSIBLE:
+        return f"{when.date().isoformat()} is a placeholder or impossible date (before 1990)"
+    limit = (reference or datetime.now(UTC)) + tolerance
+    if when > limit:
+        return f"{when.date().isoformat()} lies in the future"
+    return None
+
+
+def resolve(
+    candidates: Iterable[tuple[str, datetime | None]],
+    repairs: list[str],
+    reference: datetime | None = None,
+) -> tuple[datetime | None, str | None]:
+    """The first plausible candidate ``(source, date)``, in the order given.
+
+    Each implausible candidate passed over adds ``date-dropped:<source>: <why>`` to
+    ``repairs``, so a stored article says which stated date was not believed and why."""
+    for source, value in candidates:
+        if value is None:
+            continue
+        why = implausibility(value, reference)
+        if why is None:
+            return value, source
+        entry = f"date-dropped:{source}: {why}"
+        if entry not in repairs:
+            repairs.append(entry)
+    return None, None
+
+
+def _build(year: str, month: int, day: str) -> datetime | None:
+    try:
+        return datetime(int(year), month, int(day), tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def url_date(url: str | None) -> datetime | None:
+    """A ``/2024/12/07/`` (or ``20241207``, ``2024-12-07``) date in a URL's path."""
+    if not url:
+        return None
+    path = url.split("://", 1)[-1].partition("/")[2].split("?", 1)[0]
+    match = _URL_DATE_RE.search(path)
+    if not match:
+        return None
+    return _build(match["year"], int(match["mnum"]), match["day"])
+
+
+def dateline_date(text: str) -> datetime | None:
+    """A full date (day, month, year) stated at the start of a text, e.g. a dateline
+    ("LONDON, Dec. 7, 2024 -") or a "Published 7 December 2024" line."""
+    head = text[:_DATELINE_WINDOW]
+    for pattern in _TEXT_DATE_RES:
+        match = pattern.search(head)
+        if match is None:
+            continue
+        groups = match.groupdict()
+        month = int(groups["mnum"]) if groups.get("mnum") else _MONTHS[groups["month"].lower()]
+        found = _build(groups["year"], month, groups["day"])
+        if found is not None:
+            return found
+    return None
+
+
+def day_start(value: date | datetime | str | None) -> datetime | None:
+    """Midnight UTC of a partition date (``date``, ``datetime`` or ``YYYY-MM-DD``)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0), tzinfo=UTC)
+    try:
+        return datetime.combine(date.fromisoformat(str(value)[:10]), time(0), tzinfo=UTC)
+    except ValueError:
+        return None

@@ -1,0 +1,170 @@
+"""Page metadata from the parsed HTML tree: meta tags, JSON-LD, ``<time>``, canonical link.
+
+Kept apart from the text extraction so that metadata is read from the same parsed tree the
+text comes from, and so that each source of a field (a date, a title) can be tried in order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+
+from newsflow.extract.dates import parse_datetime
+from newsflow.text import clean_inline
+
+_DATE_META_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "og:published_time",
+    "datepublished",
+    "date_published",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "pubdate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.issued",
+    "dcterms.created",
+    "article.published",
+    "date",
+)
+
+
+def parse_tree(html: str) -> Any:
+    cleaned = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+    try:
+        return lxml.html.document_fromstring(cleaned)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _meta_map(tree: Any) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
+        value = meta.get("content")
+        if key and value and value.strip():
+            found.setdefault(key.strip().lower(), value.strip())
+    return found
+
+
+def _json_ld_objects(tree: Any) -> Iterator[dict[str, Any]]:
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        try:
+            data = json.loads(script.text or "")
+        except (ValueError, TypeError):
+            continue
+        stack: list[Any] = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                yield item
+                if "@graph" in item:
+                    stack.append(item["@graph"])
+
+
+@dataclass
+class PageMeta:
+    # Every date the page states as its publication date, in order of trust (meta tags,
+    # JSON-LD, <time>); placeholders included: the resolver passes over them.
+    dates: list[datetime] = field(default_factory=list)
+    canonical_url: str | None = None
+    language: str | None = None
+    title: str | None = None
+    byline: str | None = None
+    sitename: str | None = None
+    description: str | None = None
+
+
+def _parsed(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        return None
+
+
+def _date_candidates(tree: Any, metas: dict[str, str], ld: list[dict[str, Any]]) -> list[datetime]:
+    found = [_parsed(metas[key]) for key in _DATE_META_KEYS if key in metas]
+    found += [_parsed(obj.get("datePublished")) for obj in ld]
+    for time_el in tree.iter("time"):
+        marker = " ".join(
+            filter(None, [time_el.get("itemprop"), time_el.get("class"), time_el.get("pubdate")])
+        ).lower()
+        if "published" in marker or "pubdate" in marker or time_el.get("pubdate") is not None:
+            found.append(_parsed(time_el.get("datetime")))
+    return [d for d in found if d is not None]
+
+
+def page_metadata(tree: Any, url: str | None) -> PageMeta:
+    """Metadata the page states about itself, read from the already parsed tree."""
+    info = PageMeta()
+    if tree is None:
+        return info
+    metas = _meta_map(tree)
+    ld = list(_json_ld_objects(tree))
+
+    info.dates = _date_candidates(tree, metas, ld)
+
+    for link in tree.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        href = link.get("href")
+        if "canonical" in rel and href and href.strip():
+            info.canonical_url = urljoin(url or "", href.strip())
+            break
+    if info.canonical_url is None and metas.get("og:url"):
+        info.canonical_url = urljoin(url or "", metas["og:url"])
+
+    root = tree.getroottree().getroot()
+    lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    lang = lang or metas.get("content-language") or metas.get("og:locale")
+    if not lang:
+        for meta in tree.iter("meta"):
+            if (meta.get("http-equiv") or "").lower() == "content-language" and meta.get("content"):
+                lang = meta.get("content")
+                break
+    info.language = lang.strip() if lang else None
+
+    # The page's only <h1> is its headline (as trafilatura reads it); else og:title, <title>.
+    headings = tree.findall(".//h1")
+    only_h1 = clean_inline(headings[0].text_content()) if len(headings) == 1 else None
+    title_el = tree.find(".//title")
+    info.title = (
+        only_h1
+        or metas.get("og:title")
+        or (clean_inline(title_el.text_content()) if title_el is not None else None)
+    )
+    info.byline = metas.get("author") or metas.get("article:author")
+    if info.byline and info.byline.startswith(("http://", "https://")):
+        info.byline = None
+    if not info.byline:
+        for obj in ld:
+            author = obj.get("author")
+            candidates: list[Any] = author if isinstance(author, list) else [author]
+            names: list[str] = []
+            for candidate in candidates:
+                name = candidate.get("name") if isinstance(candidate, dict) else candidate
+                if isinstance(name, str) and name.strip():
+                    names.append(name.strip())
+            if names:
+                info.byline = "; ".join(names)
+                break
+    info.sitename = metas.get("og:site_name") or metas.get("application-name")
+    info.description = metas.get("og:description") or metas.get("description")
+    return info

@@ -1,0 +1,50 @@
+"""The extraction stage against a real database: unencodable characters reach neither
+great-expectations nor COPY as such, broken fields do not lose articles, inbox-folder dates."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from newsflow import jobs, runs
+from tests.integration.helpers import article_text, query
+
+
+def _ingest(url: str, inbox: Path, run: str) -> dict:
+    return jobs.ingest_inbox(url, runs.identity("test", run), inbox=inbox)
+
+
+def test_lone_surrogates_and_nul_are_stored_repaired(db_url: str, inbox: Path) -> None:
+    # JSON escapes that decode to lone surrogates and NUL: valid JSON, invalid UTF-8 text
+    line = (
+        '{"title": "Budget \\ud800 vote", "text": "'
+        + article_text(7).replace('"', "'").replace("\n", " ")
+        + ' \\udfff end \\u0000.", "url": "https://news.example/budget", '
+        '"source": "Example \\ud83d"}'
+    )
+    (inbox / "odd.jsonl").write_text(line + "\n", encoding="utf-8")
+    run = _ingest(db_url, inbox, "r1")
+    assert run["articles_stored"] == 1 and run["quarantined"] == 0, run
+    [art] = query(db_url, "SELECT title, text, repairs FROM news.articles")
+    assert art["title"] == "Budget \ufffd vote"
+    assert "\x00" not in art["text"] and art["text"].endswith("\ufffd end .")
+    assert {"unencodable-characters:title", "unencodable-characters:text"} <= set(art["repairs"])
+
+
+def test_inbox_folder_date_and_long_title(db_url: str, inbox: Path) -> None:
+    folder = inbox / "2026-11-18"
+    folder.mkdir()
+    title = "Council " + "approves the long-awaited transport budget, " * 5 + "finally"
+    record = {"title": title, "text": article_text(3), "published_at": "0001-01-01T00:00:00Z"}
+    (folder / "wire.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    run = _ingest(db_url, inbox, "r1")
+    assert run["articles_stored"] == 1, run
+    [art] = query(
+        db_url, "SELECT title, published_at, published_at_source, repairs FROM news.articles"
+    )
+    assert art["published_at"] == datetime(2026, 11, 18, tzinfo=UTC)
+    assert art["published_at_source"] == "inbox-folder"
+    assert len(art["title"]) <= 160
+    assert any(r.startswith("title-shortened:") for r in art["repairs"])
+    assert any(r.startswith("date-dropped:jsonl: 0001-01-01") for r in art["repairs"])

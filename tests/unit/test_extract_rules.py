@@ -1,0 +1,268 @@
+"""Unit tests for the extraction rules: trailing boilerplate, plausibility, date resolution."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from newsflow.extract import dates, extract_html, extract_jsonl_record, extract_text
+from newsflow.extract.metadata import PageMeta
+from newsflow.extract.plausibility import implausible
+from newsflow.extract.tail import trim_tail
+from newsflow.records import DocumentContext
+
+ARTICLE = [
+    "The city council approved the new transport budget on Tuesday after a long debate "
+    "about bus lanes, cycling routes and the future of the night trams in the old town.",
+    "Opponents said the plan would push traffic into residential streets, while supporters "
+    "argued that the changes were overdue and would cut journey times for most commuters.",
+]
+
+
+def test_recirculation_header_cuts_the_rest() -> None:
+    repairs: list[str] = []
+    tail = ["Read more", "Another story about trams", "Yet another story about buses"]
+    assert trim_tail(ARTICLE + tail, repairs) == ARTICLE
+    assert repairs[0] == "tail:recirculation:Read more"
+
+
+def test_recirculation_header_keeps_following_long_paragraphs() -> None:
+    long = ARTICLE[0] + " " + ARTICLE[1]
+    repairs: list[str] = []
+    # the header line goes, the paragraphs under it (too long for teasers) stay
+    assert trim_tail([*ARTICLE, "Weitere Informationen", long], repairs) == [*ARTICLE, long]
+    assert repairs == ["tail:header:Weitere Informationen"]
+
+
+def test_inline_links_footers_and_credits_are_removed() -> None:
+    paragraphs = [
+        ARTICLE[0],
+        "Lea también: Impiden ingreso a reportero estadounidense",
+        ARTICLE[1],
+        "Related | Budget vote delayed | Trams return | Bus lanes",
+        "Follow her on Twitter @reporter.",
+        "Have a tip? Send us an email.",
+        "Titelbild: Max Mustermann/dpa",
+        "© 2024 Example News. All rights reserved.",
+    ]
+    repairs: list[str] = []
+    assert trim_tail(paragraphs, repairs) == ARTICLE
+    kinds = {r.split(":")[1] for r in repairs}
+    assert {"link", "link-list", "newsletter", "credit", "copyright"} <= kinds
+
+
+def test_tags_line_without_colon_and_its_keywords() -> None:
+    repairs: list[str] = []
+    assert trim_tail([*ARTICLE, "Tags", "budget", "transport", "night trams"], repairs) == ARTICLE
+    assert repairs[0] == "tail:tags:Tags"
+
+
+def test_teasers_of_other_posts_are_removed() -> None:
+    paragraphs = ARTICLE + [
+        "Another post",
+        "This is the beginning of another post that the blog shows below the article …",
+        "A third post",
+        "And this is the beginning of a third post, also cut short by the theme […]",
+    ]
+    assert trim_tail(paragraphs, []) == ARTICLE
+
+
+def test_disclosure_before_the_article_is_removed() -> None:
+    paragraphs = ["Anzeige, enthält Affiliate Links", *ARTICLE]
+    assert trim_tail(paragraphs, []) == ARTICLE
+
+
+def test_a_plain_article_is_left_alone() -> None:
+    repairs: list[str] = []
+    assert trim_tail(list(ARTICLE), repairs) == ARTICLE and repairs == []
+
+
+def test_plausibility_rejects_notices_and_headline_mismatch() -> None:
+    page = PageMeta(title="Council approves transport budget after long debate")
+    notice = ["This copy is for your personal, non-commercial use only.", "Order reprints."]
+    assert implausible(notice, None, page) is not None
+    unrelated = ["Weather tomorrow: sunny spells with scattered showers in the afternoon."]
+    assert "headline" in (implausible(unrelated, None, page) or "")
+    assert implausible(["The council approves the transport budget."], None, page) is None
+    assert implausible([], None, page) == "no text extracted"
+
+
+def test_placeholder_date_is_passed_over() -> None:
+    repairs: list[str] = []
+    found = dates.resolve(
+        [
+            ("page-metadata", datetime(1, 1, 1, tzinfo=UTC)),
+            ("page-metadata", datetime(1970, 1, 1, tzinfo=UTC)),
+            ("url", datetime(2024, 12, 7, tzinfo=UTC)),
+        ],
+        repairs,
+        reference=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    assert found == (datetime(2024, 12, 7, tzinfo=UTC), "url")
+    assert repairs[0].startswith("date-dropped:page-metadata: 0001-01-01 is a placeholder")
+
+
+def test_future_date_is_implausible() -> None:
+    ref = datetime(2024, 1, 1, tzinfo=UTC)
+    assert "future" in (dates.implausibility(datetime(2024, 2, 1, tzinfo=UTC), ref) or "")
+    assert dates.implausibility(datetime(2023, 12, 31, tzinfo=UTC), ref) is None
+
+
+def test_url_and_dateline_dates() -> None:
+    assert dates.url_date("https://x.example/news/2024/12/07/homs") == datetime(
+        2024, 12, 7, tzinfo=UTC
+    )
+    assert dates.url_date("https://x.example/a/20241207-homs.html") == datetime(
+        2024, 12, 7, tzinfo=UTC
+    )
+    assert dates.url_date("https://x.example/story/12345") is None
+    assert dates.dateline_date("LONDON, Dec. 7, 2024 (Reuters) - Rebels") == datetime(
+        2024, 12, 7, tzinfo=UTC
+    )
+    assert dates.dateline_date("Berlin, 7. Dezember 2024 – Die") == datetime(
+        2024, 12, 7, tzinfo=UTC
+    )
+
+
+def test_html_jsonld_placeholder_date_falls_back_to_url() -> None:
+    html = (
+        '<html><head><script type="application/ld+json">'
+        '{"@type": "NewsArticle", "datePublished": "0001-01-01T00:00:00Z"}</script>'
+        "<title>Council approves budget</title></head><body><article><h1>Council approves "
+        "budget</h1>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article></body></html>"
+    )
+    ex = extract_html(html, url="https://news.example/2024/12/07/council-budget")
+    assert ex.published_at == datetime(2024, 12, 7, tzinfo=UTC)
+    assert ex.published_at_source == "url"
+    assert any(r.startswith("date-dropped:page-metadata: 0001-01-01") for r in ex.repairs)
+
+
+def test_html_feed_entry_date_when_the_page_has_none() -> None:
+    html = (
+        "<html><body><article>"
+        + "".join(f"<p>{p}</p>" for p in ARTICLE)
+        + "</article></body></html>"
+    )
+    context = DocumentContext(
+        origin="page", entry_meta={"published_at": "2024-12-07T10:00:00+00:00"}
+    )
+    ex = extract_html(html, url="https://news.example/story", context=context)
+    assert (ex.published_at, ex.published_at_source) == (
+        datetime(2024, 12, 7, 10, tzinfo=UTC),
+        "feed",
+    )
+
+
+def test_text_dates_dateline_then_inbox_folder() -> None:
+    folder = DocumentContext(origin="file", partition_date=date(2026, 11, 18))
+    plain = "\n\n".join(ARTICLE)
+    ex = extract_text(plain, context=folder)
+    assert (ex.published_at, ex.published_at_source) == (
+        datetime(2026, 11, 18, tzinfo=UTC),
+        "inbox-folder",
+    )
+    ex = extract_text("LONDON, Nov. 17, 2026 - " + plain, context=folder)
+    assert (ex.published_at, ex.published_at_source) == (
+        datetime(2026, 11, 17, tzinfo=UTC),
+        "dateline",
+    )
+    assert extract_text(plain).published_at is None  # never the ingestion time
+
+
+def test_jsonl_placeholder_date_is_dropped_not_fatal() -> None:
+    ex = extract_jsonl_record(
+        {"text": "\n".join(ARTICLE), "published_at": "0001-01-01T00:00:00Z"},
+        context=DocumentContext(partition_date=date(2026, 11, 19)),
+    )
+    assert (ex.published_at, ex.published_at_source) == (
+        datetime(2026, 11, 19, tzinfo=UTC),
+        "inbox-folder",
+    )
+    assert any(r.startswith("date-dropped:jsonl:") for r in ex.repairs)
+
+
+def test_lead_marked_as_teaser_is_recovered() -> None:
+    lead = "The council has approved the transport budget, ending a dispute that lasted a year."
+    html = (
+        "<html><head><title>Budget approved</title></head><body>"
+        "<nav><p class='teaser-text'>Another story teaser that is not the lead of this page.</p></nav>"
+        "<article><h1>Budget approved</h1>"
+        f"<div class='teaser-text'><p>{lead}</p></div>"
+        + "".join(f"<p>{p}</p>" for p in ARTICLE)
+        + "<aside class='related'><p class='teaser-text'>A related story about trains "
+        "that should never become part of this article's text.</p></aside>"
+        + "</article></body></html>"
+    )
+    ex = extract_html(html, url="https://news.example/budget")
+    paragraphs = ex.text.split("\n\n")
+    assert paragraphs[0] == lead
+    assert any(r.startswith("lead-recovered:") for r in ex.repairs)  # trafilatura dropped it
+    assert "Another story teaser" not in ex.text and "A related story" not in ex.text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Get The Times of Example's Daily Edition by email and never miss our top stories Free Sign Up",
+        "Mit unserem Newsletter erhalten Sie monatlich Informationen rund um das Urlaubsland.",
+        "To view the full story, please subscribe to The Example Times.",
+        "Ten tekst przeczytasz w mniej niż minutę",
+        "3 min read",
+        "| 31. Dezember 2008",
+        "Cristina Kirchner y Alberto Fernández, en el Congreso (Foto: Natacha Pisarenko/Pool).",
+    ],
+)
+def test_interruptions_anywhere_are_removed(line: str) -> None:
+    repairs: list[str] = []
+    assert trim_tail([ARTICLE[0], line, ARTICLE[1]], repairs) == ARTICLE
+    assert len(repairs) == 1
+
+
+def test_article_sentences_mentioning_donations_or_newsletters_stay() -> None:
+    long_line = (
+        "On hand to present the supplies was the veterinarian, who said she was glad to donate "
+        "them; the clinic's newsletter had asked readers for help for weeks before the storm "
+        "and dozens of families answered within days."
+    )
+    kept = [ARTICLE[0], "The charity was able to donate the supplies.", long_line, ARTICLE[1]]
+    assert trim_tail(kept, []) == kept
+
+
+def test_a_fetched_page_partition_is_not_an_inbox_folder_date() -> None:
+    html = (
+        "<html><body><article>"
+        + "".join(f"<p>{p}</p>" for p in ARTICLE)
+        + "</article></body></html>"
+    )
+    page = DocumentContext(origin="page", partition_date=date(2026, 11, 18))
+    assert extract_html(html, url="https://news.example/story", context=page).published_at is None
+    folder = DocumentContext(origin="file", partition_date=date(2026, 11, 18))
+    assert extract_html(html, context=folder).published_at_source == "inbox-folder"
+
+
+def _part(label: str, count: int) -> str:
+    words = ARTICLE[0].split() + ARTICLE[1].split()
+    return "".join(
+        f"<p>{label} {' '.join(words[i:] + words[:i])}.</p>" for i in range(0, 4 * count, 4)
+    )
+
+
+def test_article_split_by_ads_and_recirculation_keeps_every_part() -> None:
+    """The fast pass stops after the first part; the article's prose sends it to the full
+    cascade, which keeps all parts (issue 11, item 4)."""
+    html = (
+        "<html><head><title>Council approves budget</title></head><body>"
+        "<article><h1>Council approves budget</h1>"
+        f"<div class='article-body'>{_part('ONE', 5)}"
+        "<div class='ad-container'><div class='advertisement'>Advertisement</div></div>"
+        "<aside class='related-articles'><h3>Related</h3><ul><li><a href='/x'>Other story</a>"
+        "</li></ul></aside></div>"
+        f"<div class='article-body article-body--continued'>{_part('TWO', 5)}</div>"
+        "<div class='inline-recirc'><a href='/z'>Read more: something else</a></div>"
+        f"<div class='article-body'>{_part('THREE', 4)}</div>"
+        "</article></body></html>"
+    )
+    text = extract_html(html, url="https://news.example/budget").text
+    assert text.count("ONE ") == 5 and text.count("TWO ") == 5 and text.count("THREE ") == 4
+    assert "Other story" not in text and "Advertisement" not in text
