@@ -86,3 +86,21 @@ def run_identity(context: Mapping[str, Any]) -> RunIdentity:
 
 def is_backfill(context: Mapping[str, Any]) -> bool:
     return "backfill" in str(getattr(context["dag_run"], "run_type", "")).lower()
+
+
+def server_connection_url(conn_id: str = CONN_ID) -> str | None:
+    """The libpq URL of Airflow connection ``conn_id`` for an Airflow *server* process (the
+    API server serving the News view), or None when no such connection is defined.
+
+    Tasks ask the Task SDK (:func:`database_url`); a server process is not a task and has no
+    supervisor to ask, so it reads the connection the way Airflow's own servers do: through
+    the configured secrets backends, environment variables (``AIRFLOW_CONN_<ID>``) and the
+    metadata database, in that order."""
+    from airflow.exceptions import AirflowNotFoundException
+    from airflow.models.connection import Connection
+
+    try:
+        conn = Connection.get_connection_from_secrets(conn_id)
+    except AirflowNotFoundException:
+        return None
+    return _conninfo(conn)
