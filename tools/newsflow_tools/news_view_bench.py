@@ -408,22 +408,34 @@ def measure(url: str, samples: int, seed: int = 11) -> list[tuple[str, float, fl
     print(f"database: {bounds['article_count']:,} articles, {bounds['events']:,} events, "
           f"{bounds['quarantine']:,} quarantined, {bounds['runs']:,} runs; {samples} requests per page")  # fmt: skip
 
-    def event_cursor() -> str:
+    print(f"worst cases: event {bounds['largest_event']} ({bounds['largest_event_size']:,} "
+          f"articles), article {bounds['most_copied']} ({bounds['most_copies']:,} copies)")  # fmt: skip
+
+    def event_cursor(event_id: int | None = None) -> str:
         with database.connection() as conn:
-            row = db.fetch_one(conn, "web/event", {"event_id": rng.randint(1, bounds["events"])})
+            row = db.fetch_one(
+                conn,
+                "web/event",
+                {"event_id": event_id or rng.randint(1, bounds["events"]), "source_sample": 1},
+            )
         assert row is not None
-        return pages.encode_cursor(pages._time_key(row["last_published_at"]), row["id"])
+        # Just above the event: the page starts with it.
+        return pages.encode_cursor(pages._time_key(row["last_published_at"]), row["id"] + 1)
 
     def deep(kind: str) -> Callable[[], str]:
         return lambda: pages.encode_cursor(rng.randint(1, bounds[kind]))
 
+    largest = int(bounds["largest_event"])
     cases: list[tuple[str, Callable[[], str]]] = [
         ("events, first page", lambda: "/events"),
         ("events, deep page", lambda: f"/events?after={event_cursor()}"),
+        ("events page, largest event", lambda: f"/events?after={event_cursor(largest)}"),
         ("event page", lambda: f"/events/{rng.randint(1, bounds['events'])}"),
+        ("event page, largest event", lambda: f"/events/{largest}"),
         ("articles, first page", lambda: "/articles"),
         ("articles, deep page", lambda: f"/articles?after={deep('articles')()}"),
         ("article page", lambda: f"/articles/{rng.randint(1, bounds['articles'])}"),
+        ("article page, most copies", lambda: f"/articles/{bounds['most_copied']}"),
         ("quarantine, first page", lambda: "/quarantine"),
         ("quarantine, deep page", lambda: f"/quarantine?after={deep('quarantine')()}"),
         ("quarantine of one run", lambda: f"/quarantine?run={rng.randint(1, bounds['runs'])}"),

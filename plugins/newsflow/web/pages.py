@@ -20,6 +20,8 @@ from newsflow import db
 MAX_ID = 2**63 - 1
 PREVIEW_ARTICLES = 3
 VALIDATION_EXAMPLES = 3
+# Sources named for an event come from its latest members only (bounded work per event).
+SOURCE_SAMPLE = 1000
 # great-expectations columns whose quarantine reasons start with another word.
 REASON_PREFIX = {"published_epoch": "published_at"}
 # Runs that no Airflow DAG run produced (the CLI, the benchmark) have no page to link to.
@@ -107,7 +109,11 @@ def events(conn: db.Conn, cursor: str | None, limit: int) -> Page:
         for p in db.fetch_all(
             conn,
             "web/event_previews",
-            {"event_ids": list(previews), "per_event": PREVIEW_ARTICLES},
+            {
+                "event_ids": list(previews),
+                "per_event": PREVIEW_ARTICLES,
+                "source_sample": SOURCE_SAMPLE,
+            },
         ):
             sources[p["event_id"]] = p["sources"] or []
             if p["article_id"] is not None:
@@ -119,7 +125,7 @@ def events(conn: db.Conn, cursor: str | None, limit: int) -> Page:
 
 
 def event(conn: db.Conn, event_id: int, cursor: str | None, limit: int) -> Page | None:
-    head = db.fetch_one(conn, "web/event", {"event_id": event_id})
+    head = db.fetch_one(conn, "web/event", {"event_id": event_id, "source_sample": SOURCE_SAMPLE})
     if head is None:
         return None
     at, ident = _time_cursor(cursor)
