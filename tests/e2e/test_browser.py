@@ -245,9 +245,9 @@ def test_news_view_in_the_airflow_ui(live_airflow, tmp_path: Path) -> None:
 
             step = "events page"
             sync_api.expect(frame.get_by_role("heading", name="Latest events")).to_be_visible()
-            shoot("news-events.png", "Harbour strike")
+            shoot("news-events.png", "Harbour [/i] strike")
             step = "event page"
-            frame.locator("article.event h2 a").filter(has_text="strike").first.click()
+            frame.locator("article.event h2 a").filter(has_text="Harbour").first.click()
             shoot("news-event.png", "Similarity")
             step = "article page: the hostile title is text"
             frame.get_by_role("link", name=HOSTILE_TITLE).first.click()

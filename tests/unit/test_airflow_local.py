@@ -116,3 +116,20 @@ def test_a_requested_stop_exits_0_and_leaves_no_process(
     child = int(pidfile.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(child, 0)
+
+
+def test_make_up_unpauses_new_dags_and_uses_the_port_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSFLOW_HOME", str(tmp_path))
+    monkeypatch.setenv("NEWSFLOW_DATABASE_URL", "postgresql://u:p@db:5432/news")
+    monkeypatch.setenv("NEWSFLOW_AIRFLOW_WORKER_LOG_PORT", "18793")
+    monkeypatch.setenv("NEWSFLOW_AIRFLOW_TRIGGER_LOG_PORT", "18794")
+    base = {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": "postgresql+psycopg://a@db/airflow"}
+    env = airflow_local.build_env(base)
+    assert env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "False"
+    assert env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] == "18793"
+    assert env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"] == "18794"
+    # An AIRFLOW__ variable set by the user still wins.
+    paused = airflow_local.build_env({**base, "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True"})
+    assert paused["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "True"
