@@ -217,7 +217,7 @@ def test_news_view_in_the_airflow_ui(live_airflow, tmp_path: Path) -> None:
     dialogs: list[str] = []
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": 1500})
         page.set_default_timeout(30_000)
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         step = "log in"
@@ -255,6 +255,7 @@ def test_news_view_in_the_airflow_ui(live_airflow, tmp_path: Path) -> None:
             shoot("news-article.png", "Metadata and where it came from")
             step = "quarantine"
             frame.get_by_role("link", name="Quarantine", exact=True).click()
+            frame.get_by_text("what was extracted").first.click()  # the rejected record
             shoot("news-quarantine.png", "Too short <img src=x onerror=alert('q')>")
             step = "feeds"
             frame.get_by_role("link", name="Feeds", exact=True).click()
