@@ -90,11 +90,7 @@ def ensure_metadata_database() -> str:
 
     db.ensure_embedded_server()
     with psycopg.connect(db.embedded_admin_url("postgres"), autocommit=True) as conn:
-        found = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (METADATA_DATABASE,)
-        ).fetchone()
-        if not found:
-            conn.execute(f'CREATE DATABASE "{METADATA_DATABASE}"')
+        db.create_database(conn, METADATA_DATABASE)
     return db.sqlalchemy_url(db.embedded_admin_url(METADATA_DATABASE))
 
 
@@ -201,7 +197,8 @@ def health(url: str, timeout: float = 2.0) -> dict | None:
     """The API server's health document, or None while it does not answer."""
     try:
         with urllib.request.urlopen(url + HEALTH_PATH, timeout=timeout) as response:
-            return json.loads(response.read())
+            doc = json.loads(response.read())
+            return doc if isinstance(doc, dict) else None
     except (urllib.error.URLError, OSError, ValueError):
         return None
 
@@ -308,7 +305,7 @@ def up(*, wait_timeout: float = 300.0) -> int:
         [airflow_executable(), "standalone"], env=env, start_new_session=True
     )
 
-    def _terminate(signum, frame):  # noqa: ARG001 - signal handler signature
+    def _terminate(signum: int, frame: object) -> None:  # noqa: ARG001 - handler signature
         raise KeyboardInterrupt
 
     # Ctrl-C, ``kill`` and a closed terminal all stop the group. SIGINT is installed explicitly

@@ -88,7 +88,8 @@ class Site:
 
     def url(self, path: str, **query: Any) -> str:
         params = {k: v for k, v in query.items() if v is not None and v != ""}
-        return self.root + path + ("?" + urllib.parse.urlencode(params) if params else "")
+        suffix = "?" + urllib.parse.urlencode(params) if params else ""
+        return f"{self.root}{path}{suffix}"
 
     def dag_run(self, dag_id: str, run_id: str) -> str:
         return (
