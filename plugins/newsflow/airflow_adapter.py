@@ -93,3 +93,21 @@ def fail_without_retry(message: str) -> NoReturn:
     from airflow.sdk.exceptions import AirflowFailException
 
     raise AirflowFailException(message)
+
+
+def server_connection_url(conn_id: str = CONN_ID) -> str | None:
+    """The libpq URL of Airflow connection ``conn_id`` for an Airflow *server* process (the
+    API server serving the News view), or None when no such connection is defined.
+
+    Tasks ask the Task SDK (:func:`database_url`); a server process is not a task and has no
+    supervisor to ask, so it reads the connection the way Airflow's own servers do: through
+    the configured secrets backends, environment variables (``AIRFLOW_CONN_<ID>``) and the
+    metadata database, in that order."""
+    from airflow.exceptions import AirflowNotFoundException
+    from airflow.models.connection import Connection
+
+    try:
+        conn = Connection.get_connection_from_secrets(conn_id)
+    except AirflowNotFoundException:
+        return None
+    return _conninfo(conn)

@@ -77,6 +77,27 @@ def db_migrate() -> None:
     console.print(f"database: {db.describe_url(url)}")
 
 
+@db_app.command("status")
+def db_status() -> None:
+    """Which database, which migrations are applied and which are pending (changes nothing)."""
+    url = db.database_url()
+    state = migrate.status(url)
+    console.print(f"database: {db.describe_url(url)}")
+    last = state.applied[-1] if state.applied else None
+    console.print(
+        f"applied: {len(state.applied)} migrations"
+        + (f", the latest {last[0]:04d}_{last[1]} at {last[2]:%Y-%m-%d %H:%M}" if last else "")
+    )
+    for m in state.pending:
+        console.print(f"pending: {m.path.name}", markup=False)
+    for m in state.changed:
+        console.print(f"changed after it was applied: {m.path.name}", markup=False)
+    if not state.pending and not state.changed:
+        console.print("up to date")
+    if state.changed:
+        raise typer.Exit(1)
+
+
 @db_app.command("url")
 def db_url() -> None:
     """Print where the news database is (starts the embedded server if needed; never the

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
@@ -139,3 +140,29 @@ def apply_views(conn: db.Conn) -> bool:
         db.execute(conn, "db/grant_reader")
         db.execute(conn, "db/record_views", {"checksum": digest})
     return True
+
+
+@dataclass(frozen=True)
+class Status:
+    """What ``newsflow db status`` reports: applied, pending, and changed-after-applied."""
+
+    applied: list[tuple[int, str, datetime]]
+    pending: list[Migration]
+    changed: list[Migration]
+
+
+def status(url: str | None = None, directory: Path | None = None) -> Status:
+    """Compare the database's applied migrations with the files, without changing anything
+    (an upgrade's first step: which migrations will the next ``db migrate`` apply?)."""
+    with db.connect(url or db.database_url()) as conn:
+        present = db.fetch_value(conn, "db/migration_status")
+        rows = db.fetch_all(conn, "db/applied_migration_rows") if present else []
+    done = {int(r["version"]): r for r in rows}
+    files = discover_migrations(directory or MIGRATIONS_DIR)
+    return Status(
+        applied=[(int(r["version"]), str(r["name"]), r["applied_at"]) for r in rows],
+        pending=[m for m in files if m.version not in done],
+        changed=[
+            m for m in files if m.version in done and done[m.version]["checksum"] != m.checksum
+        ],
+    )

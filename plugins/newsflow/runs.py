@@ -16,6 +16,7 @@ from newsflow import db
 from newsflow.db import Conn
 from newsflow.jsonutil import as_json
 from newsflow.settings import get_settings
+from newsflow.validate import EXAMPLES_KEPT
 
 # The per-run counts of ingest_runs, in the order summaries print them.
 RUN_COUNTS = (
@@ -110,8 +111,11 @@ def combine_validation(before: dict[str, Any] | None, summary: dict[str, Any]) -
     for e in summary.get("expectations") or []:
         name = (e["expectation"], e["column"])
         if name in by_name:
-            by_name[name]["unexpected_count"] += e["unexpected_count"]
-            by_name[name]["success"] = by_name[name]["success"] and e["success"]
+            kept = by_name[name]
+            kept["unexpected_count"] += e["unexpected_count"]
+            kept["success"] = kept["success"] and e["success"]
+            kept["examples"] = (kept.get("examples") or []) + (e.get("examples") or [])
+            kept["examples"] = kept["examples"][:EXAMPLES_KEPT]
         else:
             by_name[name] = dict(e)
     merged["expectations"] = list(by_name.values())

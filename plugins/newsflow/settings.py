@@ -6,7 +6,7 @@ Read once per call of :func:`get_settings` so tests can change the environment.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -94,6 +94,27 @@ class Settings:
     # NEWSFLOW_EVAL_DATA: third-party evaluation data sets (ecbplus/, extraction/); not ours,
     # never in the repository (default: ../shared/eval beside the repository)
     eval_data: Path
+    # NEWSFLOW_WEB_DATABASE_URL: the news database for the News view in Airflow's API server
+    # (e.g. a login role in newsflow_reader); empty = the Airflow connection below
+    web_database_url: str | None
+    # NEWSFLOW_WEB_CONN_ID: the Airflow connection the News view reads when the URL above is
+    # empty (default newsflow_db, the tasks' connection); then NEWSFLOW_DATABASE_URL
+    web_conn_id: str
+    # NEWSFLOW_WEB_PAGE_SIZE: rows per page of the News view (default 25)
+    web_page_size: int
+    # NEWSFLOW_WEB_STATEMENT_TIMEOUT_MS: a News page query running longer is cancelled (5000)
+    web_statement_timeout_ms: int
+    # NEWSFLOW_AIRFLOW_HOST / NEWSFLOW_AIRFLOW_PORT: where `make up`'s Airflow UI listens
+    # (127.0.0.1:8080)
+    airflow_host: str
+    airflow_port: int
+    # NEWSFLOW_AIRFLOW_WORKER_LOG_PORT / NEWSFLOW_AIRFLOW_TRIGGER_LOG_PORT: `make up`'s log
+    # servers (Airflow's 8793 / 8794); give a second local instance other ports
+    airflow_worker_log_port: int
+    airflow_trigger_log_port: int
+    # NEWSFLOW_AIRFLOW_USER / NEWSFLOW_AIRFLOW_PASSWORD: `make up`'s login (admin / admin)
+    airflow_user: str
+    airflow_password: str
     # --- the fetcher (newsflow.fetch) ---
     # NEWSFLOW_FETCH_CONNECT_TIMEOUT: seconds to open a connection (default 10)
     fetch_connect_timeout: float = 10.0
@@ -166,7 +187,6 @@ class Settings:
     # NEWSFLOW_ALERTS_CONN_ID: the Airflow connection failure notifications go to (an HTTP
     # webhook, or SMTP); no connection, no notification
     alerts_conn_id: str = "newsflow_alerts"
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def get_settings() -> Settings:
@@ -226,4 +246,14 @@ def get_settings() -> Settings:
         task_timeout_s=_float("NEWSFLOW_TASK_TIMEOUT", 3600.0),
         chunk_timeout_s=_float("NEWSFLOW_CHUNK_TIMEOUT", 1800.0),
         alerts_conn_id=os.environ.get("NEWSFLOW_ALERTS_CONN_ID") or "newsflow_alerts",
+        web_database_url=os.environ.get("NEWSFLOW_WEB_DATABASE_URL") or None,
+        web_conn_id=os.environ.get("NEWSFLOW_WEB_CONN_ID") or "newsflow_db",
+        web_page_size=_int("NEWSFLOW_WEB_PAGE_SIZE", 25),
+        web_statement_timeout_ms=_int("NEWSFLOW_WEB_STATEMENT_TIMEOUT_MS", 5000),
+        airflow_host=os.environ.get("NEWSFLOW_AIRFLOW_HOST") or "127.0.0.1",
+        airflow_port=_int("NEWSFLOW_AIRFLOW_PORT", 8080),
+        airflow_worker_log_port=_int("NEWSFLOW_AIRFLOW_WORKER_LOG_PORT", 8793),
+        airflow_trigger_log_port=_int("NEWSFLOW_AIRFLOW_TRIGGER_LOG_PORT", 8794),
+        airflow_user=os.environ.get("NEWSFLOW_AIRFLOW_USER") or "admin",
+        airflow_password=os.environ.get("NEWSFLOW_AIRFLOW_PASSWORD") or "admin",
     )

@@ -269,6 +269,12 @@ def _validate(candidates: list[Item], settings: Settings) -> dict[str, Any]:
     )
     for row, reasons in outcome.failures.items():
         candidates[row].stop(Stage.VALIDATE, reasons)
+    for expectation in outcome.summary.get("expectations") or []:  # rows -> documents
+        expectation["examples"] = [
+            {"raw_document_id": candidates[row].raw_document_id, "item_no": candidates[row].item_no}
+            for row in expectation.get("examples") or []
+            if row < len(candidates)
+        ]
     return outcome.summary
 
 

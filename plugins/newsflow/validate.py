@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 # INFO in every task; only its warnings belong in an operator's log.
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
+# Rows kept per failed expectation in the summary, as examples an operator can open.
+EXAMPLES_KEPT = 5
 # A publication date this far ahead of "now" is treated as wrong (clock skew allowance).
 FUTURE_TOLERANCE = timedelta(hours=2)
 URL_REGEX = (
@@ -263,6 +265,8 @@ def validate_batch(
                 "column": column,
                 "success": bool(item.success),
                 "unexpected_count": len(unexpected),
+                # positions in the batch of the first rows that failed it
+                "examples": [int(entry["row_id"]) for entry in unexpected[:EXAMPLES_KEPT]],
             }
         )
     summary = {

@@ -228,6 +228,9 @@ def _clean_env(home: Path, inbox: Path, port: int) -> dict[str, str]:
         AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(_free_port()),
         # Two cores: a few executor workers are plenty (a backfill runs three days at once).
         AIRFLOW__CORE__PARALLELISM="4",
+        # `make up` unpauses new DAGs; here every run is one a test started, so scheduled
+        # news_feeds/news_files runs never change the news database under a test.
+        AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
         GX_ANALYTICS_ENABLED="false",
         PYTHONUNBUFFERED="1",
     )

@@ -132,3 +132,174 @@ def _wait_for_state_in_runs_list(page, base_url: str, run_id: str) -> str:
         state = text
         page.wait_for_timeout(3000)
     raise AssertionError(f"run {run_id} not finished in the UI after {RUN_TIMEOUT:.0f}s: {state!r}")
+
+
+HOSTILE_TITLE = "<script>alert('title')</script> Harbour [/i] strike [b]ends[/b]"
+# (page, what its screenshot shows) in the order the test visits them.
+NEWS_SCREENSHOTS = (
+    ("news-events.png", "News > Events inside Airflow: the latest events with size, sources, span"),
+    ("news-event.png", "one event: its articles, similarity and the DAG run that stored each"),
+    ("news-article.png", "an article with a <script> title shown as text: provenance, duplicates"),
+    ("news-quarantine.png", "the quarantine grouped by run, with reasons"),
+    ("news-feeds.png", "feed health: a paused feed with its error and reason"),
+    ("news-runs.png", "ingest runs: counts and the validation result per run"),
+    ("news-run.png", "one run: counts, failing expectations with example rows, reasons by kind"),
+)
+
+
+def _fill_news(live, run_tag: str) -> str:
+    """Files for one news_files run: two reports of one story (one with a hostile title), a
+    copy, a document that fails validation; plus a paused feed. Run news_files, then
+    news_events (from the Asset); both DAGs paused again afterwards. The run id."""
+    import json as _json
+
+    from tests.integration.helpers import query as _query
+
+    folder = live.inbox / f"news-view-{run_tag}"
+    folder.mkdir(parents=True)
+    lead = "Harbour crews ended their strike on Monday after talks with the port authority"
+    story = f"{lead}. " + article_text(4242)
+    lines = [
+        {"title": HOSTILE_TITLE, "text": story, "url": "https://harbour.example.org/strike",
+         "published_at": "2026-11-19T08:00:00Z", "source": "Harbour <b>Gazette</b>"},
+        {"title": "Harbour strike ends after talks", "text": story + " More.",
+         "url": "https://other.example.org/harbour", "published_at": "2026-11-19T10:00:00Z",
+         "source": "Other Paper"},
+        {"title": "Too short <img src=x onerror=alert('q')>", "text": "One sentence only."},
+    ]  # fmt: skip
+    (folder / "wire.jsonl").write_text("\n".join(_json.dumps(x) for x in lines) + "\n")
+    (folder / "copy.txt").write_text("Harbour copy\n\n" + story + "\n")
+    with psycopg_connect(live.news_url) as conn:
+        conn.execute(
+            "INSERT INTO news.feeds (url, name, last_status, last_error, paused_at, paused_reason, "
+            "consecutive_failures, failure_score, poll_interval_seconds) VALUES (%s, %s, 'error', "
+            "'HTTP 410 Gone', now(), '5 hard failures in a row (HTTP 410)', 5, 5, 86400) "
+            "ON CONFLICT (url) DO NOTHING",
+            (f"https://gone.example.org/{run_tag}.xml", "Gone <i>feed</i>"),
+        )
+    before = {r["dag_run_id"] for r in live.dag_runs("news_events")}
+    live.set_paused("news_files", False)
+    live.set_paused("news_events", False)
+    try:
+        run = live.ok("POST", "/api/v2/dags/news_files/dagRuns", {"logical_date": None})
+        live.wait_runs("news_files", [run["dag_run_id"]])
+        deadline = time.monotonic() + RUN_TIMEOUT
+        while not (
+            new := [r for r in live.dag_runs("news_events") if r["dag_run_id"] not in before]
+        ):
+            assert time.monotonic() < deadline, "news_events did not run after news_files"
+            time.sleep(1.0)
+        live.wait_runs("news_events", [r["dag_run_id"] for r in new])
+    finally:
+        live.set_paused("news_files", True)
+        live.set_paused("news_events", True)
+    assert _query(live.news_url, "SELECT count(*) AS n FROM news.events")[0]["n"] >= 1
+    return run["dag_run_id"]
+
+
+def psycopg_connect(url: str):  # noqa: ANN201 - a psycopg connection (autocommit)
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
+
+
+def test_news_view_in_the_airflow_ui(live_airflow, tmp_path: Path) -> None:
+    """The News section: in Airflow's navigation, every page in Airflow's frame with a
+    screenshot, third-party text shown as text (no script runs), links back to the DAG run,
+    and nothing without a login."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    live = live_airflow
+    run_id = _fill_news(live, str(time.time_ns()))
+    status, _ = _get_without_login(live.url + "/newsflow/events")
+    assert status in (302, 303, 307), f"the News view answered {status} without a login"
+
+    shots: list[tuple[Path, str]] = []
+    dialogs: list[str] = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1500})
+        page.set_default_timeout(30_000)
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        step = "log in"
+        try:
+            page.goto(live.url + "/newsflow/events", wait_until="domcontentloaded")
+            page.wait_for_url(re.compile(r".*/auth/login.*"))  # the view sends us to log in
+            page.get_by_label("Username").fill(live.user)
+            page.get_by_label("Password").fill(live.password)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(re.compile(r".*/newsflow/events.*"))
+
+            step = "find News in Airflow's navigation"
+            page.goto(live.url + "/", wait_until="domcontentloaded")
+            nav_link = page.get_by_role("link", name="News")
+            sync_api.expect(nav_link.first).to_be_visible()
+            nav_link.first.click()
+            page.wait_for_url(re.compile(r".*/plugin/news.*"))
+            frame = page.frame_locator("iframe[title='News']")
+
+            def shoot(name: str, text: str) -> None:
+                sync_api.expect(frame.get_by_text(text).first).to_be_visible()
+                path = tmp_path / name
+                page.screenshot(path=str(path), full_page=True)
+                shots.append((path, dict(NEWS_SCREENSHOTS)[name]))
+
+            step = "events page"
+            sync_api.expect(frame.get_by_role("heading", name="Latest events")).to_be_visible()
+            shoot("news-events.png", "Harbour [/i] strike")
+            step = "event page"
+            # The event holding our article (its headline may come from another member).
+            ours = frame.locator("article.event").filter(has_text="Harbour [/i] strike").first
+            ours.locator("h2 a").click()
+            shoot("news-event.png", "Similarity")
+            step = "article page: the hostile title is text"
+            frame.get_by_role("link", name="Articles", exact=True).click()  # latest stored first
+            frame.get_by_role("link", name=HOSTILE_TITLE).first.click()
+            sync_api.expect(frame.get_by_role("heading", name=HOSTILE_TITLE)).to_be_visible()
+            shoot("news-article.png", "Metadata and where it came from")
+            step = "quarantine"
+            frame.get_by_role("link", name="Quarantine", exact=True).click()
+            frame.get_by_text("what was extracted").first.click()  # the rejected record
+            shoot("news-quarantine.png", "Too short <img src=x onerror=alert('q')>")
+            step = "feeds"
+            frame.get_by_role("link", name="Feeds", exact=True).click()
+            shoot("news-feeds.png", "5 hard failures in a row (HTTP 410)")
+            step = "runs"
+            frame.get_by_role("link", name="Runs", exact=True).click()
+            shoot("news-runs.png", run_id)
+            step = "run page"
+            frame.get_by_role("row").filter(has_text=run_id).get_by_role("link").first.click()
+            shoot("news-run.png", "Validation (great-expectations)")
+            step = "back to the DAG run in Airflow"
+            frame.get_by_role("link", name=f"news_files · {run_id}").first.click()
+            page.wait_for_url(re.compile(r".*/dags/news_files/runs/[^/?]+.*"))
+            shown = urllib.parse.unquote(page.url.split("/runs/")[1].split("/")[0].split("?")[0])
+            assert shown == run_id
+        except Exception:
+            shot = tmp_path / "news-failure.png"
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"\ne2e news view: failed at step {step!r}; screenshot {shot}; URL {page.url}")
+            raise
+        finally:
+            browser.close()
+    assert not dialogs, f"a script from third-party text ran: {dialogs}"
+    print("\ne2e news view: screenshots")
+    for path, what in shots:
+        print(f"  {path}: {what}")
+    assert [p.name for p, _ in shots] == [name for name, _ in NEWS_SCREENSHOTS]
+
+
+def _get_without_login(url: str) -> tuple[int, str]:
+    """Status and Location of a GET without credentials, redirects not followed."""
+    import urllib.error
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(url, timeout=30) as response:
+            return response.status, response.headers.get("Location", "")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Location", "")

@@ -16,18 +16,22 @@ What ``up`` sets up before it starts ``airflow standalone``:
   which is migrated first (``newsflow.migrate.migrate``);
 * the simple auth manager with one fixed user (``NEWSFLOW_AIRFLOW_USER``, default ``admin``,
   role admin) and its password (``NEWSFLOW_AIRFLOW_PASSWORD``, default ``admin``) written to the
-  password file, so the login is known and printed.
+  password file, so the login is known and printed;
+* DAGs unpaused when Airflow first sees them (``AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION``
+  False): a local Airflow is started to run the pipeline, and a paused DAG leaves triggered
+  runs and backfills queued and never builds events. A DAG paused by hand stays paused.
 
 A variable already set in the environment wins over every default here (e.g.
 ``AIRFLOW__CORE__DAGS_FOLDER`` for a scratch DAGs folder, ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN``
-for another metadata database). ``NEWSFLOW_AIRFLOW_PORT`` (default 8080) and
-``NEWSFLOW_AIRFLOW_HOST`` (default 127.0.0.1) choose where the UI listens.
+for another metadata database). The ports are settings (``newsflow.settings``):
+``NEWSFLOW_AIRFLOW_HOST`` / ``NEWSFLOW_AIRFLOW_PORT`` (127.0.0.1:8080) for the UI and API, and
+``NEWSFLOW_AIRFLOW_WORKER_LOG_PORT`` / ``NEWSFLOW_AIRFLOW_TRIGGER_LOG_PORT`` (8793 / 8794) for
+the log servers, so two instances can run side by side. ``up`` checks every port before it
+starts anything and names the one that is taken.
 
-Ctrl-C (or SIGTERM, SIGHUP) stops every Airflow process: the whole process group is terminated, then
-killed after a grace period. The embedded Postgres keeps running (``newsflow db stop``).
-
-This file lives in the plugins folder, so Airflow imports it when it loads plugins: importing it
-must stay free of side effects.
+Ctrl-C (or SIGTERM, SIGHUP) stops every Airflow process: the whole process group is terminated,
+then killed after a grace period, and ``up`` exits 0. The embedded Postgres keeps running
+(``./newsflow db stop``).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import json
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -53,6 +58,8 @@ SIMPLE_AUTH_MANAGER = (
 METADATA_DATABASE = "airflow"
 HEALTH_PATH = "/api/v2/monitor/health"
 STOP_GRACE_SECONDS = 30.0
+PROGRESS_EVERY_SECONDS = 15.0
+HEALTH_COMPONENTS = ("metadatabase", "scheduler", "triggerer", "dag_processor")
 
 
 def airflow_home() -> Path:
@@ -60,15 +67,13 @@ def airflow_home() -> Path:
 
 
 def login() -> tuple[str, str]:
-    user = os.environ.get("NEWSFLOW_AIRFLOW_USER") or "admin"
-    password = os.environ.get("NEWSFLOW_AIRFLOW_PASSWORD") or "admin"
-    return user, password
+    settings = get_settings()
+    return settings.airflow_user, settings.airflow_password
 
 
 def api_address() -> tuple[str, int]:
-    host = os.environ.get("NEWSFLOW_AIRFLOW_HOST") or "127.0.0.1"
-    port = int(os.environ.get("NEWSFLOW_AIRFLOW_PORT") or 8080)
-    return host, port
+    settings = get_settings()
+    return settings.airflow_host, settings.airflow_port
 
 
 def base_url() -> str:
@@ -85,11 +90,7 @@ def ensure_metadata_database() -> str:
 
     db.ensure_embedded_server()
     with psycopg.connect(db.embedded_admin_url("postgres"), autocommit=True) as conn:
-        found = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (METADATA_DATABASE,)
-        ).fetchone()
-        if not found:
-            conn.execute(f'CREATE DATABASE "{METADATA_DATABASE}"')
+        db.create_database(conn, METADATA_DATABASE)
     return db.sqlalchemy_url(db.embedded_admin_url(METADATA_DATABASE))
 
 
@@ -148,6 +149,9 @@ def build_env(base: dict[str, str] | None = None) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(get_settings().airflow_worker_log_port),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(get_settings().airflow_trigger_log_port),
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         # LocalExecutor forks ``parallelism`` workers up front (32 by default, ~6 GB RSS here).
         "AIRFLOW__CORE__PARALLELISM": "8",
@@ -193,16 +197,69 @@ def health(url: str, timeout: float = 2.0) -> dict | None:
     """The API server's health document, or None while it does not answer."""
     try:
         with urllib.request.urlopen(url + HEALTH_PATH, timeout=timeout) as response:
-            return json.loads(response.read())
+            doc = json.loads(response.read())
+            return doc if isinstance(doc, dict) else None
     except (urllib.error.URLError, OSError, ValueError):
         return None
 
 
-def is_healthy(doc: dict | None) -> bool:
+def unhealthy(doc: dict | None) -> list[str]:
+    """The components the health document does not report healthy (all while no answer)."""
     if not doc:
-        return False
-    components = ("metadatabase", "scheduler", "triggerer", "dag_processor")
-    return all((doc.get(name) or {}).get("status") == "healthy" for name in components)
+        return ["api-server"]
+    return [n for n in HEALTH_COMPONENTS if (doc.get(n) or {}).get("status") != "healthy"]
+
+
+def is_healthy(doc: dict | None) -> bool:
+    return not unhealthy(doc)
+
+
+def required_ports(env: dict[str, str]) -> list[tuple[str, int, str, str]]:
+    """(host, port, what, the setting that moves it) for every port ``up`` will listen on."""
+    host = env["AIRFLOW__API__HOST"]
+    return [
+        (host, int(env["AIRFLOW__API__PORT"]), "the Airflow UI and API", "NEWSFLOW_AIRFLOW_PORT"),
+        (
+            "0.0.0.0",
+            int(env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"]),
+            "Airflow's worker log server",
+            "NEWSFLOW_AIRFLOW_WORKER_LOG_PORT",
+        ),
+        (
+            "0.0.0.0",
+            int(env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"]),
+            "Airflow's triggerer log server",
+            "NEWSFLOW_AIRFLOW_TRIGGER_LOG_PORT",
+        ),
+    ]
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something already listens on ``port`` (binding it fails)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def taken_ports(env: dict[str, str]) -> list[str]:
+    """One sentence per required port that is already taken."""
+    problems = []
+    seen: set[int] = set()
+    for host, port, what, setting in required_ports(env):
+        if port in seen:
+            problems.append(f"port {port} is configured twice ({what}); set {setting}")
+        elif port_in_use(host, port):
+            problems.append(
+                f"port {port} ({what}) is already in use: stop what listens there "
+                f"(another `make up`?) or choose another port with {setting}=..."
+            )
+        seen.add(port)
+    return problems
 
 
 def stop_group(process: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> int:
@@ -232,7 +289,12 @@ def up(*, wait_timeout: float = 300.0) -> int:
         print(f"newsflow: applied migrations {', '.join(m.path.name for m in applied)}", flush=True)
     url = base_url()
     if health(url, timeout=1.0) is not None:
-        print(f"newsflow: something already answers on {url}; stop it first", file=sys.stderr)
+        print(f"newsflow: an Airflow already answers on {url}; stop it first", file=sys.stderr)
+        return 1
+    problems = taken_ports(env)
+    for problem in problems:
+        print(f"newsflow: {problem}", file=sys.stderr)
+    if problems:
         return 1
     print(
         f"newsflow: starting airflow standalone (AIRFLOW_HOME={env['AIRFLOW_HOME']}, "
@@ -243,7 +305,7 @@ def up(*, wait_timeout: float = 300.0) -> int:
         [airflow_executable(), "standalone"], env=env, start_new_session=True
     )
 
-    def _terminate(signum, frame):  # noqa: ARG001 - signal handler signature
+    def _terminate(signum: int, frame: object) -> None:  # noqa: ARG001 - handler signature
         raise KeyboardInterrupt
 
     # Ctrl-C, ``kill`` and a closed terminal all stop the group. SIGINT is installed explicitly
@@ -253,28 +315,50 @@ def up(*, wait_timeout: float = 300.0) -> int:
     user, password = login()
     try:
         deadline = time.monotonic() + wait_timeout
-        while not is_healthy(health(url)):
+        next_report = time.monotonic() + PROGRESS_EVERY_SECONDS
+        while missing := unhealthy(health(url)):
             if process.poll() is not None:
                 print("newsflow: airflow standalone exited before it was healthy", file=sys.stderr)
                 return process.returncode or 1
             if time.monotonic() > deadline:
-                print(f"newsflow: not healthy after {wait_timeout:.0f}s", file=sys.stderr)
+                print(
+                    f"newsflow: not healthy after {wait_timeout:.0f}s (waiting for "
+                    f"{', '.join(missing)}); see the output above",
+                    file=sys.stderr,
+                )
                 stop_group(process)
                 return 1
+            if time.monotonic() > next_report:
+                print(
+                    f"newsflow: waiting for {', '.join(missing)} "
+                    f"({time.monotonic() - started:.0f}s)",
+                    flush=True,
+                )
+                next_report += PROGRESS_EVERY_SECONDS
             time.sleep(1.0)
         elapsed = time.monotonic() - started
+        paused = env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"].lower() in ("true", "1")
         print(
             "\n"
             f"newsflow: Airflow is up after {elapsed:.0f}s: {url}\n"
             f"newsflow: login {user} / {password}  "
             f"(password file {env['AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE']})\n"
+            f"newsflow: the News view: {url}/plugin/news\n"
+            f"newsflow: new DAGs start {'paused' if paused else 'unpaused'} "
+            "(AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION)\n"
             "newsflow: Ctrl-C stops Airflow\n",
             flush=True,
         )
-        return process.wait()
+        code = process.wait()
+        print(f"newsflow: airflow standalone exited ({code})", file=sys.stderr)
+        return code if code > 0 else 1
     except KeyboardInterrupt:
+        # A stop asked for (Ctrl-C, kill, closed terminal) is a normal end: exit 0, so that
+        # `make up` does not report "Error 241" (the SIGTERM that ended Airflow, as -15).
         print("newsflow: stopping Airflow", file=sys.stderr, flush=True)
-        return stop_group(process)
+        stop_group(process)
+        print("newsflow: Airflow stopped", file=sys.stderr, flush=True)
+        return 0
     finally:
         if process.poll() is None:
             stop_group(process)

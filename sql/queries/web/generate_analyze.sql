@@ -1,0 +1,2 @@
+-- Statistics for the planner after a bulk load.
+ANALYZE;
