@@ -111,3 +111,11 @@ def server_connection_url(conn_id: str = CONN_ID) -> str | None:
     except AirflowNotFoundException:
         return None
     return _conninfo(conn)
+
+
+def worker_hostname() -> str:
+    """The host name a worker reports (``[core] hostname_callable``): ``NEWSFLOW_WORKER_NAME``
+    when set (several workers on one machine stay apart in the UI), else the machine's."""
+    import socket
+
+    return get_settings().worker_name or socket.getfqdn()

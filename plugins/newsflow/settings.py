@@ -187,6 +187,12 @@ class Settings:
     # NEWSFLOW_ALERTS_CONN_ID: the Airflow connection failure notifications go to (an HTTP
     # webhook, or SMTP); no connection, no notification
     alerts_conn_id: str = "newsflow_alerts"
+    # NEWSFLOW_PRELOAD: workers import the task stack (great-expectations, extraction) once,
+    # before they fork task processes (see newsflow.preload); false: each task imports it
+    preload: bool = True
+    # NEWSFLOW_WORKER_NAME: the name a worker reports as its host (Airflow's hostname_callable
+    # newsflow.airflow_adapter.worker_hostname); empty: the machine's name
+    worker_name: str | None = None
 
 
 def get_settings() -> Settings:
@@ -246,6 +252,8 @@ def get_settings() -> Settings:
         task_timeout_s=_float("NEWSFLOW_TASK_TIMEOUT", 3600.0),
         chunk_timeout_s=_float("NEWSFLOW_CHUNK_TIMEOUT", 1800.0),
         alerts_conn_id=os.environ.get("NEWSFLOW_ALERTS_CONN_ID") or "newsflow_alerts",
+        preload=_bool("NEWSFLOW_PRELOAD", True),
+        worker_name=os.environ.get("NEWSFLOW_WORKER_NAME") or None,
         web_database_url=os.environ.get("NEWSFLOW_WEB_DATABASE_URL") or None,
         web_conn_id=os.environ.get("NEWSFLOW_WEB_CONN_ID") or "newsflow_db",
         web_page_size=_int("NEWSFLOW_WEB_PAGE_SIZE", 25),

@@ -1,0 +1,41 @@
+"""Start-up paid once per worker, not once per task.
+
+Airflow 3 on Linux runs every task in a process *forked* from its worker (a Celery pool
+process, a LocalExecutor worker). Whatever the worker has imported, each task process has
+too, for free. The expensive part of a newsflow task is not Airflow's: it is importing
+great-expectations (~8 s of CPU: pandas, scipy.stats, altair, sqlalchemy...) and building the
+suite, then trafilatura and the extraction stack. :func:`preload` does both once, in the
+worker, before it forks:
+
+* Celery workers: :mod:`newsflow.celery_config` (``[celery] celery_config_options``) calls it
+  on ``worker_init``, in the worker's main process before its pool processes are forked;
+* LocalExecutor (``make up``): ``plugins/airflow_local_settings.py`` calls it in the
+  scheduler process, whose LocalExecutor workers are forked from it.
+
+``NEWSFLOW_PRELOAD=false`` turns it off (the tasks then import what they need themselves).
+Memory: the imported modules are shared copy-on-write between the worker and its tasks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+log = logging.getLogger(__name__)
+
+
+def preload() -> float:
+    """Import the task stack and build the validation suite; seconds it took (0 when off)."""
+    from newsflow.settings import get_settings
+
+    if not get_settings().preload:
+        return 0.0
+    started = time.perf_counter()
+    import newsflow.ingest  # noqa: F401  (stages, extraction, dedupe, trafilatura, lxml)
+    import newsflow.tasks  # noqa: F401
+    from newsflow import validate
+
+    validate.preload()
+    elapsed = time.perf_counter() - started
+    log.info("newsflow: task stack preloaded in %.1f s", elapsed)
+    return elapsed
