@@ -75,10 +75,10 @@ def ingest(inbox: Path = typer.Option(None, help="Inbox folder (default NEWSFLOW
 @app.command()
 def cluster() -> None:
     """Group articles not yet in an event into events (as the news_events DAG)."""
-    from newsflow import events_store
+    from newsflow import events
 
     with db.connect(_url()) as conn, console.status("clustering ..."):
-        counts = events_store.cluster_pending(conn)
+        counts = events.cluster_pending(conn)
     console.print(counts)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from newsflow import db, events, events_store, extract, neardup, pipeline, store, validate
+from newsflow import db, events, extract, neardup, pipeline, store, validate
 from newsflow.db import Conn
 from newsflow.settings import get_settings
 
@@ -158,20 +158,14 @@ def detach_from_events(conn: Conn, previous_texts: dict[int, str]) -> None:
     document frequencies."""
     ids = sorted(previous_texts)
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (events_store.EVENTS_LOCK_KEY,))
-        rows = conn.execute(
-            "DELETE FROM news.event_articles WHERE article_id = ANY(%s) RETURNING event_id, article_id",
-            (ids,),
-        ).fetchall()
-        docfreq = events_store.load_docfreq(conn)
+        events.store.lock(conn)
+        rows = db.fetch_all(conn, "events/detach_articles", {"ids": ids})
+        docfreq = events.load_docfreq(conn)
         for row in rows:
-            art = conn.execute(
-                "SELECT title, coalesce(published_at, first_seen_at) AS t FROM news.articles WHERE id = %s",
-                (row["article_id"],),
-            ).fetchone()
+            art = db.fetch_one(conn, "events/article_title_time", {"id": row["article_id"]})
             assert art is not None  # articles are never deleted
             old = events.featurize(art["title"], previous_texts[int(row["article_id"])], art["t"])
-            events_store.forget(docfreq, old.keys())
-        events_store.save_docfreq(conn, docfreq)
+            events.forget(docfreq, old.keys())
+        events.save_docfreq(conn, docfreq)
         for event_id in sorted({int(r["event_id"]) for r in rows}):
-            events_store.rebuild_event(conn, event_id, docfreq)
+            events.rebuild_event(conn, event_id, docfreq)

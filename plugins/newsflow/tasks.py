@@ -86,12 +86,12 @@ def poll_feed(run: dict[str, Any], feed: dict[str, Any]) -> dict[str, Any]:
 
 
 def cluster_events() -> dict[str, Any]:
-    from newsflow import events_store
+    from newsflow import events
 
     url = airflow_adapter.database_url()
     db.migrate(url)
     with db.connect(url) as conn:
-        counts = events_store.cluster_pending(conn)
+        counts = events.cluster_pending(conn)
     log.info("events: %s", counts)
     return counts
 

@@ -13,14 +13,14 @@ import pytest
 from newsflow_tools.evaluation import data
 from psycopg.rows import dict_row
 
-from newsflow import db, events_store, pipeline
+from newsflow import db, pipeline
 from newsflow import events as ev
 from tests.integration.helpers import article_text, query, snapshot
 
 
 def _cluster(url: str) -> dict:
     with db.connect(url) as conn:
-        return events_store.cluster_pending(conn)
+        return ev.cluster_pending(conn)
 
 
 def test_seeds_are_one_event_of_five_and_rerun_changes_nothing(
@@ -157,7 +157,7 @@ def test_postgres_store_clusters_exactly_like_the_in_memory_store(db_url: str, i
     stored = run["articles_stored"]
     assert stored >= 25, run  # the shortest ECB+ texts fail validation and go to quarantine
     with db.connect(db_url) as conn:
-        counts = events_store.cluster_pending(conn, batch_size=7)
+        counts = ev.cluster_pending(conn, batch_size=7)
     assert counts["articles"] == stored and counts["articles_moved"] > 0, counts
 
     articles = query(

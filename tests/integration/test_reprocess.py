@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsflow import db, events_store, extract, pipeline, reprocess
+from newsflow import db, events, extract, pipeline, reprocess
 from tests.integration.helpers import query
 
 
@@ -18,7 +18,7 @@ def test_new_extractor_version_updates_text_and_keeps_the_old(
         shutil.copy(path, inbox / path.name)
     pipeline.ingest_inbox(dag_id="t", run_id="r1", inbox=inbox, url=db_url)
     with db.connect(db_url) as conn:
-        events_store.cluster_pending(conn)
+        events.cluster_pending(conn)
     before = {r["id"]: r for r in query(db_url, "SELECT * FROM news.articles")}
     event_before = query(db_url, "SELECT id, article_count FROM news.events")
 
@@ -61,7 +61,7 @@ def test_new_extractor_version_updates_text_and_keeps_the_old(
         changed
     )
     with db.connect(db_url) as conn:
-        assert events_store.cluster_pending(conn)["articles"] == len(changed)
+        assert events.cluster_pending(conn)["articles"] == len(changed)
     assert query(db_url, "SELECT count(*) AS n FROM news.event_articles")[0]["n"] == 5
     assert len(query(db_url, "SELECT * FROM news.events")) == len(event_before) == 1
 

@@ -538,11 +538,11 @@ def section_files(env: BenchEnv, cfg: Config, *, airflow: bool) -> None:
 
 def _cluster_events(url: str) -> None:
     """The news_events task's library call over the stored articles (Postgres event store)."""
-    from newsflow import db, events_store
+    from newsflow import db, events
 
     with db.connect(url) as conn:
         t0 = time.perf_counter()
-        counts = events_store.cluster_pending(conn)
+        counts = events.cluster_pending(conn)
         dt = time.perf_counter() - t0
         live = conn.execute(
             "SELECT count(*) AS n FROM news.events WHERE retired_at IS NULL"

@@ -1,0 +1,354 @@
+"""Online event clustering of articles, with neighbourhood re-clustering on every arrival.
+
+Articles arrive one at a time in publication order, described by the three feature channels of
+:mod:`.features`. An event keeps, per channel, the sum of its members' L2-normalised tf vectors
+(a centroid without IDF). Similarity between an article and an event is, per channel, the
+cosine of the IDF-weighted vectors, combined as ``w_terms*cos_t + w_names*cos_n + w_facts*cos_f``
+(weights renormalised over the channels the article has). Names and facts carry most of the
+weight: an "event" is a specific happening, and two look-alike stories (two earthquakes) differ
+by places, people, numbers and dates much more than by vocabulary.
+
+Pairwise similarity between two articles is the same channel combination on their own vectors,
+times ``year_conflict`` when one article's only year is not among the other's, times a time decay
+(half-life ``half_life_hours``, never below ``decay_floor``).
+
+Candidate events come from an inverted index (``EventStore.candidates(keys)``): the article's
+index keys are its names, places and facts plus its top terms; an event is registered under the
+keys of its members. Events not updated for ``max_gap_days`` are not candidates.
+
+Assignment re-clusters the article's neighbourhood (the closest candidate events by centroid
+similarity, their latest members and the article) by average-link on pairwise similarities, and
+keeps event ids by overlap; see :class:`EventClusterer`. A plain single-pass centroid assignment
+was measured first: its first decisions, taken with flat IDF on one or two articles, merged
+look-alike events for good, and its B-cubed F1 on ECB+ dev ranged 0.79-0.91 over input orders;
+with neighbourhood re-clustering it is 0.904-0.908 in every order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .docfreq import DocFreq, IdfCache, add_into, cosine, truncate, unit
+from .features import ArticleFeatures
+from .state import EventState, EventStore, Member, latest_first
+
+
+@dataclass(frozen=True)
+class ClusterParams:
+    """Tuned on ECB+ train (see ``python -m newsflow_tools.evaluation``)."""
+
+    w_terms: float = 0.25
+    w_names: float = 0.50
+    w_facts: float = 0.25
+    threshold: float = 0.18  # average-link similarity that keeps articles in one event
+    neighbourhood_floor: float = 0.09  # centroid similarity for an event to be re-clustered
+    neighbourhood_events: int = 10  # at most this many candidate events are re-clustered
+    recluster_members: int = 30  # latest members of each event that may move
+    half_life_hours: float | None = 72.0  # pair similarity decay with the time gap; None = off
+    decay_floor: float = 0.5  # decay never multiplies similarity below this factor
+    year_conflict: float = 0.5  # factor when one article's only year is not among the other's
+    max_gap_days: float | None = 14.0  # events idle longer than this are not candidates
+    max_candidates: int = 50
+    index_top_terms: int = 10  # top article terms used as index keys
+    centroid_terms: int = 300  # centroid size kept in the state
+    centroid_names: int = 150
+    centroid_facts: int = 150
+    max_members_kept: int = 50  # member titles/leads kept in the state for headlines
+
+
+@dataclass(frozen=True)
+class Move:
+    article_id: int
+    from_event: int
+    to_event: int
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Assignment:
+    event_id: int
+    similarity: float
+    created: bool
+    moves: tuple[Move, ...] = ()
+    retired: tuple[int, ...] = ()
+
+
+class EventClusterer:
+    """Assign articles to events online, one at a time in publication order.
+
+    Each arrival re-clusters its neighbourhood: the candidate events closest to it (centroid
+    similarity, at most ``neighbourhood_events``), their latest ``recluster_members`` members
+    and the article itself are grouped by average-link agglomerative clustering on pairwise
+    similarities at ``threshold``. Groups take the id of the event they share most members with
+    (largest group first), so ids are stable; members that end up elsewhere are moved, an event
+    left empty is retired with a pointer to where its articles went. A decision taken early,
+    on little evidence and flat IDF, is thereby revised once the look-alike event's own
+    articles arrive, which makes the result nearly independent of arrival order (measured on
+    ECB+ by ``make eval``). Deterministic for a given input order and state.
+    """
+
+    def __init__(
+        self,
+        store: EventStore,
+        params: ClusterParams | None = None,
+        docfreq: DocFreq | None = None,
+    ) -> None:
+        self.store = store
+        self.params = params or ClusterParams()
+        self.docfreq = docfreq if docfreq is not None else DocFreq()
+
+    def index_keys(self, features: ArticleFeatures) -> list[str]:
+        """Inverted-index keys of an article: names, places, facts and its top terms."""
+        idf = self.docfreq
+        top = sorted(
+            features.terms.items(), key=lambda kv: (-kv[1] * idf.idf("t:" + kv[0]), kv[0])
+        )[: self.params.index_top_terms]
+        keys = ["t:" + k for k, _ in top]
+        keys += sorted("e:" + k for k in features.names)
+        keys += sorted("n:" + k for k in features.facts if not k.isdigit() or len(k) > 2)
+        return keys
+
+    def similarity(
+        self, features: ArticleFeatures, state: EventState, idf: IdfCache | None = None
+    ) -> float:
+        """Article-to-centroid similarity (chooses the neighbourhood; headline choice)."""
+        p = self.params
+        idf = idf or IdfCache(self.docfreq)
+        parts = [
+            (p.w_terms, features.terms, state.terms, "t:"),
+            (p.w_names, features.names, state.names, "e:"),
+            (p.w_facts, features.facts, state.facts, "n:"),
+        ]
+        total_w = sum(w for w, a, _, _ in parts if a)
+        if total_w == 0:
+            return 0.0
+        sim = sum(w * cosine(a, b, idf, pre) for w, a, b, pre in parts if a) / total_w
+        if p.year_conflict < 1.0:
+            years_a = features.years()
+            if len(years_a) == 1:  # one year: usually the dateline; several: background
+                years_e = {k for k in state.facts if k.startswith("year:")}
+                if years_e and not (years_a & years_e):
+                    sim *= p.year_conflict
+        return sim
+
+    def pair_similarities(
+        self, feats: list[ArticleFeatures], idf: IdfCache | None = None
+    ) -> NDArray[np.float64]:
+        """Symmetric matrix (numpy) of article-to-article similarities: per channel the cosine
+        of IDF-weighted vectors, weighted by channel over the channels either article has,
+        times the year-conflict factor and the time decay."""
+        from scipy import sparse  # imported on first use: scipy is slow to import
+
+        p = self.params
+        idf = idf or IdfCache(self.docfreq)
+        n = len(feats)
+        num = np.zeros((n, n))
+        total = np.zeros((n, n))
+        for weight, attr, prefix in (
+            (p.w_terms, "terms", "t:"),
+            (p.w_names, "names", "e:"),
+            (p.w_facts, "facts", "n:"),
+        ):
+            vocab: dict[str, int] = {}
+            rows, cols, vals = [], [], []
+            present = np.zeros(n, dtype=bool)
+            for i, f in enumerate(feats):
+                vec, norm = idf.weigh(getattr(f, attr), prefix)
+                if not norm:
+                    continue
+                present[i] = True
+                for k, x in vec.items():
+                    rows.append(i)
+                    cols.append(vocab.setdefault(k, len(vocab)))
+                    vals.append(x / norm)
+            either = present[:, None] | present[None, :]
+            total += weight * either
+            if vocab:
+                m = sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(vocab)))
+                num += weight * (m @ m.T).toarray()
+        sim = np.divide(num, total, out=np.zeros((n, n)), where=total > 0)
+        if p.year_conflict < 1.0:
+            years = [f.years() for f in feats]
+            for i in range(n):
+                for j in range(i + 1, n):
+                    a, b = years[i], years[j]
+                    if a and b and not (a & b) and (len(a) == 1 or len(b) == 1):
+                        sim[i, j] *= p.year_conflict
+                        sim[j, i] *= p.year_conflict
+        if p.half_life_hours:
+            stamps = np.array(
+                [_ts(f.published_at) if f.published_at else np.nan for f in feats], dtype=float
+            )
+            gap_h = np.abs(stamps[:, None] - stamps[None, :]) / 3600.0
+            decay = np.maximum(p.decay_floor, 0.5 ** (gap_h / p.half_life_hours))
+            sim *= np.where(np.isnan(decay), 1.0, decay)
+        np.fill_diagonal(sim, 1.0)
+        return np.clip(sim, 0.0, 1.0)
+
+    def assign(
+        self, article_id: int, features: ArticleFeatures, source: str | None = None
+    ) -> Assignment:
+        """Assign one article (call in publication order). Updates DF, events, memberships and
+        the index; returns where the article went and which earlier members moved."""
+        p = self.params
+        self.docfreq.update(features.keys())
+        keys = self.index_keys(features)
+        me = Member(article_id, features, source)
+        since = None
+        if p.max_gap_days and features.published_at:
+            since = features.published_at - timedelta(days=p.max_gap_days)
+        cands = self.store.candidates(keys, since=since, limit=p.max_candidates)
+        states = self.store.load(sorted(cands))
+        idf = IdfCache(self.docfreq)
+        scored = sorted(
+            ((self.similarity(features, st, idf), eid) for eid, st in states.items()),
+            key=lambda t: (-t[0], t[1]),
+        )
+        near = sorted(
+            eid for s, eid in scored[: p.neighbourhood_events] if s >= p.neighbourhood_floor
+        )
+        members = self.store.members(near, p.recluster_members) if near else {}
+        points = [m for eid in near for m in members.get(eid, [])]
+        if not points:
+            return self._new_event(me, keys)
+        old_event = {m.article_id: eid for eid in near for m in members.get(eid, [])}
+        points.append(me)
+        sim = self.pair_similarities([m.features for m in points], idf)
+        groups = _average_link_groups(sim, p.threshold)
+        target = self._group_ids(groups, points, old_event)
+        moves: list[Move] = []
+        my_event, my_sim, created = 0, 1.0, False
+        for g, idxs in enumerate(groups):
+            eid, is_new = target[g]
+            for i in idxs:
+                others = [j for j in idxs if j != i]
+                s = float(sim[i, others].mean()) if others else 1.0
+                m = points[i]
+                if m.article_id == article_id:
+                    my_event, my_sim, created = eid, s, is_new
+                elif old_event[m.article_id] != eid:
+                    moves.append(Move(m.article_id, old_event[m.article_id], eid, round(s, 6)))
+        self.store.set_member(me, my_event, round(my_sim, 6))
+        self.store.add_keys(my_event, keys)
+        if not moves:
+            state = states.get(my_event) or EventState(event_id=my_event)
+            self._absorb(state, article_id, features, source)
+            self.store.save(state)
+            return Assignment(my_event, round(my_sim, 6), created)
+        by_id = {m.article_id: m for m in points}
+        for mv in moves:
+            moved = by_id[mv.article_id]
+            self.store.set_member(moved, mv.to_event, mv.similarity)
+            self.store.add_keys(mv.to_event, self.index_keys(moved.features))
+        touched = {my_event} | {mv.from_event for mv in moves} | {mv.to_event for mv in moves}
+        retired = self._rebuild(touched, moves)
+        return Assignment(my_event, round(my_sim, 6), created, tuple(moves), tuple(retired))
+
+    def _new_event(self, me: Member, keys: list[str]) -> Assignment:
+        state = EventState(event_id=self.store.new_event_id())
+        self.store.set_member(me, state.event_id, 1.0)
+        self._absorb(state, me.article_id, me.features, me.source)
+        self.store.save(state)
+        self.store.add_keys(state.event_id, keys)
+        return Assignment(state.event_id, 1.0, True)
+
+    def _group_ids(
+        self, groups: list[list[int]], points: list[Member], old_event: Mapping[int, int]
+    ) -> dict[int, tuple[int, bool]]:
+        """Event id per group: largest group first (ties: lowest article id) takes the event
+        it shares most members with (ties: lowest id); a group sharing none gets a new event."""
+        order = sorted(
+            range(len(groups)),
+            key=lambda g: (-len(groups[g]), min(points[i].article_id for i in groups[g])),
+        )
+        used: set[int] = set()
+        out: dict[int, tuple[int, bool]] = {}
+        for g in order:
+            overlap = Counter(
+                old_event[points[i].article_id]
+                for i in groups[g]
+                if points[i].article_id in old_event
+            )
+            choice = next(
+                (e for e, _ in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0]))
+                 if e not in used),
+                None,
+            )  # fmt: skip
+            if choice is None:
+                out[g] = (self.store.new_event_id(), True)
+            else:
+                used.add(choice)
+                out[g] = (choice, False)
+        return out
+
+    def _rebuild(self, event_ids: set[int], moves: list[Move]) -> list[int]:
+        """Recompute the states of events whose membership changed; retire emptied ones."""
+        members = self.store.members(sorted(event_ids))
+        retired = []
+        for eid in sorted(event_ids):
+            ms = members.get(eid, [])
+            if not ms:
+                went = Counter(mv.to_event for mv in moves if mv.from_event == eid)
+                dest = min(went.items(), key=lambda kv: (-kv[1], kv[0]))[0] if went else None
+                self.store.retire(eid, dest)
+                retired.append(eid)
+                continue
+            self.store.save(self.build_state(eid, ms))
+        return retired
+
+    def build_state(self, event_id: int, members: Iterable[Member]) -> EventState:
+        """An event's state from its members, accumulated in publication order."""
+        state = EventState(event_id=event_id)
+        for m in sorted(members, key=lambda m: (-latest_first(m)[0], m.article_id)):
+            self._absorb(state, m.article_id, m.features, m.source)
+        return state
+
+    def _absorb(
+        self, state: EventState, article_id: int, f: ArticleFeatures, source: str | None
+    ) -> None:
+        p = self.params
+        idf = self.docfreq
+        add_into(state.terms, unit(f.terms))
+        add_into(state.names, unit(f.names))
+        add_into(state.facts, unit(f.facts))
+        state.terms = truncate(state.terms, p.centroid_terms, idf, "t:")
+        state.names = truncate(state.names, p.centroid_names, idf, "e:")
+        state.facts = truncate(state.facts, p.centroid_facts, idf, "n:")
+        for place in f.places:
+            state.places[place] = state.places.get(place, 0) + 1
+        if f.published_at:
+            ts = f.published_at if f.published_at.tzinfo else f.published_at.replace(tzinfo=UTC)
+            state.first_time = min(state.first_time or ts, ts)
+            state.last_time = max(state.last_time or ts, ts)
+        state.article_count += 1
+        if source:
+            state.sources[source] = state.sources.get(source, 0) + 1
+        if len(state.members) < p.max_members_kept:
+            state.members.append({"id": article_id, "title": f.title, "lead": f.lead})
+
+
+def _ts(dt: datetime) -> float:
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
+
+
+def _average_link_groups(sim: NDArray[np.float64], threshold: float) -> list[list[int]]:
+    """Average-link agglomerative clustering of a similarity matrix, cut at ``threshold``:
+    groups of indices, each sorted, in order of their first index."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    n = sim.shape[0]
+    if n == 1:
+        return [[0]]
+    dist = squareform(np.clip(1.0 - sim, 0.0, None), checks=False)
+    labels = fcluster(linkage(dist, method="average"), t=1.0 - threshold, criterion="distance")
+    groups: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(i)
+    return sorted(groups.values(), key=lambda g: g[0])

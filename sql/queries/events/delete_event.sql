@@ -1,0 +1,1 @@
+DELETE FROM news.events WHERE id = %(id)s;

@@ -1,0 +1,1 @@
+UPDATE news.event_corpus SET n_docs = %(n_docs)s;
