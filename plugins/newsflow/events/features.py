@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .gazetteer import gazetteer
+from .gazetteer import gazetteer, regions
 from .lexicon import MONTHS, NOT_NAMES, NUMBER_WORDS_SKIP, STOPWORDS, TITLES, WEEKDAYS
 
 
@@ -130,15 +130,18 @@ def _lead_sentence(text: str, title: str) -> str:
     return text.strip().split("\n", 1)[0][:300]
 
 
-def _names_and_places(text: str) -> tuple[defaultdict[str, float], list[str]]:
-    lower_words = {m.group(0) for m in re.finditer(r"\b[a-z][a-z'-]+\b", text)}
-    gaz = gazetteer()
-    names: defaultdict[str, float] = defaultdict(float)  # half weight for partial names
-    places: list[str] = []
+_NAME_PARTICLES = ("of", "de", "al", "bin", "van", "von", "la", "del")
+
+
+def _capitalised_runs(text: str, lower_words: set[str]) -> list[list[str]]:
+    """Runs of capitalised words (name candidates), job titles and a sentence-initial word
+    that is also written in lower case ("Bringing Brand" -> "Brand") dropped."""
+    runs: list[list[str]] = []
     for sent in _SENT_SPLIT.split(text):
         toks = _CAP_TOKEN_RE.findall(sent)
-        runs: list[list[str]] = []
+        sent_runs: list[tuple[int, list[str]]] = []
         cur: list[str] = []
+        cur_start = 0
         for i, tok in enumerate(toks):
             clean = tok.strip(".,'\u2019-").replace("\u2019", "'")
             if clean.endswith("'s"):
@@ -148,45 +151,91 @@ def _names_and_places(text: str) -> tuple[defaultdict[str, float], list[str]]:
                 # sentence-initial single word: a name only if never written in lower case
                 is_cap = clean.lower() not in lower_words
             if is_cap:
+                if not cur:
+                    cur_start = i
                 cur.append(clean)
-            elif cur and clean.lower() in ("of", "de", "al", "bin", "van", "von", "la", "del"):
+            elif cur and clean.lower() in _NAME_PARTICLES:
                 cur.append(clean.lower())
             else:
                 if cur:
-                    runs.append(cur)
+                    sent_runs.append((cur_start, cur))
                 cur = []
             if tok.endswith((",", ".")) and cur:
-                runs.append(cur)
+                sent_runs.append((cur_start, cur))
                 cur = []
         if cur:
-            runs.append(cur)
-        for run in runs:
+            sent_runs.append((cur_start, cur))
+        for first, run in sent_runs:
             while run and run[-1].islower():
                 run.pop()
             while len(run) > 1 and run[0].lower() in TITLES:
                 run.pop(0)
-            if not run:
+            if first == 0 and len(run) > 1 and run[0].lower() in lower_words:
+                run.pop(0)
+            # a title inside a run separates two names ("Patrol Officer Brad Baehr")
+            piece: list[str] = []
+            for w in run:
+                if w.lower() in TITLES:
+                    if piece:
+                        runs.append(piece)
+                    piece = []
+                else:
+                    piece.append(w)
+            if piece:
+                runs.append(piece)
+    return runs
+
+
+# Words that may stand before a city name in one capitalised run ("Central Paris").
+_PLACE_QUALIFIERS = frozenset(
+    ["downtown", "central", "greater", "north", "south", "east", "west", "northern", "southern",
+     "eastern", "western", "suburban", "metro"]
+)  # fmt: skip
+
+
+def _places_in_run(words: list[str], name_parts: set[str]) -> list[str]:
+    """Gazetteer places in one run: countries, states and aliases wherever they stand (longest
+    n-gram first); a city only as the whole run (or after a qualifier such as "central"),
+    and not when it is also part of a longer name in the article ("Michael Jackson" ...
+    "Jackson")."""
+    gaz, region = gazetteer(), regions()
+    found: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in (3, 2, 1):
+            cand = " ".join(words[i : i + n])
+            if i + n > len(words) or cand not in gaz:
                 continue
-            words = [w.lower() for w in run]
-            # places: longest gazetteer n-grams inside the run
-            i = 0
-            while i < len(words):
-                for n in (3, 2, 1):
-                    cand = " ".join(words[i : i + n])
-                    if i + n <= len(words) and cand in gaz:
-                        places.append(gaz[cand])
-                        i += n - 1
-                        break
-                i += 1
-            full = " ".join(words)
-            if len(words) == 1:
-                if full not in lower_words and len(full) >= 2:
-                    names[full] += 1
-                continue
-            names[full] += 1
-            for w in words:
-                if len(w) >= 3 and w not in NOT_NAMES and w not in lower_words:
-                    names[w] += 0.5
+            whole = i + n == len(words) and all(w in _PLACE_QUALIFIERS for w in words[:i])
+            if cand in region or (whole and not (n == 1 and cand in name_parts)):
+                found.append(gaz[cand])
+            i += n - 1
+            break
+        i += 1
+    return found
+
+
+def _names_and_places(text: str) -> tuple[defaultdict[str, float], list[str]]:
+    lower_words = {m.group(0) for m in re.finditer(r"\b[a-z][a-z'-]+\b", text)}
+    runs = [[w.lower() for w in run] for run in _capitalised_runs(text, lower_words)]
+    gaz = gazetteer()
+    name_parts = {w for words in runs if len(words) > 1 and " ".join(words) not in gaz
+                  for w in words}  # fmt: skip
+    names: defaultdict[str, float] = defaultdict(float)  # half weight for partial names
+    places: list[str] = []
+    for words in runs:
+        places.extend(_places_in_run(words, name_parts))
+        full = " ".join(words)
+        if len(words) == 1:
+            if full not in lower_words and len(full) >= 2:
+                names[full] += 1
+            continue
+        names[full] += 1
+        # parts match partial mentions; the last (a surname, "Vinar") is how a person is
+        # named again, so it weighs as a name of its own
+        for k, w in enumerate(words):
+            if len(w) >= 3 and w not in NOT_NAMES and w not in lower_words:
+                names[w] += 1.0 if k == len(words) - 1 else 0.5
     return names, places
 
 
@@ -206,12 +255,26 @@ _DAY_MONTH_RE = re.compile(
 )
 
 
+# Clock times ("13:59", "7: 21 AM") say when a page was updated, not what happened.
+_CLOCK_RE = re.compile(r"\b\d{1,2}\s?:\s?\d{2}(?::\d{2})?\b")
+# Numeric dates, month first ("11/28/05", "11 / 27 / 2005").
+_NUMERIC_DATE_RE = re.compile(r"\b(\d{1,2})\s?/\s?(\d{1,2})\s?/\s?(\d{4}|\d{2})\b")
+
+
 def _facts(text: str) -> defaultdict[str, float]:
     facts: defaultdict[str, float] = defaultdict(float)
+    text = _CLOCK_RE.sub(" ", text)
+    for m in _NUMERIC_DATE_RE.finditer(text):
+        month, day, year = int(m.group(1)), int(m.group(2)), m.group(3)
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            facts[f"date:{month}-{day}"] += 1
+            facts[f"year:{year if len(year) == 4 else '20' + year}"] += 1
+    text = _NUMERIC_DATE_RE.sub(" ", text)
     for m in _MONTH_DAY_RE.finditer(text):
         facts[f"date:{MONTHS[m.group(1).lower()]}-{int(m.group(2))}"] += 1
     for m in _DAY_MONTH_RE.finditer(text):
         facts[f"date:{MONTHS[m.group(2).lower()]}-{int(m.group(1))}"] += 1
+    text = _DAY_MONTH_RE.sub(" ", _MONTH_DAY_RE.sub(" ", text))  # their numbers are counted
     for m in _NUM_RE.finditer(text):
         num = m.group(1).replace(",", "")
         try:

