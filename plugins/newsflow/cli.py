@@ -139,6 +139,7 @@ def article_cmd(article_id: int) -> None:
             "WHERE article_id = %s ORDER BY version",
             (article_id,),
         ).fetchall()
+        membership = db.fetch_one(conn, "events/article_membership", {"id": article_id})
     meta = Table(show_header=False, title=f"article {article_id}")
     meta.add_column("field", style="bold")
     meta.add_column("value", overflow="fold")
@@ -163,6 +164,7 @@ def article_cmd(article_id: int) -> None:
             if a["event_id"]
             else "not clustered yet",
         ),
+        ("why in this event", _why_here(membership)),
         ("summary points", "\n".join(a["summary_points"]) or "-"),
         ("cited sources", "\n".join(a["cited_sources"]) or "-"),
         ("repairs", ", ".join(a["repairs"]) or "-"),
@@ -189,6 +191,18 @@ def article_cmd(article_id: int) -> None:
             )
         console.print(table)
     console.print(a["text"][:1200] + (" ..." if len(a["text"]) > 1200 else ""))
+
+
+def _why_here(membership: dict[str, Any] | None) -> str:
+    """The similarity and shared features that placed the article, and how it moved."""
+    from newsflow.events.describe import why_text
+
+    if membership is None:
+        return "-"
+    lines = [why_text(membership["similarity"], membership["evidence"])]
+    for move in membership["history"]:
+        lines.append(f"{move['at'][:19]}: {move['reason']}")
+    return "\n".join(lines)
 
 
 def _print_run(row: dict[str, Any]) -> None:

@@ -48,9 +48,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
+from .describe import evidence
 from .docfreq import DocFreq, IdfCache, add_into, cosine, truncate, unit
 from .features import ArticleFeatures
-from .state import EventState, EventStore, Member, latest_first
+from .state import EventState, EventStore, Member, Placement, latest_first
 
 
 @dataclass(frozen=True)
@@ -259,29 +260,63 @@ class EventClusterer:
                     my_event, my_sim, created = eid, s, is_new
                 elif old_event[m.article_id] != eid:
                     moves.append(Move(m.article_id, old_event[m.article_id], eid, round(s, 6)))
-        self.store.set_member(me, my_event, round(my_sim, 6))
-        self.store.add_keys(my_event, keys)
+        my_sim = round(my_sim, 6)
         if not moves:
             state = states.get(my_event) or EventState(event_id=my_event)
+            why = evidence(features, [state.terms], [state.names], [state.facts], idf)
+            self.store.set_member(me, my_event, Placement(my_sim, why, _joined(my_sim, created)))
+            self.store.add_keys(my_event, keys)
             self._absorb(state, article_id, features, source)
             self.store.save(state)
-            return Assignment(my_event, round(my_sim, 6), created)
+            return Assignment(my_event, my_sim, created)
         by_id = {m.article_id: m for m in points}
+        group_of = {points[i].article_id: idxs for idxs in groups for i in idxs}
         for mv in moves:
             moved = by_id[mv.article_id]
-            self.store.set_member(moved, mv.to_event, mv.similarity)
+            why = self._evidence(moved, group_of[mv.article_id], points, sim, idf)
+            reason = (
+                f"moved when article {article_id} arrived: average similarity "
+                f"{mv.similarity:.2f} to the articles of event {mv.to_event}"
+            )
+            self.store.set_member(
+                moved, mv.to_event, Placement(mv.similarity, why, reason, mv.from_event)
+            )
             self.store.add_keys(mv.to_event, self.index_keys(moved.features))
+        why = self._evidence(me, group_of[article_id], points, sim, idf)
+        self.store.set_member(me, my_event, Placement(my_sim, why, _joined(my_sim, created)))
+        self.store.add_keys(my_event, keys)
         touched = {my_event} | {mv.from_event for mv in moves} | {mv.to_event for mv in moves}
         retired = self._rebuild(touched, moves)
-        return Assignment(my_event, round(my_sim, 6), created, tuple(moves), tuple(retired))
+        return Assignment(my_event, my_sim, created, tuple(moves), tuple(retired))
 
     def _new_event(self, me: Member, keys: list[str]) -> Assignment:
         state = EventState(event_id=self.store.new_event_id())
-        self.store.set_member(me, state.event_id, 1.0)
+        self.store.set_member(me, state.event_id, Placement(1.0, {}, _joined(1.0, True)))
         self._absorb(state, me.article_id, me.features, me.source)
         self.store.save(state)
         self.store.add_keys(state.event_id, keys)
         return Assignment(state.event_id, 1.0, True)
+
+    @staticmethod
+    def _evidence(
+        member: Member,
+        group: list[int],
+        points: list[Member],
+        sim: NDArray[np.float64],
+        idf: IdfCache,
+        n_others: int = 10,
+    ) -> dict[str, list[str]]:
+        """What ``member`` shares with the (at most ``n_others``) closest articles of its group."""
+        me = next(i for i in group if points[i].article_id == member.article_id)
+        others = sorted((j for j in group if j != me), key=lambda j: (-sim[me, j], j))[:n_others]
+        fs = [points[j].features for j in others]
+        return evidence(
+            member.features,
+            [f.terms for f in fs],
+            [f.names for f in fs],
+            [f.facts for f in fs],
+            idf,
+        )
 
     def _group_ids(
         self, groups: list[list[int]], points: list[Member], old_event: Mapping[int, int]
@@ -355,11 +390,20 @@ class EventClusterer:
         if source:
             state.sources[source] = state.sources.get(source, 0) + 1
         if len(state.members) < p.max_members_kept:
-            state.members.append({"id": article_id, "title": f.title, "lead": f.lead})
+            member = {"id": article_id, "title": f.title, "lead": f.lead}
+            if f.title_derived:
+                member["derived"] = True
+            state.members.append(member)
 
 
 def _ts(dt: datetime) -> float:
     return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
+
+
+def _joined(similarity: float, created: bool) -> str:
+    if created:
+        return "first article of a new event: no live event was similar enough"
+    return f"closest event: average similarity {similarity:.2f} to its articles"
 
 
 def _attach_small_groups(

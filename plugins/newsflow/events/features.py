@@ -85,6 +85,8 @@ class ArticleFeatures:
     places: list[str]
     published_at: datetime | None
     lead: str = ""
+    # the title was made from the text (first sentence), not given by the source
+    title_derived: bool = False
 
     def keys(self) -> set[str]:
         """All feature keys, prefixed by channel, for document frequencies."""
@@ -107,6 +109,7 @@ class ArticleFeatures:
             "places": self.places,
             "published_at": iso(self.published_at),
             "lead": self.lead,
+            "title_derived": self.title_derived,
         }
 
     @classmethod
@@ -119,6 +122,7 @@ class ArticleFeatures:
             places=list(d.get("places", [])),
             published_at=from_iso(d.get("published_at")),
             lead=d.get("lead", ""),
+            title_derived=bool(d.get("title_derived", False)),
         )
 
 
@@ -307,9 +311,15 @@ def _sublinear(counts: Mapping[str, float]) -> dict[str, float]:
 
 
 def featurize(
-    title: str | None, text: str, published_at: datetime | None = None
+    title: str | None,
+    text: str,
+    published_at: datetime | None = None,
+    *,
+    title_derived: bool = False,
 ) -> ArticleFeatures:
-    """Compute the clustering features of an article."""
+    """Compute the clustering features of an article (``title_derived``: the title was made
+    from the text; without a title the first line stands in and counts as derived)."""
+    title_derived = title_derived or not (title or "").strip()
     title = (title or "").strip()
     text = _normalize(text or "")
     ntitle = _normalize(title)
@@ -331,4 +341,5 @@ def featurize(
         places=sorted(set(places)),
         published_at=published_at,
         lead=_lead_sentence(body, title),
+        title_derived=title_derived,
     )

@@ -5,12 +5,12 @@ the Postgres store, and the integration tests check both stores give the same pa
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from .features import ArticleFeatures, from_iso
-from .state import EventState, Member, latest_first
+from .state import EventState, Member, Placement, latest_first
 
 
 class InMemoryEventStore:
@@ -22,6 +22,8 @@ class InMemoryEventStore:
         self.memberships: dict[int, tuple[int, float]] = {}  # article -> (event, similarity)
         self.member_rows: dict[int, dict[str, Any]] = {}  # article -> {features, source}
         self.merged_into: dict[int, int | None] = {}
+        self.evidence: dict[int, Mapping[str, list[str]]] = {}  # article -> shared features
+        self.history: list[tuple[int, int | None, int, Placement]] = []  # (article, from, to, p)
         self._next = 1
 
     def candidates(
@@ -72,8 +74,10 @@ class InMemoryEventStore:
             out[eid] = ms[:limit] if limit is not None else ms
         return out
 
-    def set_member(self, member: Member, event_id: int, similarity: float) -> None:
-        self.memberships[member.article_id] = (event_id, similarity)
+    def set_member(self, member: Member, event_id: int, placement: Placement) -> None:
+        self.memberships[member.article_id] = (event_id, placement.similarity)
+        self.evidence[member.article_id] = placement.evidence
+        self.history.append((member.article_id, placement.from_event, event_id, placement))
         self.member_rows[member.article_id] = {
             "features": member.features.to_json(),
             "source": member.source,

@@ -59,6 +59,18 @@ class EventState:
         )
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Why an article is where it is: its average similarity to the other members, the
+    strongest shared features (channel -> readable keys, see :func:`.describe.evidence`),
+    the event it came from (None: its first placement) and a sentence saying why."""
+
+    similarity: float
+    evidence: Mapping[str, list[str]]
+    reason: str
+    from_event: int | None = None
+
+
 @dataclass
 class Member:
     """One article in an event, as the clusterer sees it."""
@@ -103,8 +115,9 @@ class EventStore(Protocol):
         most ``limit`` per event."""
         ...
 
-    def set_member(self, member: Member, event_id: int, similarity: float) -> None:
-        """Put ``member`` in ``event_id`` (insert, or move it from its current event)."""
+    def set_member(self, member: Member, event_id: int, placement: Placement) -> None:
+        """Put ``member`` in ``event_id`` (insert, or move it from its current event) and
+        record the placement in the membership history."""
         ...
 
     def retire(self, event_id: int, merged_into: int | None) -> None:

@@ -23,7 +23,7 @@ from .clusterer import ClusterParams, EventClusterer
 from .describe import event_keywords, event_places, event_summary, representative_headline
 from .docfreq import DocFreq
 from .features import ArticleFeatures, featurize
-from .state import EventState, Member
+from .state import EventState, Member, Placement
 
 log = logging.getLogger(__name__)
 EVENTS_LOCK_KEY = 0x6E657776
@@ -63,14 +63,15 @@ class PostgresEventStore:
 
     def save(self, state: EventState) -> None:
         self.cache[state.event_id] = state
+        headline = representative_headline(state, self.docfreq)
         db.execute(
             self.conn,
             "events/save_event",
             {
                 "id": state.event_id,
                 "state": json.dumps(state.to_json()),
-                "title": representative_headline(state, self.docfreq) or "(untitled)",
-                "summary": event_summary(state, self.docfreq),
+                "title": headline or "(untitled)",
+                "summary": event_summary(state, self.docfreq, headline),
                 "first": state.first_time,
                 "last": state.last_time,
                 "article_count": state.article_count,
@@ -100,24 +101,50 @@ class PostgresEventStore:
             out[int(r["event_id"])].append(Member(int(r["article_id"]), features, r["source"]))
         return out
 
-    def set_member(self, member: Member, event_id: int, similarity: float) -> None:
+    def set_member(self, member: Member, event_id: int, placement: Placement) -> None:
         db.execute(
             self.conn,
             "events/set_event_member",
             {
                 "article_id": member.article_id,
                 "event_id": event_id,
-                "similarity": similarity,
+                "similarity": placement.similarity,
                 "features": json.dumps(member.features.to_json()),
                 "source": member.source,
                 "published_at": member.features.published_at,
+                "evidence": json.dumps(placement.evidence),
             },
         )
+        record_moves(
+            self.conn,
+            [(member.article_id, placement.from_event, event_id, placement.similarity,
+              placement.reason)],
+        )  # fmt: skip
 
     def retire(self, event_id: int, merged_into: int | None) -> None:
         self.cache.pop(event_id, None)
         db.execute(self.conn, "events/retire_event", {"id": event_id, "merged_into": merged_into})
         db.execute(self.conn, "events/drop_event_keys", {"id": event_id})
+
+
+def record_moves(
+    conn: Conn, moves: list[tuple[int, int | None, int | None, float | None, str]]
+) -> None:
+    """Append ``(article, from_event, to_event, similarity, reason)`` rows to the membership
+    history (``news.event_moves``)."""
+    if moves:
+        article_ids, from_events, to_events, sims, reasons = map(list, zip(*moves, strict=True))
+        db.execute(
+            conn,
+            "events/record_moves",
+            {
+                "article_ids": article_ids,
+                "from_events": from_events,
+                "to_events": to_events,
+                "similarities": sims,
+                "reasons": reasons,
+            },
+        )
 
 
 def load_docfreq(conn: Conn) -> DocFreq:
@@ -183,7 +210,12 @@ def cluster_pending(
             store = PostgresEventStore(conn, docfreq)
             clusterer = EventClusterer(store, params=params, docfreq=docfreq)
             for row in rows:
-                features = featurize(row["title"], row["text"], row["published_at"])
+                features = featurize(
+                    row["title"],
+                    row["text"],
+                    row["published_at"],
+                    title_derived=bool(row["title_derived"]),
+                )
                 assignment = clusterer.assign(int(row["id"]), features, source=row["source"])
                 touched.add(assignment.event_id)
                 touched.update(m.to_event for m in assignment.moves)

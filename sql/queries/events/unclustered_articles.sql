@@ -1,5 +1,5 @@
 -- Articles not yet in an event, in publication order (first seen when the date is unknown).
-SELECT a.id, a.title, a.text, coalesce(a.published_at, a.first_seen_at) AS published_at,
+SELECT a.id, a.title, a.title_derived, a.text, coalesce(a.published_at, a.first_seen_at) AS published_at,
        s.name AS source
 FROM news.articles a
 LEFT JOIN news.sources s ON s.id = a.source_id
