@@ -153,19 +153,6 @@ def reprocess(conn: Conn, run_id: int, sel: Selection) -> dict[str, Any]:
 
 
 def detach_from_events(conn: Conn, previous_texts: dict[int, str]) -> None:
-    """Take changed articles out of their events (so news_events clusters them again) and
-    rebuild the events they leave from their remaining members; their old features leave the
-    document frequencies."""
-    ids = sorted(previous_texts)
-    with conn.transaction():
-        events.store.lock(conn)
-        rows = db.fetch_all(conn, "events/detach_articles", {"ids": ids})
-        docfreq = events.load_docfreq(conn)
-        for row in rows:
-            art = db.fetch_one(conn, "events/article_title_time", {"id": row["article_id"]})
-            assert art is not None  # articles are never deleted
-            old = events.featurize(art["title"], previous_texts[int(row["article_id"])], art["t"])
-            events.forget(docfreq, old.keys())
-        events.save_docfreq(conn, docfreq)
-        for event_id in sorted({int(r["event_id"]) for r in rows}):
-            events.rebuild_event(conn, event_id, docfreq)
+    """Take changed articles out of their events so news_events clusters them again (see
+    :func:`newsflow.events.detach`: emptied events are retired, and revived by their articles)."""
+    events.detach(conn, previous_texts)

@@ -40,6 +40,7 @@ With both, B-cubed F1 is 0.935-0.937 on train and 0.935-0.943 on dev over the si
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -161,6 +162,83 @@ class EventClusterer:
                     sim *= p.year_conflict
         return sim
 
+    def similarities(self, features: ArticleFeatures, states: list[EventState]) -> list[float]:
+        """:meth:`similarity` of one article to many events at once (vectorised: each event's
+        centroid arrays are built once and kept on its state)."""
+        p = self.params
+        n = len(states)
+        if not n:
+            return []
+        docfreq = self.docfreq
+        log_n1 = math.log(docfreq.n_docs + 1) + 1.0
+        acc = np.zeros(n)
+        total_w = 0.0
+        for weight, attr, prefix in (
+            (p.w_terms, "terms", "t:"),
+            (p.w_names, "names", "e:"),
+            (p.w_facts, "facts", "n:"),
+        ):
+            vec: dict[str, float] = getattr(features, attr)
+            if not vec:
+                continue
+            total_w += weight
+            a_ids = docfreq.ids(prefix, vec)
+            log_df = docfreq.log_df()  # after ids(): it may have grown
+            xa = np.fromiter(vec.values(), dtype=float, count=len(vec)) * (log_n1 - log_df[a_ids])
+            na = float(np.sqrt(xa @ xa))
+            if na == 0:
+                continue
+            order = np.argsort(a_ids)
+            a_sorted, x_sorted = a_ids[order], xa[order]
+            docfreq.prefetch(
+                prefix + k for st in states if attr not in st.arrays for k in getattr(st, attr)
+            )
+            parts = [self._centroid_arrays(st, attr, prefix) for st in states]
+            lens = np.array([len(ids) for ids, _ in parts])
+            if not lens.sum():
+                continue
+            log_df = docfreq.log_df()  # after the centroids' ids
+            c_ids = np.concatenate([ids for ids, _ in parts])
+            y = np.concatenate([vals for _, vals in parts]) * (log_n1 - log_df[c_ids])
+            seg = np.repeat(np.arange(n), lens)
+            norms = np.sqrt(np.bincount(seg, weights=y * y, minlength=n))
+            pos = np.minimum(np.searchsorted(a_sorted, c_ids), len(a_sorted) - 1)
+            hit = a_sorted[pos] == c_ids
+            dots = np.bincount(seg[hit], weights=y[hit] * x_sorted[pos[hit]], minlength=n)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                acc += weight * np.where(norms > 0, dots / (na * norms), 0.0)
+        if total_w == 0:
+            return [0.0] * n
+        sims = acc / total_w
+        if p.year_conflict < 1.0:
+            years_a = features.years()
+            if len(years_a) == 1:  # one year: usually the dateline; several: background
+                for i, st in enumerate(states):
+                    years_e = {k for k in st.facts if k.startswith("year:")}
+                    if years_e and not (years_a & years_e):
+                        sims[i] *= p.year_conflict
+        return [float(x) for x in sims]
+
+    def _feature_arrays(
+        self, f: ArticleFeatures, attr: str, prefix: str
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        cached = f.arrays.get(attr)
+        if cached is None or cached[0] is not self.docfreq:
+            vec: dict[str, float] = getattr(f, attr)
+            values = np.fromiter(vec.values(), dtype=float, count=len(vec))
+            cached = f.arrays[attr] = (self.docfreq, self.docfreq.ids(prefix, vec), values)
+        return cached[1], cached[2]
+
+    def _centroid_arrays(
+        self, state: EventState, attr: str, prefix: str
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        cached = state.arrays.get(attr)
+        if cached is None or cached[0] is not self.docfreq:
+            vec: dict[str, float] = getattr(state, attr)
+            values = np.fromiter(vec.values(), dtype=float, count=len(vec))
+            cached = state.arrays[attr] = (self.docfreq, self.docfreq.ids(prefix, vec), values)
+        return cached[1], cached[2]
+
     def pair_similarities(
         self, feats: list[ArticleFeatures], idf: IdfCache | None = None
     ) -> NDArray[np.float64]:
@@ -170,39 +248,45 @@ class EventClusterer:
         from scipy import sparse  # imported on first use: scipy is slow to import
 
         p = self.params
-        idf = idf or IdfCache(self.docfreq)
+        docfreq = self.docfreq
         n = len(feats)
         num = np.zeros((n, n))
         total = np.zeros((n, n))
+        log_n1 = math.log(docfreq.n_docs + 1) + 1.0
         for weight, attr, prefix in (
             (p.w_terms, "terms", "t:"),
             (p.w_names, "names", "e:"),
             (p.w_facts, "facts", "n:"),
         ):
-            vocab: dict[str, int] = {}
-            rows, cols, vals = [], [], []
-            present = np.zeros(n, dtype=bool)
-            for i, f in enumerate(feats):
-                vec, norm = idf.weigh(getattr(f, attr), prefix)
-                if not norm:
-                    continue
-                present[i] = True
-                for k, x in vec.items():
-                    rows.append(i)
-                    cols.append(vocab.setdefault(k, len(vocab)))
-                    vals.append(x / norm)
+            docfreq.prefetch(
+                prefix + k for f in feats if attr not in f.arrays for k in getattr(f, attr)
+            )
+            parts = [self._feature_arrays(f, attr, prefix) for f in feats]
+            lens = np.array([len(ids) for ids, _ in parts])
+            if not lens.sum():
+                continue
+            ids = np.concatenate([ids for ids, _ in parts])
+            x = np.concatenate([vals for _, vals in parts]) * (log_n1 - docfreq.log_df()[ids])
+            row = np.repeat(np.arange(n), lens)
+            norms = np.sqrt(np.bincount(row, weights=x * x, minlength=n))
+            present = norms > 0
             either = present[:, None] | present[None, :]
             total += weight * either
-            if vocab:
-                m = sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(vocab)))
+            keep = present[row]
+            if keep.any():
+                cols, inverse = np.unique(ids[keep], return_inverse=True)
+                m = sparse.csr_matrix(
+                    (x[keep] / norms[row[keep]], (row[keep], inverse)), shape=(n, len(cols))
+                )
                 num += weight * (m @ m.T).toarray()
         sim = np.divide(num, total, out=np.zeros((n, n)), where=total > 0)
         if p.year_conflict < 1.0:
             years = [f.years() for f in feats]
-            for i in range(n):
-                for j in range(i + 1, n):
-                    a, b = years[i], years[j]
-                    if a and b and not (a & b) and (len(a) == 1 or len(b) == 1):
+            dated = [i for i in range(n) if years[i]]
+            for a, i in enumerate(dated):
+                for j in dated[a + 1 :]:
+                    ya, yb = years[i], years[j]
+                    if not (ya & yb) and (len(ya) == 1 or len(yb) == 1):
                         sim[i, j] *= p.year_conflict
                         sim[j, i] *= p.year_conflict
         if p.half_life_hours:
@@ -216,10 +300,18 @@ class EventClusterer:
         return np.clip(sim, 0.0, 1.0)
 
     def assign(
-        self, article_id: int, features: ArticleFeatures, source: str | None = None
+        self,
+        article_id: int,
+        features: ArticleFeatures,
+        source: str | None = None,
+        previous_event: int | None = None,
     ) -> Assignment:
         """Assign one article (call in publication order). Updates DF, events, memberships and
-        the index; returns where the article went and which earlier members moved."""
+        the index; returns where the article went and which earlier members moved.
+
+        ``previous_event``: the event a re-extracted article was taken out of. Should the
+        article start a new event, and that event be retired empty, it is revived instead, so
+        an event's id survives the re-extraction of its articles."""
         p = self.params
         self.docfreq.update(features.keys())
         keys = self.index_keys(features)
@@ -230,24 +322,23 @@ class EventClusterer:
         cands = self.store.candidates(keys, since=since, limit=p.max_candidates)
         states = self.store.load(sorted(cands))
         idf = IdfCache(self.docfreq)
-        scored = sorted(
-            ((self.similarity(features, st, idf), eid) for eid, st in states.items()),
-            key=lambda t: (-t[0], t[1]),
-        )
+        ordered = sorted(states)
+        sims = self.similarities(features, [states[e] for e in ordered])
+        scored = sorted(zip(sims, ordered, strict=True), key=lambda t: (-t[0], t[1]))
         near = sorted(
             eid for s, eid in scored[: p.neighbourhood_events] if s >= p.neighbourhood_floor
         )
         members = self.store.members(near, p.recluster_members) if near else {}
         points = [m for eid in near for m in members.get(eid, [])]
         if not points:
-            return self._new_event(me, keys)
+            return self._new_event(me, keys, previous_event)
         old_event = {m.article_id: eid for eid in near for m in members.get(eid, [])}
         points.append(me)
         sim = self.pair_similarities([m.features for m in points], idf)
         groups = _cohesive_average_link(sim, p.threshold, p.cohesion_ratio, p.cohesion_min_size)
         if p.small_group:
             groups = _attach_small_groups(groups, sim, p.small_group, p.small_threshold)
-        target = self._group_ids(groups, points, old_event)
+        target = self._group_ids(groups, points, old_event, (article_id, previous_event))
         moves: list[Move] = []
         my_event, my_sim, created = 0, 1.0, False
         for g, idxs in enumerate(groups):
@@ -289,8 +380,8 @@ class EventClusterer:
         retired = self._rebuild(touched, moves)
         return Assignment(my_event, my_sim, created, tuple(moves), tuple(retired))
 
-    def _new_event(self, me: Member, keys: list[str]) -> Assignment:
-        state = EventState(event_id=self.store.new_event_id())
+    def _new_event(self, me: Member, keys: list[str], previous_event: int | None) -> Assignment:
+        state = EventState(event_id=self._allocate(previous_event))
         self.store.set_member(me, state.event_id, Placement(1.0, {}, _joined(1.0, True)))
         self._absorb(state, me.article_id, me.features, me.source)
         self.store.save(state)
@@ -318,8 +409,18 @@ class EventClusterer:
             idf,
         )
 
+    def _allocate(self, previous_event: int | None) -> int:
+        """An id for a new event: the article's previous event when it can be revived."""
+        if previous_event is not None and self.store.revive(previous_event):
+            return previous_event
+        return self.store.new_event_id()
+
     def _group_ids(
-        self, groups: list[list[int]], points: list[Member], old_event: Mapping[int, int]
+        self,
+        groups: list[list[int]],
+        points: list[Member],
+        old_event: Mapping[int, int],
+        revive: tuple[int, int | None] = (0, None),
     ) -> dict[int, tuple[int, bool]]:
         """Event id per group: largest group first (ties: lowest article id) takes the event
         it shares most members with (ties: lowest id); a group sharing none gets a new event."""
@@ -341,7 +442,10 @@ class EventClusterer:
                 None,
             )  # fmt: skip
             if choice is None:
-                out[g] = (self.store.new_event_id(), True)
+                previous = (
+                    revive[1] if any(points[i].article_id == revive[0] for i in groups[g]) else None
+                )
+                out[g] = (self._allocate(previous), True)
             else:
                 used.add(choice)
                 out[g] = (choice, False)
@@ -374,6 +478,7 @@ class EventClusterer:
     ) -> None:
         p = self.params
         idf = self.docfreq
+        state.arrays.clear()
         add_into(state.terms, unit(f.terms))
         add_into(state.names, unit(f.names))
         add_into(state.facts, unit(f.facts))

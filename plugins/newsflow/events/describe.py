@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from .docfreq import DocFreq, IdfCache, cosine
 from .features import ArticleFeatures, featurize
@@ -42,21 +43,29 @@ def representative_headline(
     ``titles`` (``{article_id: title}``, all taken as real titles) overrides the titles kept
     in the state.
     """
-    idf = IdfCache(docfreq or DocFreq())
+    docfreq = docfreq or DocFreq()
+    idf = IdfCache(docfreq)
     members = [(m.get("title") or "", bool(m.get("derived"))) for m in state.members]
     if titles:
         members = [(t, False) for _, t in sorted(titles.items())]
     real = [t for t, derived in members if not derived and t]
     pool = real or [t for t, _ in members]
+    docfreq.prefetch(k for title in pool for k in _title_features(title).keys())  # noqa: SIM118
     best, best_sim = "", -1.0
     for title in pool:
-        f = featurize(title, title)
+        f = _title_features(title)
         sim = 0.5 * cosine(f.terms, state.terms, idf, "t:") + 0.5 * cosine(
             f.names, state.names, idf, "e:"
         )
         if sim > best_sim + 1e-12:
             best, best_sim = title, sim
     return best
+
+
+@lru_cache(maxsize=8192)
+def _title_features(title: str) -> ArticleFeatures:
+    """Features of a title alone (cached: every save of an event ranks its members' titles)."""
+    return featurize(title, title)
 
 
 def event_summary(

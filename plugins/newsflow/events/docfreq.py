@@ -11,8 +11,48 @@ flat; stop words are removed by a built-in list, so this degrades gracefully.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+class LazyCounts(dict[str, int]):
+    """Document frequencies read from storage on first use, in bulk where the caller knows
+    which keys it needs (:meth:`prefetch`), one by one otherwise. Keeps a clusterer's cost
+    independent of the size of the whole vocabulary: only the keys it meets are read."""
+
+    def __init__(self, loader: Callable[[list[str]], Mapping[str, int]]) -> None:
+        super().__init__()
+        self.loader = loader
+        self.known: set[str] = set()
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        missing = [k for k in dict.fromkeys(keys) if k not in self.known]
+        if missing:
+            for k, v in self.loader(missing).items():
+                dict.__setitem__(self, k, int(v))
+            self.known.update(missing)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self.known:
+            self.prefetch([key])
+        return dict.get(self, key, default)
+
+    def __getitem__(self, key: str) -> int:
+        if key not in self.known:
+            self.prefetch([key])
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str) and key not in self.known:
+            self.prefetch([key])
+        return dict.__contains__(self, key)
+
+    def __setitem__(self, key: str, value: int) -> None:
+        self.known.add(key)
+        dict.__setitem__(self, key, value)
 
 
 class DocFreq:
@@ -26,13 +66,69 @@ class DocFreq:
         self.df: dict[str, int] = dict(df or {})
         self.n_docs = n_docs
         self.dirty: set[str] = set()
+        # Vectorised IDF: keys get dense ids on first use; log(df + 1) per id, kept current.
+        self.key_id: dict[str, int] = {}
+        self._log_df: NDArray[np.float64] = np.zeros(1024)
+
+    @classmethod
+    def lazy(cls, loader: Callable[[list[str]], Mapping[str, int]], n_docs: int) -> DocFreq:
+        """Frequencies read through ``loader`` as keys are met (see :class:`LazyCounts`)."""
+        docfreq = cls(None, n_docs)
+        docfreq.df = LazyCounts(loader)
+        return docfreq
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read the frequencies of ``keys`` in one go (lazy frequencies only)."""
+        if isinstance(self.df, LazyCounts):
+            self.df.prefetch(keys)
 
     def update(self, keys: Iterable[str]) -> None:
         """Count one document containing ``keys`` (a set: each key once)."""
+        keys = set(keys)
+        self.prefetch(keys)
         self.n_docs += 1
-        for k in set(keys):
-            self.df[k] = self.df.get(k, 0) + 1
+        ids = self.key_id
+        for k in keys:
+            n = self.df[k] = self.df.get(k, 0) + 1
             self.dirty.add(k)
+            i = ids.get(k)
+            if i is not None:
+                self._log_df[i] = math.log(n + 1)
+
+    def remove(self, keys: Iterable[str]) -> None:
+        """Undo :meth:`update` for one document (it left the clustered corpus)."""
+        keys = set(keys)
+        self.prefetch(keys)
+        self.n_docs = max(0, self.n_docs - 1)
+        for k in keys:
+            if self.df.get(k, 0) > 0:
+                n = self.df[k] = self.df[k] - 1
+                self.dirty.add(k)
+                i = self.key_id.get(k)
+                if i is not None:
+                    self._log_df[i] = math.log(n + 1)
+
+    def ids(self, prefix: str, keys: Iterable[str]) -> NDArray[np.int64]:
+        """Dense ids of ``prefix + key`` for each key (assigned on first use)."""
+        table, df = self.key_id, self.df
+        keys = list(keys)
+        if isinstance(df, LazyCounts):
+            df.prefetch(prefix + k for k in keys if prefix + k not in table)
+        out = []
+        for k in keys:
+            full = prefix + k
+            i = table.get(full)
+            if i is None:
+                i = table[full] = len(table)
+                if i >= len(self._log_df):
+                    self._log_df = np.concatenate([self._log_df, np.zeros(len(self._log_df))])
+                self._log_df[i] = math.log(df.get(full, 0) + 1)
+            out.append(i)
+        return np.array(out, dtype=np.int64)
+
+    def log_df(self) -> NDArray[np.float64]:
+        """log(df + 1) by key id (see :meth:`ids`); IDF = log(n_docs + 1) + 1 - log_df."""
+        return self._log_df
 
     def idf(self, key: str) -> float:
         return math.log((self.n_docs + 1) / (self.df.get(key, 0) + 1)) + 1.0

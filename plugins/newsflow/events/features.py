@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -87,6 +87,8 @@ class ArticleFeatures:
     lead: str = ""
     # the title was made from the text (first sentence), not given by the source
     title_derived: bool = False
+    # vectors as (key ids, values) arrays for vectorised similarity; not persisted
+    arrays: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def keys(self) -> set[str]:
         """All feature keys, prefixed by channel, for document frequencies."""

@@ -23,6 +23,7 @@ class InMemoryEventStore:
         self.member_rows: dict[int, dict[str, Any]] = {}  # article -> {features, source}
         self.merged_into: dict[int, int | None] = {}
         self.evidence: dict[int, Mapping[str, list[str]]] = {}  # article -> shared features
+        self.objects: dict[int, EventState] = {}  # parsed states, as the Postgres store caches
         self.history: list[tuple[int, int | None, int, Placement]] = []  # (article, from, to, p)
         self._next = 1
 
@@ -43,7 +44,13 @@ class InMemoryEventStore:
         return dict(best)
 
     def load(self, event_ids: Iterable[int]) -> dict[int, EventState]:
-        return {i: EventState.from_json(self.states[i]) for i in event_ids if i in self.states}
+        out = {}
+        for i in event_ids:
+            if i in self.states:
+                if i not in self.objects:
+                    self.objects[i] = EventState.from_json(self.states[i])
+                out[i] = self.objects[i]
+        return out
 
     def new_event_id(self) -> int:
         eid = self._next
@@ -53,6 +60,7 @@ class InMemoryEventStore:
 
     def save(self, state: EventState) -> None:
         self.states[state.event_id] = state.to_json()
+        self.objects[state.event_id] = state
 
     def add_keys(self, event_id: int, keys: Iterable[str]) -> None:
         for k in keys:
@@ -83,9 +91,19 @@ class InMemoryEventStore:
             "source": member.source,
         }
 
+    def revive(self, event_id: int) -> bool:
+        if event_id not in self.merged_into or self.merged_into[event_id] is not None:
+            return False
+        if any(e == event_id for e, _ in self.memberships.values()):
+            return False
+        del self.merged_into[event_id]
+        self.states[event_id] = EventState(event_id=event_id).to_json()
+        return True
+
     def retire(self, event_id: int, merged_into: int | None) -> None:
         self.merged_into[event_id] = merged_into
         self.states.pop(event_id, None)
+        self.objects.pop(event_id, None)
 
     def event_of(self, article_id: int) -> int:
         """Current event of an article (following moves)."""

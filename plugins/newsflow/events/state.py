@@ -27,6 +27,9 @@ class EventState:
     article_count: int = 0
     sources: dict[str, int] = field(default_factory=dict)
     members: list[dict[str, Any]] = field(default_factory=list)  # [{id, title, lead}] (capped)
+    # centroids as (key ids, values) arrays for vectorised similarity; not persisted, cleared
+    # whenever the centroids change (see EventClusterer)
+    arrays: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -118,6 +121,11 @@ class EventStore(Protocol):
     def set_member(self, member: Member, event_id: int, placement: Placement) -> None:
         """Put ``member`` in ``event_id`` (insert, or move it from its current event) and
         record the placement in the membership history."""
+        ...
+
+    def revive(self, event_id: int) -> bool:
+        """Bring back an event retired empty (not merged into another) for an article that
+        left it; False when that is not the case (the caller allocates a new event)."""
         ...
 
     def retire(self, event_id: int, merged_into: int | None) -> None:

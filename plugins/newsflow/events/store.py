@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from .clusterer import ClusterParams, EventClusterer
 from .describe import event_keywords, event_places, event_summary, representative_headline
 from .docfreq import DocFreq
 from .features import ArticleFeatures, featurize
-from .state import EventState, Member, Placement
+from .state import EventState, Member, Placement, latest_first
 
 log = logging.getLogger(__name__)
 EVENTS_LOCK_KEY = 0x6E657776
@@ -35,10 +35,28 @@ def lock(conn: Conn) -> None:
 
 
 class PostgresEventStore:
+    """The event store on Postgres, with caches that live as long as the store: parsed event
+    states, member features (they never change once stored) and the latest members of each
+    event. Only valid while its user holds the events lock, or re-checks
+    (:func:`cluster_pending` drops the caches when another writer ran between its batches).
+    History rows (``event_moves``) are buffered until :meth:`flush`."""
+
     def __init__(self, conn: Conn, docfreq: DocFreq) -> None:
         self.conn = conn
         self.docfreq = docfreq
         self.cache: dict[int, EventState] = {}
+        self.member_objects: dict[int, Member] = {}  # article id -> member (features parsed)
+        self.latest: dict[int, list[int]] = {}  # event id -> latest member ids (latest first)
+        self.latest_limit: int | None = None  # how many ``latest`` lists hold (one limit)
+        self.event_of: dict[int, int] = {}  # article id -> event, for articles in ``latest``
+        self.pending_moves: list[tuple[int, int | None, int | None, float | None, str]] = []
+
+    def clear(self) -> None:
+        """Forget every cache (another writer changed events)."""
+        self.cache.clear()
+        self.member_objects.clear()
+        self.latest.clear()
+        self.event_of.clear()
 
     def candidates(
         self, keys: list[str], since: datetime | None = None, limit: int = 50
@@ -90,16 +108,34 @@ class PostgresEventStore:
         self, event_ids: Iterable[int], limit: int | None = None
     ) -> dict[int, list[Member]]:
         ids = sorted(set(event_ids))
-        out: dict[int, list[Member]] = {i: [] for i in ids}
-        if not ids:
-            return out
-        for r in db.fetch_all(self.conn, "events/members", {"ids": ids, "limit": limit}):
+        cacheable = limit is not None and self.latest_limit in (None, limit)
+        if cacheable:
+            self.latest_limit = limit
+        wanted = [i for i in ids if not (cacheable and i in self.latest)]
+        if wanted:
+            order: dict[int, list[int]] = {i: [] for i in wanted}
+            for r in db.fetch_all(self.conn, "events/member_ids", {"ids": wanted, "limit": limit}):
+                order[int(r["event_id"])].append(int(r["article_id"]))
+            self._load_members([a for aids in order.values() for a in aids])
+            if not cacheable:
+                return {i: [self.member_objects[a] for a in order[i]] for i in ids}
+            for eid, aids in order.items():
+                self.latest[eid] = aids
+                for a in aids:
+                    self.event_of[a] = eid
+        return {i: [self.member_objects[a] for a in self.latest[i]] for i in ids}
+
+    def _load_members(self, article_ids: list[int]) -> None:
+        missing = [a for a in article_ids if a not in self.member_objects]
+        if not missing:
+            return
+        for r in db.fetch_all(self.conn, "events/member_features", {"ids": missing}):
             if r["features"] is not None:
                 features = ArticleFeatures.from_json(r["features"])
             else:  # a membership from before features were kept (migration 0005)
                 features = featurize(r["title"], r["text"], r["published_at"])
-            out[int(r["event_id"])].append(Member(int(r["article_id"]), features, r["source"]))
-        return out
+            aid = int(r["article_id"])
+            self.member_objects[aid] = Member(aid, features, r["source"])
 
     def set_member(self, member: Member, event_id: int, placement: Placement) -> None:
         db.execute(
@@ -115,16 +151,38 @@ class PostgresEventStore:
                 "evidence": json.dumps(placement.evidence),
             },
         )
-        record_moves(
-            self.conn,
-            [(member.article_id, placement.from_event, event_id, placement.similarity,
-              placement.reason)],
+        self.pending_moves.append(
+            (member.article_id, placement.from_event, event_id, placement.similarity,
+             placement.reason)
         )  # fmt: skip
+        aid = member.article_id
+        self.member_objects[aid] = member
+        old = self.event_of.pop(aid, None)
+        if old is not None:  # left a cached list: older members may now belong in it
+            self.latest.pop(old, None)
+        cached = self.latest.get(event_id)
+        if cached is not None and self.latest_limit is not None:
+            cached.append(aid)
+            cached.sort(key=lambda a: latest_first(self.member_objects[a]))
+            for dropped in cached[self.latest_limit :]:
+                self.event_of.pop(dropped, None)
+            del cached[self.latest_limit :]
+            if aid in cached:
+                self.event_of[aid] = event_id
+
+    def revive(self, event_id: int) -> bool:
+        return db.fetch_one(self.conn, "events/revive_event", {"id": event_id}) is not None
 
     def retire(self, event_id: int, merged_into: int | None) -> None:
         self.cache.pop(event_id, None)
+        self.latest.pop(event_id, None)
         db.execute(self.conn, "events/retire_event", {"id": event_id, "merged_into": merged_into})
         db.execute(self.conn, "events/drop_event_keys", {"id": event_id})
+
+    def flush(self) -> None:
+        """Write the buffered membership history."""
+        record_moves(self.conn, self.pending_moves)
+        self.pending_moves = []
 
 
 def record_moves(
@@ -155,43 +213,98 @@ def load_docfreq(conn: Conn) -> DocFreq:
     return docfreq
 
 
-def save_docfreq(conn: Conn, docfreq: DocFreq) -> None:
+def lazy_docfreq(conn: Conn) -> DocFreq:
+    """Document frequencies read as keys are met, never the whole table (see
+    :class:`~.docfreq.LazyCounts`); valid while the caller holds the events lock."""
+
+    def loader(keys: list[str]) -> dict[str, int]:
+        rows = db.fetch_all(conn, "events/docfreq_of", {"keys": keys})
+        return {r["key"]: int(r["df"]) for r in rows}
+
+    return DocFreq.lazy(loader, int(db.fetch_value(conn, "events/corpus_size") or 0))
+
+
+def save_docfreq(conn: Conn, docfreq: DocFreq) -> int:
+    """Write the changed frequencies and the corpus size; returns the new generation."""
     dirty = sorted(docfreq.dirty)
     if dirty:
         db.execute(conn, "events/save_docfreq", {"keys": dirty, "dfs": [docfreq[k] for k in dirty]})
-    db.execute(conn, "events/save_corpus_size", {"n_docs": docfreq.n_docs})
+    generation = db.fetch_value(conn, "events/save_corpus_size", {"n_docs": docfreq.n_docs})
     docfreq.clear_dirty()
+    return int(generation or 0)
 
 
 def forget(docfreq: DocFreq, keys: Iterable[str]) -> None:
     """Undo ``DocFreq.update`` for one document (its article left the clustered corpus)."""
-    docfreq.n_docs = max(0, docfreq.n_docs - 1)
-    for key in set(keys):
-        if docfreq.df.get(key, 0) > 0:
-            docfreq.df[key] -= 1
-            docfreq.dirty.add(key)
+    docfreq.remove(keys)
 
 
 def rebuild_event(conn: Conn, event_id: int, docfreq: DocFreq) -> bool:
     """Recompute an event's state from its remaining members (in publication order), keeping
-    its id; an event left without members (all its articles were re-extracted and wait to be
-    clustered again) is deleted. Returns whether the event still exists."""
+    its id. An event left without members (its articles were re-extracted and wait to be
+    clustered again) is retired, not deleted: the first of its articles to come back revives
+    it (see ``EventClusterer.assign``). Returns whether the event still has members."""
     store = PostgresEventStore(conn, docfreq)
     clusterer = EventClusterer(store, docfreq=docfreq)
     members = store.members([event_id])[event_id]
     if not members:
-        db.execute(conn, "events/unlink_merged_into", {"id": event_id})
-        db.execute(conn, "events/delete_event", {"id": event_id})
+        store.retire(event_id, None)
         return False
     # The clusterer's own accumulation step, so a rebuilt event equals one built online.
     store.save(clusterer.build_state(event_id, members))
     return True
 
 
+def detach(conn: Conn, previous_texts: Mapping[int, str]) -> dict[str, int]:
+    """Take re-extracted articles out of their events and queue them to be clustered again.
+
+    Their stored features leave the document frequencies (the previous text is featurised
+    only for memberships from before features were kept); the events they leave are rebuilt
+    from their remaining members, or retired when left empty. Each detachment is recorded in
+    the membership history with its reason. Runs in the caller's transaction (a savepoint),
+    under the events lock. Returns counts."""
+    ids = sorted(previous_texts)
+    with conn.transaction():
+        lock(conn)
+        rows = db.fetch_all(conn, "events/detach_articles", {"ids": ids})
+        docfreq = lazy_docfreq(conn)
+        for row in rows:
+            if row["features"] is not None:
+                old = ArticleFeatures.from_json(row["features"])
+            else:
+                art = db.fetch_one(conn, "events/article_title_time", {"id": row["article_id"]})
+                assert art is not None  # articles are never deleted
+                old = featurize(art["title"], previous_texts[int(row["article_id"])], art["t"])
+            docfreq.remove(old.keys())
+        save_docfreq(conn, docfreq)
+        detached = [(int(r["article_id"]), int(r["event_id"])) for r in rows]
+        record_moves(
+            conn,
+            [(aid, eid, None, None, "re-extracted: taken out to be clustered again")
+             for aid, eid in detached],
+        )  # fmt: skip
+        db.execute(
+            conn,
+            "events/enqueue",
+            {"ids": [a for a, _ in detached], "previous": [e for _, e in detached]},
+        )
+        retired = 0
+        for event_id in sorted({e for _, e in detached}):
+            retired += not rebuild_event(conn, event_id, docfreq)
+    return {"articles_detached": len(detached), "events_retired": retired}
+
+
+def _generation(conn: Conn) -> int:
+    return int(db.fetch_value(conn, "events/corpus_generation") or 0)
+
+
 def cluster_pending(
     conn: Conn, *, batch_size: int = 500, params: ClusterParams | None = None
 ) -> dict[str, Any]:
-    """Assign every article not yet in an event; one transaction per batch. Returns counts."""
+    """Assign every queued article (``news.event_queue``) to an event, in publication order;
+    one transaction per batch, under the events lock. Document frequencies are read as keys
+    are met and, like event states and member features, kept across batches unless another
+    writer ran in between. Returns counts."""
     totals = {
         "articles": 0,
         "events_created": 0,
@@ -200,29 +313,39 @@ def cluster_pending(
         "events_retired": 0,
     }
     touched: set[int] = set()
+    generation: int | None = None  # after our last batch; None: nothing cached yet
+    store: PostgresEventStore | None = None
+    clusterer: EventClusterer | None = None
     while True:
         with conn.transaction():
             lock(conn)
             rows = db.fetch_all(conn, "events/unclustered_articles", {"limit": batch_size})
             if not rows:
                 break
-            docfreq = load_docfreq(conn)
-            store = PostgresEventStore(conn, docfreq)
-            clusterer = EventClusterer(store, params=params, docfreq=docfreq)
-            for row in rows:
-                features = featurize(
-                    row["title"],
-                    row["text"],
-                    row["published_at"],
-                    title_derived=bool(row["title_derived"]),
-                )
-                assignment = clusterer.assign(int(row["id"]), features, source=row["source"])
-                touched.add(assignment.event_id)
-                touched.update(m.to_event for m in assignment.moves)
-                totals["events_created"] += int(assignment.created)
-                totals["articles_moved"] += len(assignment.moves)
-                totals["events_retired"] += len(assignment.retired)
-            save_docfreq(conn, docfreq)
+            if store is None or clusterer is None or generation != _generation(conn):
+                # first batch, or another writer (reprocessing) ran since our last one
+                docfreq = lazy_docfreq(conn)
+                store = PostgresEventStore(conn, docfreq)
+                clusterer = EventClusterer(store, params=params, docfreq=docfreq)
+            with conn.pipeline():  # writes go out without waiting; reads sync
+                for row in rows:
+                    features = featurize(
+                        row["title"],
+                        row["text"],
+                        row["published_at"],
+                        title_derived=bool(row["title_derived"]),
+                    )
+                    assignment = clusterer.assign(
+                        int(row["id"]), features, row["source"], row["previous_event"]
+                    )
+                    touched.add(assignment.event_id)
+                    touched.update(m.to_event for m in assignment.moves)
+                    totals["events_created"] += int(assignment.created)
+                    totals["articles_moved"] += len(assignment.moves)
+                    totals["events_retired"] += len(assignment.retired)
+            store.flush()
+            db.execute(conn, "events/dequeue", {"ids": [int(r["id"]) for r in rows]})
+            generation = save_docfreq(conn, clusterer.docfreq)
             totals["articles"] += len(rows)
         if len(rows) < batch_size:
             break

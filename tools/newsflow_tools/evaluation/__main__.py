@@ -7,7 +7,7 @@ import argparse
 import sys
 import time
 
-from . import data, events_eval, neardup_eval
+from . import data, events_eval, events_production, events_timed, neardup_eval
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,6 +16,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--topics", help="comma-separated ECB+ topics to restrict to (smoke runs)")
     ap.add_argument("--skip-neardup", action="store_true")
     ap.add_argument("--skip-events", action="store_true")
+    ap.add_argument("--skip-timed", action="store_true", help="no timed-timeline event figures")
+    ap.add_argument(
+        "--skip-production", action="store_true", help="no production-path (Postgres) figures"
+    )
     args = ap.parse_args(argv)
     topics = {int(t) for t in args.topics.split(",")} if args.topics else None
     try:
@@ -43,6 +47,12 @@ def main(argv: list[str] | None = None) -> int:
             dt = time.perf_counter() - t0
             per = dt / (len(docs) * len(scores)) * 1000
             print(f"  time {dt:.1f} s ({per:.2f} ms per assignment incl. features)")
+            if not args.skip_timed:
+                t0 = time.perf_counter()
+                events_timed.print_timed(f"ECB+ {split}", events_timed.evaluate_timed(docs))
+                print(f"  time {time.perf_counter() - t0:.1f} s")
+        if not args.skip_production:
+            _production(topics, quick=args.quick)
         print()
     if not args.skip_neardup:
         t0 = time.perf_counter()
@@ -51,6 +61,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  time {time.perf_counter() - t0:.1f} s")
     print(f"\nTotal {time.perf_counter() - t_start:.1f} s")
     return 0
+
+
+def _production(topics: set[int] | None, *, quick: bool) -> None:
+    from newsflow_tools.bench import bench_environment
+
+    t0 = time.perf_counter()
+    with bench_environment() as env:
+        for split in ["dev"] if quick else ["dev", "train"]:
+            docs = data.load_split(split, topics)
+            if not docs:
+                continue
+            seeds = () if quick or split == "train" else (11,)
+            results = events_production.evaluate_production(docs, env.new_database, seeds)
+            events_production.print_production(f"ECB+ {split}", results)
+    print(f"  time {time.perf_counter() - t0:.1f} s")
 
 
 if __name__ == "__main__":

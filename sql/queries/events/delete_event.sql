@@ -1,1 +1,0 @@
-DELETE FROM news.events WHERE id = %(id)s;

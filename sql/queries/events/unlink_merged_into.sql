@@ -1,2 +1,0 @@
--- Events that pointed at an event about to be deleted point nowhere.
-UPDATE news.events SET merged_into = NULL WHERE merged_into = %(id)s;
