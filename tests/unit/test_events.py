@@ -234,3 +234,21 @@ def test_person_names_are_not_taken_for_cities():
     assert "Los Angeles" in f.places and "France" in f.places
     assert "Jackson" not in f.places and "Vincent" not in f.places
     assert "jackson" in f.names and "michael jackson" in f.names
+
+
+def test_an_article_revives_the_event_it_was_taken_out_of():
+    store = ev.InMemoryEventStore()
+    cl = ev.EventClusterer(store)
+    t0 = datetime(2024, 3, 1, tzinfo=UTC)
+    (first,) = _near_copy_pair(timedelta(0))[:1]
+    a = cl.assign(1, first)
+    store.retire(a.event_id, None)  # what taking its only article out does
+    del store.memberships[1]
+    other = ev.featurize("Election results in Norway", "Voters in Oslo chose a new council.", t0)
+    b = cl.assign(2, other)
+    assert b.event_id != a.event_id
+    again = cl.assign(1, first, previous_event=a.event_id)
+    assert again.event_id == a.event_id and again.created
+    assert a.event_id not in store.merged_into
+    merged = cl.assign(3, other, previous_event=b.event_id)  # b is live: no revival involved
+    assert merged.event_id == b.event_id

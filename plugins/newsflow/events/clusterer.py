@@ -71,6 +71,10 @@ class ClusterParams:
     year_conflict: float = 0.5  # factor when one article's only year is not among the other's
     max_gap_days: float | None = 14.0  # events idle longer than this are not candidates
     max_candidates: int = 50
+    # index keys in more than max(lookup_df_floor, lookup_df_share x all articles) articles
+    # are not used to look candidates up (they are still registered)
+    lookup_df_floor: int = 200
+    lookup_df_share: float = 0.01
     index_top_terms: int = 10  # top article terms used as index keys
     centroid_terms: int = 300  # centroid size kept in the state
     centroid_names: int = 150
@@ -319,7 +323,10 @@ class EventClusterer:
         since = None
         if p.max_gap_days and features.published_at:
             since = features.published_at - timedelta(days=p.max_gap_days)
-        cands = self.store.candidates(keys, since=since, limit=p.max_candidates)
+        # keys in very many articles cost the index lookup most and say least
+        cap = max(p.lookup_df_floor, p.lookup_df_share * self.docfreq.n_docs)
+        lookup = [k for k in keys if self.docfreq[k] <= cap]
+        cands = self.store.candidates(lookup, since=since, limit=p.max_candidates)
         states = self.store.load(sorted(cands))
         idf = IdfCache(self.docfreq)
         ordered = sorted(states)

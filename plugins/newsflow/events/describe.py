@@ -16,7 +16,7 @@ import calendar
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
-from .docfreq import DocFreq, IdfCache, cosine
+from .docfreq import DocFreq, IdfCache
 from .features import ArticleFeatures, featurize
 from .state import EventState
 
@@ -51,12 +51,19 @@ def representative_headline(
     real = [t for t, derived in members if not derived and t]
     pool = real or [t for t, _ in members]
     docfreq.prefetch(k for title in pool for k in _title_features(title).keys())  # noqa: SIM118
+    centroid = {"t:": idf.weigh(state.terms, "t:"), "e:": idf.weigh(state.names, "e:")}
+
+    def cos(vec: Mapping[str, float], prefix: str) -> float:
+        (wb, nb) = centroid[prefix]
+        if not vec or not nb:
+            return 0.0
+        wa, na = idf.weigh(vec, prefix)
+        return sum(x * wb.get(k, 0.0) for k, x in wa.items()) / (na * nb) if na else 0.0
+
     best, best_sim = "", -1.0
     for title in pool:
         f = _title_features(title)
-        sim = 0.5 * cosine(f.terms, state.terms, idf, "t:") + 0.5 * cosine(
-            f.names, state.names, idf, "e:"
-        )
+        sim = 0.5 * cos(f.terms, "t:") + 0.5 * cos(f.names, "e:")
         if sim > best_sim + 1e-12:
             best, best_sim = title, sim
     return best
