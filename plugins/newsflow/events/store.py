@@ -39,7 +39,7 @@ class PostgresEventStore:
     states, member features (they never change once stored) and the latest members of each
     event. Only valid while its user holds the events lock, or re-checks
     (:func:`cluster_pending` drops the caches when another writer ran between its batches).
-    History rows (``event_moves``) are buffered until :meth:`flush`."""
+    History rows (``event_moves``) and full event rows are written by :meth:`flush`."""
 
     def __init__(self, conn: Conn, docfreq: DocFreq) -> None:
         self.conn = conn
@@ -50,6 +50,7 @@ class PostgresEventStore:
         self.latest_limit: int | None = None  # how many ``latest`` lists hold (one limit)
         self.event_of: dict[int, int] = {}  # article id -> event, for articles in ``latest``
         self.pending_moves: list[tuple[int, int | None, int | None, float | None, str]] = []
+        self.unsaved: dict[int, EventState] = {}  # states saved since the last flush
 
     def clear(self) -> None:
         """Forget every cache (another writer changed events)."""
@@ -80,7 +81,22 @@ class PostgresEventStore:
         return int(db.fetch_value(self.conn, "events/new_event"))
 
     def save(self, state: EventState) -> None:
+        """What candidate lookups need (times, size) is written at once; the state, headline,
+        summary and keywords when the batch ends (:meth:`flush`), once per event."""
         self.cache[state.event_id] = state
+        self.unsaved[state.event_id] = state
+        db.execute(
+            self.conn,
+            "events/touch_event",
+            {
+                "id": state.event_id,
+                "first": state.first_time,
+                "last": state.last_time,
+                "article_count": state.article_count,
+            },
+        )
+
+    def _write(self, state: EventState) -> None:
         headline = representative_headline(state, self.docfreq)
         db.execute(
             self.conn,
@@ -175,12 +191,16 @@ class PostgresEventStore:
 
     def retire(self, event_id: int, merged_into: int | None) -> None:
         self.cache.pop(event_id, None)
+        self.unsaved.pop(event_id, None)
         self.latest.pop(event_id, None)
         db.execute(self.conn, "events/retire_event", {"id": event_id, "merged_into": merged_into})
         db.execute(self.conn, "events/drop_event_keys", {"id": event_id})
 
     def flush(self) -> None:
-        """Write the buffered membership history."""
+        """Write the states saved since the last flush and the buffered membership history."""
+        for event_id in sorted(self.unsaved):
+            self._write(self.unsaved[event_id])
+        self.unsaved.clear()
         record_moves(self.conn, self.pending_moves)
         self.pending_moves = []
 
@@ -252,6 +272,7 @@ def rebuild_event(conn: Conn, event_id: int, docfreq: DocFreq) -> bool:
         return False
     # The clusterer's own accumulation step, so a rebuilt event equals one built online.
     store.save(clusterer.build_state(event_id, members))
+    store.flush()
     return True
 
 
