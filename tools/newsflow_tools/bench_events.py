@@ -214,11 +214,13 @@ def run(
     history_days = 180.0
     rates: list[float] = []
     with db.connect(url) as conn, multiprocessing.get_context("spawn").Pool(2) as pool:
-        raw_id = conn.execute(
+        row = conn.execute(
             "INSERT INTO news.raw_documents (content_hash, origin, locator, size_bytes, body, "
             "body_stored) VALUES ('bench-events', 'file', 'bench/events', 0, NULL, false) "
             "RETURNING id"
-        ).fetchone()["id"]
+        ).fetchone()
+        assert row is not None
+        raw_id = int(row["id"])
         conn.commit()
         loaded, next_n, seed = 0, 1, 100
         start = T0
