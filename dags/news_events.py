@@ -2,7 +2,7 @@
 
 Scheduled on the ``news_articles`` Asset, which news_files, news_feeds and news_reprocess
 update. Articles are clustered once each, in publication order; re-running changes nothing.
-Wiring only; the work is in ``plugins/newsflow`` (``newsflow.events_store``).
+Wiring only; the work is in ``plugins/newsflow`` (``newsflow.events``).
 """
 
 from __future__ import annotations

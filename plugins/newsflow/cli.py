@@ -100,9 +100,9 @@ def db_status() -> None:
 
 @db_app.command("url")
 def db_url() -> None:
-    """Print where the news database is (starts the embedded server if needed; never the
-    password)."""
-    print(db.describe_url(_url()))
+    """Print the news database's connection string, for psql (starts the embedded server if
+    needed; never the password: psql takes it from PGPASSWORD or ~/.pgpass)."""
+    print(db.url_without_password(_url()))
 
 
 @db_app.command("stop")
@@ -131,10 +131,9 @@ def ingest(inbox: Path = typer.Option(None, help="Inbox folder (default NEWSFLOW
 @app.command()
 def cluster() -> None:
     """Group articles not yet in an event into events (as the news_events DAG)."""
-    from newsflow import events_store
 
     with db.connect(_url()) as conn, console.status("clustering ..."):
-        counts = events_store.cluster_pending(conn)
+        counts = jobs.cluster_pending(conn)
     _print_counts("events (news_events)", counts)
 
 
@@ -182,6 +181,7 @@ def article_cmd(article_id: int) -> None:
             raise typer.Exit(1)
         chain = db.fetch_one(conn, "cli/article_duplicates", {"id": article_id})
         versions = db.fetch_all(conn, "cli/article_versions", {"id": article_id})
+        membership = db.fetch_one(conn, "events/article_membership", {"id": article_id})
     meta = Table(show_header=False, title=f"article {article_id}")
     meta.add_column("field", style="bold")
     meta.add_column("value", overflow="fold")
@@ -206,6 +206,7 @@ def article_cmd(article_id: int) -> None:
             if a["event_id"]
             else "not clustered yet",
         ),
+        ("why in this event", _why_here(membership)),
         ("summary points", "\n".join(a["summary_points"]) or "-"),
         ("cited sources", "\n".join(a["cited_sources"]) or "-"),
         ("repairs", ", ".join(a["repairs"]) or "-"),
@@ -233,6 +234,18 @@ def article_cmd(article_id: int) -> None:
             )
         console.print(table)
     console.print(Text(a["text"][:1200] + (" ..." if len(a["text"]) > 1200 else "")))
+
+
+def _why_here(membership: dict[str, Any] | None) -> str:
+    """The similarity and shared features that placed the article, and how it moved."""
+    from newsflow.events.describe import why_text
+
+    if membership is None:
+        return "-"
+    lines = [why_text(membership["similarity"], membership["evidence"])]
+    for move in membership["history"]:
+        lines.append(f"{move['at'][:19]}: {move['reason']}")
+    return "\n".join(lines)
 
 
 def _print_run(row: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from typing import Any, NewType
 
 import psycopg
 from psycopg import sql as psycopg_sql
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import DictRow, dict_row
 
 from newsflow.settings import PROJECT_ROOT, get_settings
@@ -100,6 +100,13 @@ def describe_url(url: str) -> str:
     port = f":{params['port']}" if params.get("port") else ""
     user = f"{params['user']}@" if params.get("user") else ""
     return f"postgresql://{user}{host}{port}/{params.get('dbname') or ''}"
+
+
+def url_without_password(url: str) -> str:
+    """``url`` as a libpq conninfo string without its password (what `newsflow db url`
+    prints: usable by psql, the password coming from PGPASSWORD or ~/.pgpass)."""
+    params = {k: str(v) for k, v in conninfo_to_dict(url).items() if k != "password" and v}
+    return make_conninfo("", **params)
 
 
 def connect(url: str | None = None, *, autocommit: bool = False) -> Conn:

@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from newsflow import db, ingest, runs
+from newsflow import db, events, ingest, runs
+from newsflow.events import ClusterParams
 from newsflow.ingest import ProcessResult
 from newsflow.runs import RunIdentity
 from newsflow.settings import Settings, get_settings
@@ -116,3 +117,20 @@ def ingest_inbox(
         row = db.fetch_one(conn, "runs/by_id", {"run_id": run_id})
     assert row is not None
     return dict(row)
+
+
+def cluster_pending(
+    conn: db.Conn, *, batch_size: int = 500, params: ClusterParams | None = None
+) -> dict[str, int]:
+    """Assign every queued article to an event, one committed transaction per batch (a crash
+    loses at most the batch in hand; the queue keeps the rest). Counts."""
+    clustering = events.Clustering(batch_size, params)
+    totals = {"articles": 0, "events_created": 0, "articles_moved": 0, "events_retired": 0}
+    while True:
+        counts = clustering.batch(conn)
+        conn.commit()
+        for key, n in counts.items():
+            totals[key] += n
+        if counts["articles"] < batch_size:
+            break
+    return {**totals, "events_touched": len(clustering.touched)}

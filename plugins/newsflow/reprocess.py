@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypedDict
 
-from newsflow import db, events, events_store, extract, ingest, neardup, stages, staging
+from newsflow import db, events, extract, ingest, neardup, stages, staging
 from newsflow.db import Conn
 from newsflow.dedupe import content_hash_owner
 from newsflow.settings import get_settings
@@ -141,25 +141,6 @@ def reprocess(conn: Conn, run_id: int, sel: Selection) -> ReprocessCounts:
 
 
 def detach_from_events(conn: Conn, previous_texts: dict[int, str]) -> None:
-    """Take changed articles out of their events (so news_events clusters them again) and
-    rebuild the events they leave from their remaining members; their old features leave the
-    document frequencies."""
-    ids = sorted(previous_texts)
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (events_store.EVENTS_LOCK_KEY,))
-        rows = conn.execute(
-            "DELETE FROM news.event_articles WHERE article_id = ANY(%s) RETURNING event_id, article_id",
-            (ids,),
-        ).fetchall()
-        docfreq = events_store.load_docfreq(conn)
-        for row in rows:
-            art = conn.execute(
-                "SELECT title, coalesce(published_at, first_seen_at) AS t FROM news.articles WHERE id = %s",
-                (row["article_id"],),
-            ).fetchone()
-            assert art is not None  # articles are never deleted
-            old = events.featurize(art["title"], previous_texts[int(row["article_id"])], art["t"])
-            events_store.forget(docfreq, old.keys())
-        events_store.save_docfreq(conn, docfreq)
-        for event_id in sorted({int(r["event_id"]) for r in rows}):
-            events_store.rebuild_event(conn, event_id, docfreq)
+    """Take changed articles out of their events so news_events clusters them again (see
+    :func:`newsflow.events.detach`: emptied events are retired, and revived by their articles)."""
+    events.detach(conn, previous_texts)

@@ -202,10 +202,9 @@ def poll_group(group: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def cluster_events() -> dict[str, Any]:
-    from newsflow import events_store
 
     with db.connect(_database()) as conn:
-        counts = events_store.cluster_pending(conn)
+        counts = jobs.cluster_pending(conn)
     log.info("events: %s", counts)
     return counts
 

@@ -4,7 +4,8 @@ SELECT e.id AS event_id, e.title, e.summary, e.first_published_at, e.last_publis
        e.article_count, e.source_count, e.keywords, e.places,
        jsonb_agg(jsonb_build_object(
            'article_id', a.id, 'title', a.title, 'source', s.name, 'url', a.canonical_url,
-           'published_at', a.published_at, 'similarity', round(ea.similarity::numeric, 3))
+           'published_at', a.published_at, 'similarity', round(ea.similarity::numeric, 3),
+           'why', ea.evidence)
          ORDER BY a.published_at NULLS LAST, a.id) AS articles,
        array_remove(array_agg(DISTINCT s.name), NULL) AS sources
 FROM news.events e

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from newsflow import db, events_store, jobs, runs
+from newsflow import db, jobs, runs
 from tests.integration.helpers import article_text, query
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,13 +80,13 @@ class _Api:
 def _content(url: str) -> dict[str, Any]:
     """What a run stores, by content (ids differ between runs)."""
     with db.connect(url) as conn:
-        events_store.cluster_pending(conn)
+        jobs.cluster_pending(conn)
         conn.commit()
     articles = query(url, "SELECT id, content_hash FROM news.articles")
     by_id = {a["id"]: a["content_hash"] for a in articles}
-    events: dict[int, set[str]] = {}
+    grouped: dict[int, set[str]] = {}
     for row in query(url, "SELECT event_id, article_id FROM news.event_articles"):
-        events.setdefault(row["event_id"], set()).add(by_id[row["article_id"]])
+        grouped.setdefault(row["event_id"], set()).add(by_id[row["article_id"]])
     return {
         "articles": sorted(by_id.values()),
         "ledger": sorted(
@@ -101,7 +101,7 @@ def _content(url: str) -> dict[str, Any]:
             (by_id[b["article_id"]], b["band"], b["hash"])
             for b in query(url, "SELECT article_id, band, hash FROM news.minhash_bands")
         ),
-        "events": sorted(sorted(e) for e in events.values()),
+        "events": sorted(sorted(e) for e in grouped.values()),
     }
 
 

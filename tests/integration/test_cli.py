@@ -41,6 +41,7 @@ def test_ingest_cluster_and_read_back(
     assert shown.exit_code == 0, shown.output
     assert "Syrian Rebels Advance Towards Homs, Threatening Damascus" in shown.output
     assert "summary points" in shown.output and "event" in shown.output
+    assert "why in this event" in shown.output and "similarity" in shown.output
     missing = cli.invoke(app, ["article", "999999"])
     assert missing.exit_code == 1 and "no article 999999" in missing.output
 

@@ -13,14 +13,14 @@ import pytest
 from newsflow_tools.evaluation import data
 from psycopg.rows import dict_row
 
-from newsflow import db, events_store, jobs, runs
+from newsflow import db, jobs, runs
 from newsflow import events as ev
 from tests.integration.helpers import article_text, query, snapshot
 
 
 def _cluster(url: str) -> dict:
     with db.connect(url) as conn:
-        return events_store.cluster_pending(conn)
+        return jobs.cluster_pending(conn)
 
 
 def test_seeds_are_one_event_of_five_and_rerun_changes_nothing(
@@ -157,7 +157,7 @@ def test_postgres_store_clusters_exactly_like_the_in_memory_store(db_url: str, i
     stored = run["articles_stored"]
     assert stored >= 25, run  # the shortest ECB+ texts fail validation and go to quarantine
     with db.connect(db_url) as conn:
-        counts = events_store.cluster_pending(conn, batch_size=7)
+        counts = jobs.cluster_pending(conn, batch_size=7)
     assert counts["articles"] == stored and counts["articles_moved"] > 0, counts
 
     articles = query(
@@ -197,3 +197,73 @@ def test_postgres_store_clusters_exactly_like_the_in_memory_store(db_url: str, i
     )
     latest = query(db_url, "SELECT event_id FROM news.latest_events")
     assert {r["event_id"] for r in latest} == set(pg)
+
+
+def test_seed_event_is_headed_by_the_real_title_and_says_why_each_article_is_there(
+    db_url: str, inbox: Path, seeds_dir: Path
+) -> None:
+    """One seed has a real headline, the others a title derived from their first sentence: the
+    event is headed by the real one. Every membership keeps its similarity and shared features,
+    every placement is in the history, and the timeline view lists the articles in order."""
+    for path in seeds_dir.glob("*.txt"):
+        shutil.copy(path, inbox / path.name)
+    jobs.ingest_inbox(db_url, runs.identity("t", "r1"), inbox=inbox)
+    _cluster(db_url)
+    real = query(db_url, "SELECT title FROM news.articles WHERE NOT title_derived")
+    assert len(real) == 1, real
+    (event,) = query(db_url, "SELECT * FROM news.events")
+    assert event["title"] == real[0]["title"]
+
+    members = query(db_url, "SELECT * FROM news.event_membership ORDER BY article_id")
+    assert len(members) == 5
+    joined = [m for m in members if m["history"][-1]["from_event"] is None]
+    assert len(joined) == 5  # the seeds never moved: one placement each
+    first, *later = sorted(members, key=lambda m: m["history"][0]["at"])
+    assert first["history"][0]["reason"].startswith("first article of a new event")
+    for m in later:
+        assert m["evidence"]["places"] and m["evidence"]["names"], m["evidence"]
+        assert {"Syria", "Damascus", "Homs"} & set(m["evidence"]["places"])
+        assert m["history"][0]["reason"].startswith("closest event: average similarity")
+
+    timeline = query(
+        db_url, "SELECT * FROM news.event_timeline WHERE event_id = %s ORDER BY at, article_id",
+        (event["id"],),
+    )  # fmt: skip
+    assert [r["happening"] for r in timeline] == ["article"] * 5
+    assert [r["at"] for r in timeline] == sorted(r["at"] for r in timeline)
+
+
+@pytest.mark.skipif(not data.ecbplus_available(), reason=data.skip_reason("ecbplus"))
+def test_moves_are_recorded_with_time_and_reason(db_url: str, inbox: Path) -> None:
+    docs = data.load_split("dev", {5, 35})
+    order = list(range(len(docs)))
+    random.Random(33).shuffle(order)
+    t0 = datetime(2020, 1, 1, 6, tzinfo=UTC)
+    lines = [
+        json.dumps({"url": f"https://ecb{d.topic}.example/{d.doc_id}", "title": d.title,
+                    "text": d.text, "published_at": (t0 + timedelta(minutes=n)).isoformat(),
+                    "source": f"Source {n % 7}"})
+        for n, d in enumerate(docs[i] for i in order)
+    ]  # fmt: skip
+    (inbox / "ecb.jsonl").write_text("\n".join(lines) + "\n")
+    jobs.ingest_inbox(db_url, runs.identity("t", "r1"), inbox=inbox)
+    counts = _cluster(db_url)
+    moves = query(db_url, "SELECT * FROM news.event_moves WHERE from_event IS NOT NULL")
+    assert len(moves) == counts["articles_moved"] > 0
+    for m in moves:
+        assert m["to_event"] != m["from_event"] and m["moved_at"] is not None
+        assert m["reason"].startswith("moved when article ")
+    placed = query(db_url, "SELECT count(*) AS n FROM news.event_moves WHERE from_event IS NULL")
+    assert placed[0]["n"] == counts["articles"]
+    # where each article is now is where its last history row put it
+    last = query(
+        db_url,
+        "SELECT DISTINCT ON (article_id) article_id, to_event FROM news.event_moves "
+        "ORDER BY article_id, id DESC",
+    )
+    now = {
+        r["article_id"]: r["event_id"] for r in query(db_url, "SELECT * FROM news.event_articles")
+    }
+    assert {r["article_id"]: r["to_event"] for r in last} == now
+    kinds = {r["happening"] for r in query(db_url, "SELECT happening FROM news.event_timeline")}
+    assert {"article", "article moved in", "article moved out"} <= kinds

@@ -1,8 +1,8 @@
 """Feed polling end to end against a real hostile HTTP server on 127.0.0.1 and a real Postgres.
 
 Every case goes through the library as the DAG does: ``feeds.add_feed`` ->
-``pipeline.start_run`` -> ``feeds.poll_feed`` (entries and pages through an autocommit
-connection) -> ``pipeline.process_run`` -> ``finish_run``,
+``runs.start_run`` -> ``feeds.poll_feed`` (entries and pages through an autocommit
+connection) -> ``ingest.process_run`` -> ``runs.finish_run``,
 then the rows are checked: ``feeds`` (health), ``feed_polls``, ``feed_entries``, ``pages``,
 ``raw_documents``, ``articles`` / ``article_versions`` and ``document_outcomes``.
 

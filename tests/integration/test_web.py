@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from psycopg.conninfo import make_conninfo
 
-from newsflow import db, events_store, jobs, runs
+from newsflow import db, jobs, runs
 from newsflow.web.app import create_app, safe_href
 from newsflow.web.database import NewsDatabase, NoNewsDatabase, resolve_url
 from tests.integration.helpers import article_text, query
@@ -85,7 +85,7 @@ def _fill(db_url: str, inbox: Path) -> None:
     (inbox / "copy.txt").write_text("Ferry copy\n\n" + lines[0]["text"])
     jobs.ingest_inbox(db_url, runs.identity(DAG_ID, RUN_ID), inbox=inbox)
     with db.connect(db_url) as conn:
-        events_store.cluster_pending(conn)
+        jobs.cluster_pending(conn)
         conn.commit()
     with psycopg.connect(db_url) as conn:
         conn.execute(

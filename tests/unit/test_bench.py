@@ -61,6 +61,10 @@ def test_quick_bench_completes_and_prints_every_section(pg_server_url: str, tmp_
         "[3] feeds",
         "first poll (new entries)",
         "process_run of the fetched pages",
+        "[events] event clustering through Postgres",
+        "500 clustered before",
+        "2,000 clustered before",
+        "slowdown 500 -> 2,000 clustered",
         "bench finished",
     ):
         assert marker in out, (marker, out)

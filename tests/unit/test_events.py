@@ -182,3 +182,73 @@ def test_arrivals_move_earlier_articles_and_keep_the_store_consistent():
     assert retired == set(store.merged_into)
     for dest in store.merged_into.values():
         assert dest is None or dest in live or dest in store.merged_into
+
+
+def test_headline_is_a_real_title_when_one_exists():
+    """Derived titles (first sentences) head an event only when no member has a real one, even
+    when a derived one is closer to the centroid."""
+    cl = ev.EventClusterer(ev.InMemoryEventStore())
+    t0 = datetime(2024, 5, 1, tzinfo=UTC)
+    text = ("Flooding closed the Harlow bridge on Tuesday and 40 homes in Ashby were evacuated, "
+            "the Harlow council said. Crews worked overnight on the bridge.")  # fmt: skip
+    for i in range(3):
+        f = ev.featurize(None, f"{text} Update {i}.", t0 + timedelta(hours=i))
+        assert f.title_derived
+        cl.assign(i + 1, f)
+    real = ev.featurize("Storm damage reported", text, t0 + timedelta(hours=4))
+    assert not real.title_derived
+    cl.assign(9, real)
+    (state,) = cl.store.all_states()
+    assert state.article_count == 4
+    assert ev.representative_headline(state, cl.docfreq) == "Storm damage reported"
+    assert ev.event_summary(state, cl.docfreq) == real.lead
+
+
+def test_placement_evidence_names_the_shared_people_places_and_dates():
+    store = ev.InMemoryEventStore()
+    cl = ev.EventClusterer(store)
+    t0 = datetime(2013, 5, 3, tzinfo=UTC)
+    a = ev.featurize("Magnitude 6.1 earthquake hits Sumatra", "A magnitude 6.1 earthquake struck "
+                     "Sumatra in Indonesia on May 3, 2013. President Susilo Bambang Yudhoyono "
+                     "visited Padang.", t0)  # fmt: skip
+    b = ev.featurize("Yudhoyono visits quake zone", "President Susilo Bambang Yudhoyono flew to "
+                     "Padang after the magnitude 6.1 earthquake of May 3 in Sumatra, Indonesia.",
+                     t0 + timedelta(hours=2))  # fmt: skip
+    first, second = cl.assign(1, a), cl.assign(2, b)
+    assert second.event_id == first.event_id
+    why = store.evidence[2]
+    assert "Indonesia" in why["places"] and "yudhoyono" in why["names"]
+    assert "May 3" in why["dates"] and any(n.startswith("6.1") for n in why["numbers"])
+    assert store.evidence[1] == {}
+    reasons = [p.reason for _, _, _, p in store.history]
+    assert reasons[0].startswith("first article of a new event")
+    assert reasons[1].startswith("closest event: average similarity")
+
+
+def test_person_names_are_not_taken_for_cities():
+    f = ev.featurize(
+        "Michael Jackson's doctor in court",
+        "Conrad Murray, the doctor of Michael Jackson, appeared in court in Los Angeles. "
+        "Jackson died in 2009. Lawyers for Vincent Chase met in Lens, France.",
+    )
+    assert "Los Angeles" in f.places and "France" in f.places
+    assert "Jackson" not in f.places and "Vincent" not in f.places
+    assert "jackson" in f.names and "michael jackson" in f.names
+
+
+def test_an_article_revives_the_event_it_was_taken_out_of():
+    store = ev.InMemoryEventStore()
+    cl = ev.EventClusterer(store)
+    t0 = datetime(2024, 3, 1, tzinfo=UTC)
+    (first,) = _near_copy_pair(timedelta(0))[:1]
+    a = cl.assign(1, first)
+    store.retire(a.event_id, None)  # what taking its only article out does
+    del store.memberships[1]
+    other = ev.featurize("Election results in Norway", "Voters in Oslo chose a new council.", t0)
+    b = cl.assign(2, other)
+    assert b.event_id != a.event_id
+    again = cl.assign(1, first, previous_event=a.event_id)
+    assert again.event_id == a.event_id and again.created
+    assert a.event_id not in store.merged_into
+    merged = cl.assign(3, other, previous_event=b.event_id)  # b is live: no revival involved
+    assert merged.event_id == b.event_id

@@ -59,6 +59,8 @@ class Config:
     feeds: int
     entries_per_feed: int
     chunk: int  # articles per worker task when loading the history
+    event_history: tuple[int, ...] = (10_000, 100_000)  # articles clustered before measuring
+    event_arrivals: int = 2000  # articles clustered and timed at each history size
 
     @staticmethod
     def full() -> Config:
@@ -66,7 +68,7 @@ class Config:
 
     @staticmethod
     def quick() -> Config:
-        return Config(20, 10, 0.1, 0.05, 0.05, (500, 1000), 20, 3, 10, 250)
+        return Config(20, 10, 0.1, 0.05, 0.05, (500, 1000), 20, 3, 10, 250, (500, 2000), 200)
 
 
 def _say(line: str = "") -> None:
@@ -547,11 +549,11 @@ def section_files(env: BenchEnv, cfg: Config, *, airflow: bool) -> None:
 
 def _cluster_events(url: str) -> None:
     """The news_events task's library call over the stored articles (Postgres event store)."""
-    from newsflow import db, events_store
+    from newsflow import db, jobs
 
     with db.connect(url) as conn:
         t0 = time.perf_counter()
-        counts = events_store.cluster_pending(conn)
+        counts = jobs.cluster_pending(conn)
         dt = time.perf_counter() - t0
         live = conn.execute(
             "SELECT count(*) AS n FROM news.events WHERE retired_at IS NULL"
@@ -1040,7 +1042,16 @@ SECTIONS: dict[str, Callable[..., None]] = {
     "files": section_files,
     "lookups": section_lookups,
     "feeds": section_feeds,
+    "events": lambda env, cfg: section_events(env, cfg),
 }
+
+
+def section_events(env: BenchEnv, cfg: Config) -> None:
+    """Event clustering throughput vs history size (``bench_events``)."""
+    from newsflow_tools import bench_events
+
+    _say()
+    bench_events.run(env.new_database, _say, cfg.event_history, cfg.event_arrivals)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1070,6 +1081,8 @@ def main(argv: list[str] | None = None) -> int:
             section_lookups(env, cfg)
         if not args.only or "feeds" in args.only:
             section_feeds(env, cfg)
+        if not args.only or "events" in args.only:
+            section_events(env, cfg)
     _say()
     _say(f"bench finished in {time.perf_counter() - started:.1f} s")
     return 0

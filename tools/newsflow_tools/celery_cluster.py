@@ -61,7 +61,9 @@ def celery_env(workers: int, redis_db: int, port: int) -> dict[str, str]:
 
 def _start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     handle = log.open("wb")
-    return subprocess.Popen(cmd, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        cmd, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def _flush_redis(redis_db: int) -> None:
@@ -70,7 +72,9 @@ def _flush_redis(redis_db: int) -> None:
     redis.Redis(host="127.0.0.1", port=6379, db=redis_db).flushdb()
 
 
-def start(workers: int, redis_db: int, logs: Path) -> tuple[dict[str, Any], list[subprocess.Popen[bytes]]]:
+def start(
+    workers: int, redis_db: int, logs: Path
+) -> tuple[dict[str, Any], list[subprocess.Popen[bytes]]]:
     port = _free_port()
     env = celery_env(workers, redis_db, port)
     migrate.migrate(db.database_url())
@@ -91,7 +95,15 @@ def start(workers: int, redis_db: int, logs: Path) -> tuple[dict[str, Any], list
         }
         procs.append(
             _start(
-                [airflow, "celery", "worker", "--concurrency", "1", "--celery-hostname", f"w{n}@%h"],
+                [
+                    airflow,
+                    "celery",
+                    "worker",
+                    "--concurrency",
+                    "1",
+                    "--celery-hostname",
+                    f"w{n}@%h",
+                ],
                 worker_env,
                 logs / f"worker-{n}.log",
             )

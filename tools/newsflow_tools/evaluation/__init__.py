@@ -1,6 +1,10 @@
 """Offline evaluation of near-duplicate detection and event clustering (``make eval``).
 
-Run ``python -m newsflow_tools.evaluation`` (options: ``--quick``, ``--topics 2,5``). Third-party
+Run ``python -m newsflow_tools.evaluation`` (options: ``--quick``, ``--topics 2,5``,
+``--skip-timed``, ``--skip-production``). Events are measured three ways: the in-memory harness
+over several arrival orders (:mod:`.events_eval`), generated timelines with the time channel on
+(:mod:`.events_timed`), and the production path through ``newsflow ingest`` and ``newsflow
+cluster`` on Postgres (:mod:`.events_production`). Third-party
 data (ECB+) under ``$NEWSFLOW_EVAL_DATA`` (default ``../shared/eval`` beside the repository); the
 seed articles from the project's own fixtures (``tests/fixtures/seeds``).
 """

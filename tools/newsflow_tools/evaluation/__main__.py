@@ -9,7 +9,15 @@ import sys
 import time
 from pathlib import Path
 
-from . import data, events_eval, extraction_eval, neardup_eval, validation_eval
+from . import (
+    data,
+    events_eval,
+    events_production,
+    events_timed,
+    extraction_eval,
+    neardup_eval,
+    validation_eval,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, help="extraction: first N pages only (smoke runs)")
     ap.add_argument("--worst", type=int, default=10, help="extraction: worst pages to list")
     ap.add_argument("--dump", type=Path, help="extraction: write per-page outputs (JSONL)")
+    ap.add_argument("--skip-timed", action="store_true", help="no timed-timeline event figures")
+    ap.add_argument(
+        "--skip-production", action="store_true", help="no production-path (Postgres) figures"
+    )
     args = ap.parse_args(argv)
     if args.only:
         args.skip_events = args.only != "events"
@@ -62,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
             dt = time.perf_counter() - t0
             per = dt / (len(docs) * len(scores)) * 1000
             print(f"  time {dt:.1f} s ({per:.2f} ms per assignment incl. features)")
+            if not args.skip_timed:
+                t0 = time.perf_counter()
+                events_timed.print_timed(f"ECB+ {split}", events_timed.evaluate_timed(docs))
+                print(f"  time {time.perf_counter() - t0:.1f} s")
+        if not (args.skip_production or args.quick):  # --quick: a smoke run, no Postgres
+            _production(topics)
         print()
     if not args.skip_neardup:
         t0 = time.perf_counter()
@@ -83,6 +101,21 @@ def main(argv: list[str] | None = None) -> int:
         validation_eval.run(args.inbox)
     print(f"\nTotal {time.perf_counter() - t_start:.1f} s")
     return 0
+
+
+def _production(topics: set[int] | None) -> None:
+    from newsflow_tools.bench import bench_environment
+
+    t0 = time.perf_counter()
+    with bench_environment() as env:
+        for split in ["dev", "train"]:
+            docs = data.load_split(split, topics)
+            if not docs:
+                continue
+            seeds = () if split == "train" else (11,)
+            results = events_production.evaluate_production(docs, env.new_database, seeds)
+            events_production.print_production(f"ECB+ {split}", results)
+    print(f"  time {time.perf_counter() - t0:.1f} s")
 
 
 if __name__ == "__main__":

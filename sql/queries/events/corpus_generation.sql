@@ -1,0 +1,1 @@
+SELECT generation FROM news.event_corpus;
