@@ -35,6 +35,8 @@ class Candidate:
     origin: str
     source_name: str | None
     article: Normalized
+    # the text's MinHash, when computed beforehand (outside the load lock, on any core)
+    fingerprint: neardup.Fingerprint | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ class Deduplicator:
     # --- decisions -------------------------------------------------------------------------
     def decide(self, cand: Candidate) -> Decision:
         art = cand.article
-        fp = neardup.fingerprint(art.text)
+        fp = cand.fingerprint or neardup.fingerprint(art.text)
         base: dict[str, Any] = {"signature": fp.signature, "band_keys": fp.keys}
 
         if art.canonical_url:

@@ -111,7 +111,14 @@ class Decider:
     def settle(self, item: Item) -> Settled:
         art = item.normalized
         assert art is not None
-        cand = Candidate(item.raw_document_id, item.item_no, item.origin, item.source_name, art)
+        cand = Candidate(
+            item.raw_document_id,
+            item.item_no,
+            item.origin,
+            item.source_name,
+            art,
+            item.fingerprint,
+        )
         decision = self.dedup.decide(cand)
         if decision.kind is DecisionKind.PROMOTE and not promote(
             self.conn, self.run_id, item, decision

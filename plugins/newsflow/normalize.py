@@ -91,9 +91,12 @@ _LANGID_LOCK = threading.Lock()
 _LANGID: Any = None
 _MIN_LANGUAGE_LETTERS = 20
 _MIN_LANGUAGE_CONFIDENCE = 0.5
+# characters the language is told from: a few paragraphs decide it as well as the whole text
+_LANGUAGE_SAMPLE = 5_000
 
 
-def _identifier() -> Any:
+def language_identifier() -> Any:
+    """The language model, loaded once per process (a worker preloads it)."""
     global _LANGID
     with _LANGID_LOCK:
         if _LANGID is None:
@@ -107,11 +110,11 @@ def detect_language(text: str) -> str | None:
     """ISO 639-1 code of the text's language, or None if too short or too unsure."""
     if not text:
         return None
-    sample = text[:20_000]
+    sample = text[:_LANGUAGE_SAMPLE]
     letters = sum(1 for ch in sample if ch.isalpha())
     if letters < _MIN_LANGUAGE_LETTERS or len(sample.split()) < 3:
         return None
-    lang, confidence = _identifier().classify(sample)
+    lang, confidence = language_identifier().classify(sample)
     if confidence < _MIN_LANGUAGE_CONFIDENCE:
         return None
     lang = str(lang).lower()

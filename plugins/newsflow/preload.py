@@ -18,6 +18,7 @@ Memory: the imported modules are shared copy-on-write between the worker and its
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 
@@ -33,9 +34,14 @@ def preload() -> float:
     started = time.perf_counter()
     import newsflow.ingest  # noqa: F401  (stages, extraction, dedupe, trafilatura, lxml)
     import newsflow.tasks  # noqa: F401
-    from newsflow import validate
+    from newsflow import normalize, validate
 
+    normalize.language_identifier()
     validate.preload()
+    # What is loaded now lives as long as the worker: out of the garbage collector's sight,
+    # so that collections in forked tasks neither walk it nor write to its pages (which
+    # would copy them, process by process).
+    gc.freeze()
     elapsed = time.perf_counter() - started
     log.info("newsflow: task stack preloaded in %.1f s", elapsed)
     return elapsed

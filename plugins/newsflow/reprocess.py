@@ -116,7 +116,7 @@ def reprocess(conn: Conn, run_id: int, sel: Selection) -> ReprocessCounts:
             batch.outcomes.append(_kept(run_id, key, article_id, why))
             counts["kept"] += 1
             continue
-        fp = neardup.fingerprint(art.text)
+        fp = item.fingerprint or neardup.fingerprint(art.text)
         batch.articles.append(stages.article_row(article_id, item, art, fp.signature, run_id))
         if item.source_name:
             batch.sources.append(SourceRow(item.source_name))

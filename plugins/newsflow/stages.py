@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from newsflow import archive, decode, extract, normalize, validate
+from newsflow import archive, decode, extract, neardup, normalize, validate
 from newsflow.jsonutil import as_json
 from newsflow.records import DocumentContext, Extracted, Normalized
 from newsflow.settings import Settings
@@ -223,6 +223,9 @@ def prepare(doc: Document) -> list[Item]:
         for item in items:
             if item.extracted is not None and item.standing:
                 normalize_item(item, doc)
+            if item.normalized is not None and item.standing:
+                # here, in parallel, rather than while the batch holds the load lock
+                item.fingerprint = neardup.fingerprint(item.normalized.text)
         return items
     except MemoryError:
         log.exception("out of memory extracting raw document %s", doc.id)

@@ -13,14 +13,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from newsflow_tools.celery_cluster import AirflowApi
 
 from newsflow import db, jobs, runs
 from tests.integration.helpers import article_text, query
@@ -51,30 +49,6 @@ def _inbox(folder: Path) -> None:
             words = text.split(" ")
             words[40] = "altered"
             (folder / f"m-{i:02}-edited.txt").write_text(" ".join(words))
-
-
-class _Api:
-    def __init__(self, url: str, user: str, password: str) -> None:
-        self.url = url
-        body = json.dumps({"username": user, "password": password}).encode()
-        request = urllib.request.Request(
-            url + "/auth/token", data=body, headers={"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            self.token = json.loads(response.read())["access_token"]
-
-    def __call__(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        request = urllib.request.Request(
-            self.url + path,
-            data=json.dumps(body).encode() if body is not None else None,
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
-            method=method,
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode(errors="replace")
 
 
 def _content(url: str) -> dict[str, Any]:
@@ -143,25 +117,12 @@ def test_two_celery_workers_take_chunks_and_store_what_one_process_stores(
         info = (
             json.loads(line) if line.startswith("{") else pytest.fail(line + cluster.stdout.read())
         )
-        api = _Api(info["url"], info["user"], info["password"])
-        deadline = time.monotonic() + 180
-        while api("GET", "/api/v2/dags/news_files")[0] != 200:
-            assert time.monotonic() < deadline, "news_files was not parsed"
-            time.sleep(2)
-        assert api("PATCH", "/api/v2/dags/news_files", {"is_paused": False})[0] == 200
-        status, run = api("POST", "/api/v2/dags/news_files/dagRuns", {"logical_date": None})
-        assert status == 200, run
-        run_id = run["dag_run_id"]
-        deadline = time.monotonic() + 480
-        while True:
-            state = api("GET", f"/api/v2/dags/news_files/dagRuns/{run_id}")[1]["state"]
-            if state in ("success", "failed"):
-                break
-            assert time.monotonic() < deadline, "the run did not finish"
-            time.sleep(3)
-        tis = api("GET", f"/api/v2/dags/news_files/dagRuns/{run_id}/taskInstances?limit=100")[1]
-        chunks = [ti for ti in tis["task_instances"] if ti["task_id"] == "process"]
-        assert state == "success", [(t["task_id"], t["state"]) for t in tis["task_instances"]]
+        api = AirflowApi(info["url"], info["user"], info["password"])
+        run = api.run_dag("news_files", timeout=600)
+        chunks = [ti for ti in run["task_instances"] if ti["task_id"] == "process"]
+        assert run["state"] == "success", [
+            (t["task_id"], t["state"]) for t in run["task_instances"]
+        ]
         assert len(chunks) >= 8
         assert {ti["hostname"] for ti in chunks} == {"w1", "w2"}, [ti["hostname"] for ti in chunks]
         celery_result = _content(info["news_url"])

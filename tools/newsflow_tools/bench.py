@@ -61,6 +61,7 @@ class Config:
     chunk: int  # articles per worker task when loading the history
     event_history: tuple[int, ...] = (10_000, 100_000)  # articles clustered before measuring
     event_arrivals: int = 2000  # articles clustered and timed at each history size
+    toy: bool = False  # toy sizes everywhere (--quick)
 
     @staticmethod
     def full() -> Config:
@@ -68,7 +69,9 @@ class Config:
 
     @staticmethod
     def quick() -> Config:
-        return Config(20, 10, 0.1, 0.05, 0.05, (500, 1000), 20, 3, 10, 250, (500, 2000), 200)
+        return Config(
+            20, 10, 0.1, 0.05, 0.05, (500, 1000), 20, 3, 10, 250, (500, 2000), 200, toy=True
+        )
 
 
 def _say(line: str = "") -> None:
@@ -1043,7 +1046,19 @@ SECTIONS: dict[str, Callable[..., None]] = {
     "lookups": section_lookups,
     "feeds": section_feeds,
     "events": lambda env, cfg: section_events(env, cfg),
+    "html": lambda env, cfg: _throughput("section_html", env, cfg),
+    "memory": lambda env, cfg: _throughput("section_memory", env, cfg),
+    "startup": lambda env, cfg: _throughput("section_startup", env, cfg),
+    "scaleout": lambda env, cfg: _throughput("section_scaleout", env, cfg),
 }
+
+
+def _throughput(name: str, env: BenchEnv, cfg: Config) -> None:
+    """A section of ``bench_throughput`` / ``bench_scaleout``."""
+    from newsflow_tools import bench_scaleout, bench_throughput
+
+    module = bench_scaleout if name == "section_scaleout" else bench_throughput
+    getattr(module, name)(env, cfg)
 
 
 def section_events(env: BenchEnv, cfg: Config) -> None:
@@ -1083,6 +1098,9 @@ def main(argv: list[str] | None = None) -> int:
             section_feeds(env, cfg)
         if not args.only or "events" in args.only:
             section_events(env, cfg)
+        for name in ("html", "memory", "startup", "scaleout"):
+            if not args.only or name in args.only:
+                SECTIONS[name](env, cfg)
     _say()
     _say(f"bench finished in {time.perf_counter() - started:.1f} s")
     return 0

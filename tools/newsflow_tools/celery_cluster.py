@@ -24,6 +24,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +128,56 @@ def start(
         "pids": [p.pid for p in procs],
     }
     return info, procs
+
+
+class AirflowApi:
+    """Airflow's REST API with a token (enough for triggering and watching runs)."""
+
+    def __init__(self, url: str, user: str, password: str) -> None:
+        self.url = url
+        body = json.dumps({"username": user, "password": password}).encode()
+        request = urllib.request.Request(
+            url + "/auth/token", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            self.token = json.loads(response.read())["access_token"]
+
+    def __call__(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        request = urllib.request.Request(
+            self.url + path,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+            method=method,
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(errors="replace")
+
+    def run_dag(self, dag_id: str, timeout: float = 900.0) -> dict[str, Any]:
+        """Unpause ``dag_id``, trigger a run (everything not yet processed), wait for its end;
+        the run with its task instances."""
+        deadline = time.monotonic() + timeout
+        while self("GET", f"/api/v2/dags/{dag_id}")[0] != 200:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{dag_id} was not parsed")
+            time.sleep(2)
+        self("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
+        status, run = self("POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None})
+        if status != 200:
+            raise RuntimeError(f"could not trigger {dag_id}: {run}")
+        run_id = run["dag_run_id"]
+        while True:
+            run = self("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")[1]
+            if run["state"] in ("success", "failed"):
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{dag_id} run {run_id} did not finish")
+            time.sleep(2)
+        tis = self("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=1000")[1]
+        run["task_instances"] = tis["task_instances"]
+        return dict(run)
 
 
 def _healthy(url: str) -> bool:
