@@ -226,10 +226,8 @@ def section_memory(env: Any, cfg: Any) -> None:
     )
     rss = []
     for size in sizes:
-        pages = generated_pages(size, seed=size)
-        figures = end_to_end(
-            env.new_database(f"mem{size}"), env.home / f"inbox-{size}", pages, 2, 100
-        )
+        inbox = write_inbox(env.home / f"inbox-{size}", generated_pages(size, seed=size))
+        figures = end_to_end(env.new_database(f"mem{size}"), inbox, 2, 100)
         rss.append(figures["worker_rss_mib"])
         _say(
             f"    {size:>6,} pages: {size / figures['total_s']:,.1f} pages/s, peak RSS per worker "

@@ -65,6 +65,12 @@ def test_quick_bench_completes_and_prints_every_section(pg_server_url: str, tmp_
         "500 clustered before",
         "2,000 clustered before",
         "slowdown 500 -> 2,000 clustered",
+        "[html] news_files work on",
+        "x trafilatura alone",
+        "[memory] peak RSS per processing worker",
+        "[startup] CPU a task process spends",
+        "with preload",
+        "[scaleout] skipped in --quick",
         "bench finished",
     ):
         assert marker in out, (marker, out)
