@@ -83,13 +83,11 @@ def is_settled(conn: Conn, raw_document_id: int) -> bool:
     return bool(db.fetch_value(conn, "archive/document_settled", {"id": raw_document_id}))
 
 
-def _gave_up(conn: Conn, raw_id: int) -> str | None:
+def _gave_up(attempts: int, last_failure: str | None) -> str | None:
     """Why a document that failed in ``NEWSFLOW_MAX_ATTEMPTS`` runs is not tried again."""
-    row = db.fetch_one(conn, "archive/failed_attempts", {"id": raw_id})
-    attempts = int(row["attempts"]) if row else 0
     if attempts < get_settings().max_attempts:
         return None
-    last = (row["last_detail"] if row else None) or "no detail"
+    last = last_failure or "no detail"
     return f"gave up after {attempts} failed attempts in earlier runs; the last: {last}"
 
 
@@ -126,14 +124,15 @@ def archive(conn: Conn, run_id: int, raw: RawInput) -> Archived:
     raw_id = int(row["id"])
     state: ArchiveState
     detail: str | None = None
-    if is_settled(conn, raw_id):
+    gave_up = _gave_up(int(row["failed_attempts"]), row["last_failure"])
+    if row["settled"]:
         state = "already-ingested"
         detail = (
             f"refused in an earlier run: {raw.refusal}"
             if raw.refusal
             else "these bytes were processed in an earlier run"
         )
-    elif raw.refusal or (gave_up := _gave_up(conn, raw_id)):
+    elif raw.refusal or gave_up:
         state, detail = "quarantined", raw.refusal or gave_up
         db.execute(
             conn,
@@ -157,14 +156,15 @@ def queue_document(
 ) -> bool:
     """Record that the run saw ``locator`` (archived as ``raw_id``) and the document's state in
     the run; False when the run already holds that raw document (same bytes, another name)."""
-    db.execute(
-        conn,
-        "archive/sighting",
-        {"run_id": run_id, "locator": locator, "raw_document_id": raw_id},
-    )
     inserted = db.fetch_one(
         conn,
-        "archive/queue_outcome",
-        {"run_id": run_id, "raw_document_id": raw_id, "state": state, "detail": detail},
+        "archive/queue",
+        {
+            "run_id": run_id,
+            "locator": locator,
+            "raw_document_id": raw_id,
+            "state": state,
+            "detail": detail,
+        },
     )
     return inserted is not None

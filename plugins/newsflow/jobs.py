@@ -35,9 +35,10 @@ def archive_inbox(
     settings: Settings,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
-    """Archive the inbox entries of the run's interval, committing each as it is archived
-    (a crash loses at most the entry in hand). Counts per archive state, and what the scan
-    skipped on purpose (also kept in ``ingest_runs.acquisition``)."""
+    """Archive the inbox entries of the run's interval, committing every
+    ``NEWSFLOW_ARCHIVE_BATCH`` entries (a crash loses at most the batch in hand: its files are
+    still in the inbox for the next run). Counts per archive state, and what the scan skipped
+    on purpose (also kept in ``ingest_runs.acquisition``)."""
     found = inbox_source.scan(inbox, ident["interval_start"], ident["interval_end"])
     counts: dict[str, int] = {
         "files": 0,
@@ -50,7 +51,9 @@ def archive_inbox(
         if progress is not None:
             progress(number, len(found.entries))
         inbox_source.archive_files(conn, run_id, [item], settings, counts)
-        conn.commit()
+        if number % settings.archive_batch == 0:
+            conn.commit()
+    conn.commit()
     runs.set_acquisition(conn, run_id, {**found.counts(), **counts})
     conn.commit()
     if found.hidden:

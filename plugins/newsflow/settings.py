@@ -187,6 +187,9 @@ class Settings:
     # NEWSFLOW_ALERTS_CONN_ID: the Airflow connection failure notifications go to (an HTTP
     # webhook, or SMTP); no connection, no notification
     alerts_conn_id: str = "newsflow_alerts"
+    # NEWSFLOW_ARCHIVE_BATCH: inbox files archived per transaction (the scan commits every so
+    # many: fewer commits, and a crash loses at most one batch, which the next run archives)
+    archive_batch: int = 100
     # NEWSFLOW_PRELOAD: workers import the task stack (great-expectations, extraction) once,
     # before they fork task processes (see newsflow.preload); false: each task imports it
     preload: bool = True
@@ -252,6 +255,7 @@ def get_settings() -> Settings:
         task_timeout_s=_float("NEWSFLOW_TASK_TIMEOUT", 3600.0),
         chunk_timeout_s=_float("NEWSFLOW_CHUNK_TIMEOUT", 1800.0),
         alerts_conn_id=os.environ.get("NEWSFLOW_ALERTS_CONN_ID") or "newsflow_alerts",
+        archive_batch=_int("NEWSFLOW_ARCHIVE_BATCH", 100),
         preload=_bool("NEWSFLOW_PRELOAD", True),
         worker_name=os.environ.get("NEWSFLOW_WORKER_NAME") or None,
         web_database_url=os.environ.get("NEWSFLOW_WEB_DATABASE_URL") or None,

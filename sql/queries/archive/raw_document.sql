@@ -1,7 +1,9 @@
 -- Archive one raw document; a body already archived (same sha256) is recognised, not copied.
 -- The same bytes under several names keep the earliest (partition date, locator), so the row
 -- does not depend on which run archived them first (backfill days run in parallel); re-running
--- the same names changes nothing.
+-- the same names changes nothing. Returned with what archiving decides on (one round trip):
+-- whether the document is settled (archive/document_settled) and its failed attempts
+-- (archive/failed_attempts).
 WITH upserted AS (
 INSERT INTO news.raw_documents AS r
     (content_hash, origin, locator, url, feed_id, media_type, charset, http_status,
@@ -17,8 +19,20 @@ ON CONFLICT (content_hash) DO UPDATE
     WHERE (COALESCE(EXCLUDED.partition_date, 'infinity'::date), EXCLUDED.locator)
         < (COALESCE(r.partition_date, 'infinity'::date), r.locator)
 RETURNING id
-)
+), doc AS (
 SELECT id FROM upserted
 UNION ALL
 SELECT id FROM news.raw_documents WHERE content_hash = %(content_hash)s
-LIMIT 1;
+LIMIT 1
+)
+SELECT doc.id,
+       EXISTS (SELECT 1 FROM news.articles WHERE raw_document_id = doc.id)
+    OR EXISTS (SELECT 1 FROM news.article_duplicates WHERE raw_document_id = doc.id)
+    OR EXISTS (SELECT 1 FROM news.quarantine WHERE raw_document_id = doc.id)
+    OR EXISTS (SELECT 1 FROM news.article_versions WHERE raw_document_id = doc.id) AS settled,
+       f.attempts AS failed_attempts, f.last_detail AS last_failure
+FROM doc
+CROSS JOIN LATERAL (
+    SELECT count(*) AS attempts, (array_agg(o.detail ORDER BY o.run_id DESC))[1] AS last_detail
+    FROM news.document_outcomes o WHERE o.raw_document_id = doc.id AND o.state = 'failed'
+) f;
