@@ -543,7 +543,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except TyperException as exc:  # bad arguments: say which, and how to ask for help
         exc.show()  # type: ignore[attr-defined]  # a click exception under typer's name
-        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        sys.exit(exc.exit_code)
     except Exception as exc:
         message = _one_line(exc)
         if message is None:

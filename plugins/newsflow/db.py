@@ -123,7 +123,7 @@ def connect_autocommit(url: str | None = None) -> Autocommit:
     return Autocommit(connect(url, autocommit=True))
 
 
-# --------------------------------------------------------------------------- queries
+# Queries.
 # Every statement the library runs lives in ``sql/queries/<owner>/<name>.sql`` with named
 # parameters (``%(name)s``); code names it, never writes it. Files are read once per process.
 

@@ -82,9 +82,10 @@ class Item:
     stopped_at: Stage | None = None  # the stage that refused the input (quarantine)
     failed: bool = False  # stopped by a transient error, not by the input (retried)
     reasons: list[str] = field(default_factory=list)
-    trace: str | None = (
-        None  # the traceback when the code raised on this input (kept in the record)
-    )
+    # the traceback when the code raised on this input (kept in the record)
+    trace: str | None = None
+    # the text's MinHash, made while preparing (in parallel, outside the load lock)
+    fingerprint: neardup.Fingerprint | None = None
 
     @property
     def standing(self) -> bool:

@@ -3,7 +3,6 @@ policy are tested in tests/unit/test_feedparse.py)."""
 
 from __future__ import annotations
 
-import functools
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,19 +19,12 @@ from httpserver import (  # noqa: E402
 )
 
 from newsflow.fetch import Fetcher  # noqa: E402
-from newsflow.sources import feedparse  # noqa: E402
 from newsflow.sources.feedparse import (  # noqa: E402
     ParsedFeed,
     parse_feed,
     parse_opml,
 )
 from tests.fetching import make_fetcher  # noqa: E402
-
-# The bounds these assertions were written for (the settings' bounds are passed in production).
-MIN_POLL_SECONDS, MAX_POLL_SECONDS = 600, 86400
-next_poll_interval = functools.partial(
-    feedparse.next_poll_interval, bounds=(MIN_POLL_SECONDS, MAX_POLL_SECONDS)
-)
 
 
 @pytest.fixture(autouse=True)

@@ -12,16 +12,9 @@ from pathlib import Path
 import pytest
 
 from newsflow.fetch import parse_link_header
-from newsflow.sources import feedparse
-from newsflow.sources.feedparse import (
-    classify_failure,
-    html_to_text,
-    parse_feed,
-    parse_opml,
-    publication_gap,
-    should_pause,
-)
-from newsflow.sources.feeds import discovery, websub
+from newsflow.sources.feedparse import html_to_text, parse_feed, parse_opml
+from newsflow.sources.feeds import discovery, health, websub
+from newsflow.sources.feeds.health import classify_failure, publication_gap, should_pause
 from newsflow.sources.feeds.registry import FeedRef, group_by_host
 
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
@@ -30,7 +23,7 @@ RSS2 = (FEEDS / "rss2.xml").read_bytes()
 # The bounds these assertions were written for (the settings' bounds are passed in production).
 MIN_POLL_SECONDS, MAX_POLL_SECONDS = 600, 86400
 next_poll_interval = functools.partial(
-    feedparse.next_poll_interval, bounds=(MIN_POLL_SECONDS, MAX_POLL_SECONDS)
+    health.next_poll_interval, bounds=(MIN_POLL_SECONDS, MAX_POLL_SECONDS)
 )
 
 
@@ -174,16 +167,14 @@ def test_interval_learns_a_feed_that_changes_every_few_minutes() -> None:
     bounds = (60, 86400)
     interval = 3600
     for _ in range(3):  # every poll finds new entries, published 3 minutes apart
-        interval = feedparse.next_poll_interval(
-            interval, 0.5, bounds=bounds, publication_gap_s=180.0
-        )
+        interval = health.next_poll_interval(interval, 0.5, bounds=bounds, publication_gap_s=180.0)
     assert interval == 180
     # nothing new: the gap does not pull it down, the interval grows again
-    assert feedparse.next_poll_interval(180, 1.0, bounds=bounds, publication_gap_s=180.0) == 270
+    assert health.next_poll_interval(180, 1.0, bounds=bounds, publication_gap_s=180.0) == 270
     # the floor is a setting
-    assert feedparse.next_poll_interval(600, 0.0, bounds=(300, 86400), publication_gap_s=60) == 300
+    assert health.next_poll_interval(600, 0.0, bounds=(300, 86400), publication_gap_s=60) == 300
     # a slow feed is not pulled up by its gap: the share of new entries decides
-    assert feedparse.next_poll_interval(1800, 0.0, bounds=bounds, publication_gap_s=86400) == 900
+    assert health.next_poll_interval(1800, 0.0, bounds=bounds, publication_gap_s=86400) == 900
 
 
 def test_feed_hubs_and_self_link_are_discovered() -> None:

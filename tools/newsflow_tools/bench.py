@@ -1027,12 +1027,12 @@ def section_feeds(env: BenchEnv, cfg: Config) -> None:
             + ")"
         )
         t2 = time.perf_counter()
-        result = ingest.process_run(conn, run_id)
+        processed = ingest.process_run(conn, run_id)
         conn.commit()
         process_s = time.perf_counter() - t2
         row = runs.finish_run(conn, run_id)
         conn.commit()
-    items = int(result["items"])
+    items = int(processed["items"])
     _say(
         f"    process_run of the fetched pages: {items} articles in {process_s:.2f} s = "
         f"{_rate(items, process_s)} articles/s (stored {row['articles_stored']}, "

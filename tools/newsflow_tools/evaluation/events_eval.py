@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -107,7 +107,7 @@ def default_eval_params() -> ev.ClusterParams:
     return replace(ev.ClusterParams(), half_life_hours=None, max_gap_days=None)
 
 
-def print_scores(label: str, scores: Sequence[Scores], out=print) -> None:
+def print_scores(label: str, scores: Sequence[Scores], out: Callable[[str], None] = print) -> None:
     out(f"Events, {label}: {scores[0].n_gold} gold events")
     out(
         f"  {'order':<12}{'B3 P':>7}{'B3 R':>7}{'B3 F1':>7}{'PW P':>7}{'PW R':>7}{'PW F1':>7}{'pred':>6}{'gold':>6}"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from newsflow import neardup as nd
@@ -179,7 +180,7 @@ def _pr(tp: int, fp: int, fn: int) -> tuple[float, float]:
     return prec, rec
 
 
-def print_report(report: NearDupReport, out=print) -> None:
+def print_report(report: NearDupReport, out: Callable[[str], None] = print) -> None:
     p = nd.NearDupParams()
     out(
         f"Near-duplicates: k={p.k}-word shingles, MinHash {nd.NUM_PERM} perms, LSH "

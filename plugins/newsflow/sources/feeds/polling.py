@@ -30,8 +30,8 @@ from newsflow import db, fetch, normalize
 from newsflow.db import Autocommit, Conn
 from newsflow.settings import Settings, get_settings
 from newsflow.sources import feedparse
+from newsflow.sources.feeds import health, websub
 from newsflow.sources.feeds import pages as page_queue
-from newsflow.sources.feeds import websub
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +73,13 @@ def _record_failure(
     error: str | None,
     settings: Settings,
 ) -> PollResult:
-    kind, weight = feedparse.classify_failure(outcome, status)
+    kind, weight = health.classify_failure(outcome, status)
     score = float(feed["failure_score"]) + weight
     consecutive = int(feed["consecutive_failures"]) + 1
-    interval = feedparse.next_poll_interval(
+    interval = health.next_poll_interval(
         int(feed["poll_interval_seconds"]), 0.0, failed=True, bounds=_bounds(settings)
     )
-    pause = feedparse.should_pause(consecutive, score)
+    pause = health.should_pause(consecutive, score)
     db.execute(
         conn,
         "feeds/record_failure",
@@ -110,7 +110,7 @@ def _record_success(
     publication_gap_s: float | None = None,
     backlog: bool = False,
 ) -> None:
-    interval = feedparse.next_poll_interval(
+    interval = health.next_poll_interval(
         int(feed["poll_interval_seconds"]),
         seen_share,
         bounds=_bounds(settings),
@@ -266,7 +266,7 @@ def poll_feed(
     counts.deferred = page_queue.backlog(pages, feed_id, settings)
     if success is not None:
         gap = (
-            feedparse.publication_gap([e.published_at for e in parsed.entries])
+            health.publication_gap([e.published_at for e in parsed.entries])
             if parsed is not None
             else None
         )
