@@ -7,7 +7,7 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install run test up bench eval lint typecheck db-stop clean
+.PHONY: install run test test-fast up bench eval lint typecheck db-stop clean
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -26,6 +26,11 @@ run: install
 ## test: the whole suite (CI runs exactly this)
 test: install
 	$(UV) run --frozen pytest
+
+## test-fast: the inner loop: unit and integration tests without Airflow processes or the
+## slow fault-injection runs
+test-fast: install
+	$(UV) run --frozen pytest -m "not slow" tests/unit tests/integration
 
 ## up: the Airflow UI (airflow standalone) on the embedded Postgres; prints URL and login
 up: install

@@ -8,6 +8,7 @@ from newsflow_tools.evaluation import data, events_production
 pytestmark = pytest.mark.skipif(not data.ecbplus_available(), reason=data.skip_reason("ecbplus"))
 
 
+@pytest.mark.slow
 def test_production_path_clusters_like_the_harness(db_url: str) -> None:
     docs = data.load_split("dev", {2})
     (result,) = events_production.evaluate_production(docs, lambda _: db_url, seeds=())

@@ -92,6 +92,7 @@ def _ingest_cli(url: str, inbox: Path) -> subprocess.Popen[bytes]:
     )
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_points_then_rerun_equals_a_clean_run(
     db_url: str, new_db: Callable[[], str], tmp_path: Path
 ) -> None:
@@ -150,6 +151,7 @@ def _restart_postgres(url: str) -> None:
         )
 
 
+@pytest.mark.slow
 def test_postgres_going_away_mid_run_then_rerun_equals_a_clean_run(
     db_url: str, new_db: Callable[[], str], tmp_path: Path
 ) -> None:

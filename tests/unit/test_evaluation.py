@@ -48,7 +48,12 @@ def test_neardup_eval_smoke_on_one_topic():
 
 @needs_ecb
 def test_main_runs_on_a_topic(capsys):
-    assert main(["--quick", "--topics", "2", "--skip-neardup"]) == 0
+    assert (
+        main(
+            ["--quick", "--topics", "2", "--skip-neardup", "--skip-extraction", "--skip-validation"]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "B-cubed F1" in out
 
