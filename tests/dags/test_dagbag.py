@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -40,13 +39,11 @@ def test_retries_tags_and_docs(dagbag) -> None:
 def test_dag_files_are_thin(path: Path) -> None:
     """Parsing a DAG file must not import the heavy library or touch a database."""
     code = (
-        "import sys, runpy, time; t = time.monotonic(); "
+        "import sys, runpy; "
         f"runpy.run_path({str(path)!r}); "
         "heavy = [m for m in ('great_expectations', 'trafilatura', 'psycopg', 'pandas', 'datasketch') if m in sys.modules]; "
-        "print(heavy); print(time.monotonic() - t)"
+        "print(heavy)"
     )
-    started = time.monotonic()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    heavy, _elapsed = out.stdout.strip().splitlines()[-2:]
+    heavy = out.stdout.strip().splitlines()[-1]
     assert heavy == "[]", f"{path.name} imports {heavy} at parse time"
-    assert time.monotonic() - started < 60

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -100,13 +101,10 @@ def test_detect_language_too_short(text: str) -> None:
     assert detect_language(text) is None
 
 
-# --------------------------------------------------------------------------- content_hash
-
-
 def test_content_hash_is_sha256_hex() -> None:
     digest = content_hash("Some text")
-    assert len(digest) == 64
-    assert int(digest, 16) >= 0
+    # sha256 of the canonical form: NFC, casefolded, whitespace collapsed
+    assert digest == hashlib.sha256(b"some text").hexdigest()
 
 
 def test_content_hash_ignores_whitespace_and_case() -> None:
