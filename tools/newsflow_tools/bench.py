@@ -1049,6 +1049,7 @@ SECTIONS: dict[str, Callable[..., None]] = {
     "html": lambda env, cfg: _throughput("section_html", env, cfg),
     "memory": lambda env, cfg: _throughput("section_memory", env, cfg),
     "startup": lambda env, cfg: _throughput("section_startup", env, cfg),
+    "feedmemory": lambda env, cfg: _throughput("section_feedmemory", env, cfg),
     "scaleout": lambda env, cfg: _throughput("section_scaleout", env, cfg),
 }
 
@@ -1098,7 +1099,7 @@ def main(argv: list[str] | None = None) -> int:
             section_feeds(env, cfg)
         if not args.only or "events" in args.only:
             section_events(env, cfg)
-        for name in ("html", "memory", "startup", "scaleout"):
+        for name in ("html", "memory", "feedmemory", "startup", "scaleout"):
             if not args.only or name in args.only:
                 SECTIONS[name](env, cfg)
     _say()

@@ -40,6 +40,17 @@ def _maxrss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _private_mib() -> float:
+    """This process's own memory (USS: private pages), not what it shares with the worker
+    it was forked from (RSS counts those shared pages in every forked process)."""
+    total = 0
+    with open("/proc/self/smaps_rollup", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total += int(line.split()[1])
+    return total / 1024
+
+
 def real_pages(limit: int) -> list[tuple[str, bytes]]:
     """(name, raw bytes) of the extraction dev set's pages (raw: the inbox gets the bytes)."""
     from newsflow_tools.evaluation import extraction_eval
@@ -120,7 +131,7 @@ def _chunk_worker(task: tuple[str, dict[str, Any]]) -> tuple[float, float, dict[
     started, cpu = time.perf_counter(), time.process_time()
     with db.connect(url) as conn:
         result = jobs.process_chunks(conn, [chunk])  # type: ignore[list-item]
-    seconds = {**result["seconds"], "cpu": time.process_time() - cpu}
+    seconds = {**result["seconds"], "cpu": time.process_time() - cpu, "uss": _private_mib()}
     return time.perf_counter() - started, _maxrss_mib(), seconds
 
 
@@ -160,6 +171,7 @@ def end_to_end(url: str, inbox: Path, processes: int, chunk: int) -> dict[str, f
         row = runs.finish_run(conn, run_id)
         conn.commit()
     stages: dict[str, float] = {}
+    uss = max((r[2].pop("uss") for r in results), default=0.0)
     for _, _, seconds in results:
         for stage, spent in seconds.items():
             stages[stage] = stages.get(stage, 0.0) + spent
@@ -169,6 +181,7 @@ def end_to_end(url: str, inbox: Path, processes: int, chunk: int) -> dict[str, f
         "process_s": processed - archived,
         "total_s": processed - started,
         "worker_rss_mib": max((r[1] for r in results), default=0.0),
+        "worker_uss_mib": uss,
         "stored": float(row["articles_stored"]),
         "duplicates": float(row["duplicates"]),
         "quarantined": float(row["quarantined"]),
@@ -207,7 +220,8 @@ def section_html(env: Any, cfg: Any) -> None:
         f"    archive {figures['archive_s']:.1f} s = {figures['archive_s'] / figures['total_s']:.1%} "
         f"of the run; processing {figures['process_s']:.1f} s; stored {figures['stored']:.0f}, "
         f"duplicates {figures['duplicates']:.0f}, quarantined {figures['quarantined']:.0f}; "
-        f"peak RSS per worker {figures['worker_rss_mib']:.0f} MiB"
+        f"peak RSS per worker {figures['worker_rss_mib']:.0f} MiB (of which its own, not "
+        f"shared with the preloaded parent: {figures['worker_uss_mib']:.0f} MiB)"
     )
     stages = {k[6:-2]: v for k, v in figures.items() if k.startswith("stage_")}
     cpu = stages.pop("cpu", 0.0)
@@ -231,7 +245,7 @@ def section_memory(env: Any, cfg: Any) -> None:
         rss.append(figures["worker_rss_mib"])
         _say(
             f"    {size:>6,} pages: {size / figures['total_s']:,.1f} pages/s, peak RSS per worker "
-            f"{figures['worker_rss_mib']:.0f} MiB"
+            f"{figures['worker_rss_mib']:.0f} MiB (its own {figures['worker_uss_mib']:.0f} MiB)"
         )
     _say(f"    ratio {rss[1] / rss[0]:.2f} ({sizes[1] // sizes[0]}x the pages)")
 
@@ -322,4 +336,134 @@ def section_startup(env: Any, cfg: Any) -> None:
         f"NEWSFLOW_FEED_POLL_TASKS) instead of 50+: newsflow start-up "
         f"{tasks * figures['with preload']:.1f} CPU-s with preload, "
         f"{tasks * figures['without preload']:.1f} without (Airflow's own task start excluded)"
+    )
+
+
+_PAD = 5 * 1024 * 1024
+
+
+def _feed_site(entries: int) -> tuple[Any, str]:
+    """A feed of ``entries`` new articles whose pages weigh ~5 MB each (inline script data, as
+    heavy real pages carry), rendered per request so the server holds one padding only."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from newsflow_tools.bench import byline, headline, html_page, paragraphs
+
+    pad = '<script>var state = "' + ("x7Qz" * (_PAD // 4)) + '";</script>'
+    now = datetime.now(UTC)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            if path == "/robots.txt":
+                body, ctype = b"User-agent: *\nAllow: /\n", "text/plain"
+            elif path == "/feed.xml":
+                items = "".join(
+                    f"<item><title>Story {i}</title><link>{base}/p/{i}.html</link>"
+                    f"<guid>heavy-{i}</guid></item>"
+                    for i in range(entries)
+                )
+                body = (
+                    f'<?xml version="1.0"?><rss version="2.0"><channel><title>Heavy</title>'
+                    f"<link>{base}/</link><description>heavy pages</description>{items}"
+                    "</channel></rss>"
+                ).encode()
+                ctype = "application/rss+xml"
+            elif path.startswith("/p/"):
+                rng = random.Random(path)
+                page = html_page(
+                    headline(rng),
+                    paragraphs(rng, 600),
+                    url=base + path,
+                    published=now - timedelta(hours=1),
+                    by=byline(rng),
+                )
+                body = page.replace("</head>", pad + "</head>").encode()
+                ctype = "text/html; charset=utf-8"
+            else:
+                body, ctype = b"not found", "text/plain"
+            self.send_response(200 if ctype != "text/plain" or path == "/robots.txt" else 404)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, base
+
+
+def _task(code: str, env: dict[str, str]) -> dict[str, Any]:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def section_feedmemory(env: Any, cfg: Any) -> None:
+    """A feed with many new entries of 5 MB pages: peak RSS of the poll task and of a process
+    task (each a fresh interpreter, as an unpreloaded task), pages per poll capped."""
+    entries = 40 if cfg.toy else 500
+    _say()
+    _say(f"[feedmemory] a feed with {entries} new entries of ~5 MB pages: peak RSS per task")
+    url = env.new_database("heavyfeed")
+    server, base = _feed_site(entries)
+    task_env = {
+        **os.environ,
+        "NEWSFLOW_DATABASE_URL": url,
+        "NEWSFLOW_HTTP_ALLOWLIST": "127.0.0.1",
+        "NEWSFLOW_HOST_MIN_INTERVAL": "0",
+    }
+    poll = (
+        "import json, resource\n"
+        "from newsflow import db, fetch, runs\n"
+        "from newsflow.sources import feeds\n"
+        f"url = {url!r}\n"
+        "with db.connect(url) as conn:\n"
+        f"    feed_id = feeds.add_feed(conn, {base + '/feed.xml'!r}, name='heavy')\n"
+        "    run_id = runs.start_run(conn, runs.identity('bench_heavy', 'r1'))\n"
+        "    conn.commit()\n"
+        "with db.connect(url) as conn, db.connect_autocommit(url) as pages, "
+        "db.connect_autocommit(url) as shared, "
+        "fetch.Fetcher(shared=fetch.PostgresShared(shared)) as fetcher:\n"
+        "    [r] = feeds.poll_feeds(conn, pages, run_id, [feed_id], fetcher)\n"
+        "    conn.commit()\n"
+        "print(json.dumps({'fetched': r.get('pages_fetched'), 'deferred': r.get('pages_deferred'),"
+        " 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
+    )
+    process = (
+        "import json, resource\n"
+        "from newsflow import db, ingest, jobs\n"
+        f"url = {url!r}\n"
+        "with db.connect(url) as conn:\n"
+        "    run_id = db.fetch_value(conn, 'runs/by_identity', {'dag_id': 'bench_heavy', 'run_id': 'r1'})\n"
+        "    chunks = ingest.plan_chunks(conn, int(run_id))\n"
+        "    result = jobs.process_chunks(conn, chunks)\n"
+        "print(json.dumps({'chunks': len(chunks), 'documents': result['documents'],"
+        " 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
+    )
+    try:
+        polled = _task(poll, task_env)
+        processed = _task(process, {**task_env, "NEWSFLOW_PREPARE_PROCESSES": "1"})
+    finally:
+        server.shutdown()
+    _say(
+        f"    poll task: {polled['fetched']} pages fetched and archived "
+        f"({polled['deferred']} left for later polls, NEWSFLOW_FEED_MAX_PAGES_PER_POLL); "
+        f"peak RSS {polled['rss']:.0f} MiB"
+    )
+    _say(
+        f"    process task: {processed['documents']} pages in {processed['chunks']} chunks "
+        f"(NEWSFLOW_CHUNK_MB); peak RSS {processed['rss']:.0f} MiB"
     )
