@@ -196,6 +196,21 @@ class Settings:
     # NEWSFLOW_WORKER_NAME: the name a worker reports as its host (Airflow's hostname_callable
     # newsflow.airflow_adapter.worker_hostname); empty: the machine's name
     worker_name: str | None = None
+    # --- streaming (newsflow.streaming): event-driven runs through Airflow AssetWatchers ---
+    # NEWSFLOW_WATCH_INTERVAL: seconds between two looks of a watcher (the inbox listing, the
+    # queue's backlog, the feeds' due times) in the triggerer (default 2)
+    watch_interval_s: float = 2.0
+    # NEWSFLOW_QUEUE_URL: the Redis server articles are pushed to as JSON messages (empty: no
+    # queue source); NEWSFLOW_QUEUE_STREAM / NEWSFLOW_QUEUE_GROUP: the Redis stream and the
+    # consumer group newsflow reads it with (newsflow:articles / newsflow)
+    queue_url: str | None = None
+    queue_stream: str = "newsflow:articles"
+    queue_group: str = "newsflow"
+    # NEWSFLOW_QUEUE_BATCH: messages one news_queue run takes at most (default 1000);
+    # NEWSFLOW_QUEUE_CLAIM_IDLE: seconds after which a message delivered but never
+    # acknowledged (its run died) is taken again (default 300)
+    queue_batch: int = 1000
+    queue_claim_idle_s: float = 300.0
 
 
 def get_settings() -> Settings:
@@ -258,6 +273,12 @@ def get_settings() -> Settings:
         archive_batch=_int("NEWSFLOW_ARCHIVE_BATCH", 100),
         preload=_bool("NEWSFLOW_PRELOAD", True),
         worker_name=os.environ.get("NEWSFLOW_WORKER_NAME") or None,
+        watch_interval_s=_float("NEWSFLOW_WATCH_INTERVAL", 2.0),
+        queue_url=os.environ.get("NEWSFLOW_QUEUE_URL") or None,
+        queue_stream=os.environ.get("NEWSFLOW_QUEUE_STREAM") or "newsflow:articles",
+        queue_group=os.environ.get("NEWSFLOW_QUEUE_GROUP") or "newsflow",
+        queue_batch=_int("NEWSFLOW_QUEUE_BATCH", 1000),
+        queue_claim_idle_s=_float("NEWSFLOW_QUEUE_CLAIM_IDLE", 300.0),
         web_database_url=os.environ.get("NEWSFLOW_WEB_DATABASE_URL") or None,
         web_conn_id=os.environ.get("NEWSFLOW_WEB_CONN_ID") or "newsflow_db",
         web_page_size=_int("NEWSFLOW_WEB_PAGE_SIZE", 25),
