@@ -1,6 +1,6 @@
 """The raw archive: the contract between acquiring documents and processing them.
 
-Acquisition (the inbox, feed polls) hands every document over as a :class:`RawInput`;
+Acquisition (the inbox, feed polls, the message queue) hands every document over as a :class:`RawInput`;
 :func:`archive` keeps its bytes once (``raw_documents``, keyed by sha256) and queues it in the
 run (``document_sightings``, ``document_outcomes``). Processing only ever reads the archive, so
 anything can be re-extracted later from exactly the bytes that arrived, and acquisition never
@@ -33,8 +33,8 @@ ArchiveState = Literal["pending", "already-ingested", "quarantined", "same-bytes
 class RawInput:
     """One acquired document, as it arrived."""
 
-    origin: Literal["file", "feed", "page"]
-    locator: str  # inbox-relative path or fetched URL
+    origin: Literal["file", "feed", "page", "queue"]
+    locator: str  # inbox-relative path, fetched URL or redis://<stream>/<entry id>
     body: bytes | None  # None when over the size cap (not archived)
     content_hash: str  # sha256 hex of the raw bytes
     size_bytes: int

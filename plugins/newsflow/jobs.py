@@ -23,6 +23,7 @@ from newsflow.ingest import ProcessResult
 from newsflow.runs import RunIdentity
 from newsflow.settings import Settings, get_settings
 from newsflow.sources import inbox as inbox_source
+from newsflow.sources import queue as queue_source
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,48 @@ def archive_inbox(
     if found.hidden:
         log.info("skipped %d hidden entries (names starting with '.')", found.hidden)
     return counts
+
+
+def take_queue(conn: db.Conn, run_id: int, consumer: str, settings: Settings) -> dict[str, int]:
+    """Take messages off the queue (``NEWSFLOW_QUEUE_URL``) for ``consumer`` and archive them
+    into the run, committed; the counts (also kept in ``ingest_runs.acquisition``). The
+    messages stay pending on the stream until :func:`acknowledge_queue`: a crash before the
+    commit leaves them to be claimed again. Nothing is taken when no queue is configured."""
+    counts: dict[str, int] = {"messages": 0}
+    if settings.queue_url:
+        client = queue_source.connect(settings.queue_url)
+        try:
+            messages = queue_source.take(
+                client,
+                settings.queue_stream,
+                settings.queue_group,
+                consumer,
+                batch=settings.queue_batch,
+                claim_idle_s=settings.queue_claim_idle_s,
+            )
+        finally:
+            client.close()
+        counts = queue_source.archive_messages(
+            conn, run_id, settings.queue_stream, messages, settings.max_document_bytes
+        )
+        conn.commit()
+    runs.set_acquisition(conn, run_id, counts)
+    conn.commit()
+    return counts
+
+
+def acknowledge_queue(conn: db.Conn, run_id: int, settings: Settings) -> dict[str, int]:
+    """Acknowledge the run's queue entries whose documents are settled in the database
+    (read-only on Postgres); the counts."""
+    if not settings.queue_url:
+        return {"entries": 0, "acked": 0, "unsettled": 0}
+    client = queue_source.connect(settings.queue_url)
+    try:
+        return queue_source.acknowledge(
+            conn, client, settings.queue_stream, settings.queue_group, run_id
+        )
+    finally:
+        client.close()
 
 
 @contextmanager

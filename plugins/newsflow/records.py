@@ -63,7 +63,7 @@ class DocumentContext:
     document came from, the inbox folder's date, the feed entry that linked it) is passed here.
     """
 
-    origin: str | None = None  # 'file', 'feed', 'page'
+    origin: str | None = None  # 'file', 'feed', 'page', 'queue'
     url: str | None = None  # the address the document was fetched from
     media_type: str | None = None
     partition_date: date | None = None  # the inbox's YYYY-MM-DD/ folder, if any

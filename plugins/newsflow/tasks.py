@@ -79,6 +79,44 @@ def scan_inbox(context: Mapping[str, Any]) -> list[ChunkRef]:
     return chunks
 
 
+def queue_take(context: Mapping[str, Any]) -> list[ChunkRef]:
+    """Take messages off the Redis stream (re-claimed ones first) and archive them; the
+    chunks to process. The entries stay pending until :func:`queue_acknowledge`; the run's
+    sightings (``redis://<stream>/<entry id>``) remember which entries it took."""
+    ident = airflow_adapter.run_identity(context)
+    settings = get_settings()
+    with db.connect(_database()) as conn, runs.ingest_run(conn, ident, finish=False) as run_id:
+        if not settings.queue_url:
+            log.warning("NEWSFLOW_QUEUE_URL is not set: no queue to take messages from")
+        counts = jobs.take_queue(conn, run_id, ident["dag_id"], settings)
+        chunks = ingest.plan_chunks(conn, run_id, settings)
+    log.info(
+        "queue %s: %d messages (%d to process, %d already ingested, %d refused); %d chunks",
+        settings.queue_stream,
+        counts["messages"],
+        counts.get("pending", 0),
+        counts.get("already-ingested", 0),
+        counts.get("quarantined", 0),
+        len(chunks),
+    )
+    return chunks
+
+
+def queue_acknowledge(context: Mapping[str, Any]) -> dict[str, int]:
+    """Acknowledge the run's entries whose documents are settled in the database (stored,
+    duplicate, quarantined); the others stay pending and are delivered again later."""
+    settings = get_settings()
+    with db.connect(airflow_adapter.database_url()) as conn:
+        counts = jobs.acknowledge_queue(conn, _run_id(conn, context), settings)
+    log.info(
+        "queue %s: %d entries acknowledged, %d left pending (not settled)",
+        settings.queue_stream,
+        counts["acked"],
+        counts["unsettled"],
+    )
+    return counts
+
+
 def plan_chunks(context: Mapping[str, Any]) -> list[ChunkRef]:
     """The chunks of a run's pending documents, each the work of one mapped ``process``."""
     with db.connect(airflow_adapter.database_url()) as conn:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-EXPECTED = {"news_files", "news_feeds", "news_events", "news_reprocess"}
+EXPECTED = {"news_files", "news_feeds", "news_events", "news_reprocess", "news_queue"}
 
 
 @pytest.fixture(scope="module")
