@@ -50,7 +50,7 @@ QUEUE_MESSAGES = Asset(
 @dag(
     dag_id="news_queue",
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("*/10 * * * *", timezone="UTC"), assets=[QUEUE_MESSAGES]
+        timetable=CronTriggerTimetable("*/10 * * * *", timezone="UTC"), assets=QUEUE_MESSAGES
     ),
     start_date=START_DATE,
     catchup=False,

@@ -105,7 +105,6 @@ class QueueBacklogTrigger(BaseEventTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         import redis.asyncio
-        import redis.exceptions
 
         url = self.url or get_settings().queue_url
         if not url:
@@ -124,10 +123,11 @@ class QueueBacklogTrigger(BaseEventTrigger):
                             url, decode_responses=True, socket_timeout=10, socket_connect_timeout=5
                         )
                     state = await backlog(client, self.stream, self.group, self.claim_idle_s)
-                except (redis.exceptions.RedisError, OSError) as exc:
+                except Exception as exc:  # Redis down or odd: never end the watcher
                     log.warning(
-                        "queue %s: cannot read the backlog (%s); again in %.0f s",
+                        "queue %s: cannot read the backlog (%s: %s); again in %.1f s",
                         self.stream,
+                        type(exc).__name__,
                         exc,
                         backoff,
                     )

@@ -1,0 +1,135 @@
+"""The Redis queue source against a real Redis and a real Postgres: messages taken, stored,
+acknowledged once settled; malformed messages quarantined and acknowledged; a crash between
+storing and acknowledging redelivers, and the archive makes the redelivery a no-op."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from newsflow import db, jobs, runs
+from newsflow.settings import get_settings
+from newsflow.sources import queue
+from tests.integration.helpers import article_text, query, snapshot
+from tests.queueing import Stream, redis_stream  # noqa: F401  (fixture)
+
+
+def record(seed: int) -> dict[str, Any]:
+    return {
+        "title": f"Queue story {seed}",
+        "text": article_text(seed),
+        "url": f"https://wire.example/story/{seed}",
+        "source": "Wire Example",
+        "published_at": "2026-11-29T08:00:00Z",
+    }
+
+
+def run_once(url: str, run_name: str, consumer: str = "news_queue", *, ack: bool = True):
+    """One run as the DAG does it: take, process, (acknowledge), finish."""
+    settings = get_settings()
+    with db.connect(url) as conn:
+        with runs.ingest_run(conn, runs.identity("news_queue", run_name)) as run_id:
+            taken = jobs.take_queue(conn, run_id, consumer, settings)
+            jobs.process(conn, run_id, settings)
+            acked = jobs.acknowledge_queue(conn, run_id, settings) if ack else None
+        row = db.fetch_one(conn, "runs/by_id", {"run_id": run_id})
+    assert row is not None
+    return taken, acked, dict(row)
+
+
+def count(url: str, table: str) -> int:
+    return int(query(url, f"SELECT count(*) AS n FROM news.{table}")[0]["n"])
+
+
+def test_pushed_messages_are_stored_and_acknowledged(db_url: str, redis_stream: Stream) -> None:
+    ids = [queue.push(redis_stream.url, redis_stream.name, record(i)) for i in range(3)]
+    taken, acked, row = run_once(db_url, "r1")
+    assert taken["messages"] == 3 and taken["pending"] == 3
+    assert acked == {"entries": 3, "acked": 3, "unsettled": 0}
+    assert row["articles_stored"] == 3 and row["status"] == "success"
+    assert redis_stream.pending() == 0
+    docs = query(db_url, "SELECT origin, locator FROM news.raw_documents ORDER BY id")
+    assert {d["origin"] for d in docs} == {"queue"}
+    assert [d["locator"] for d in docs] == [f"redis://{redis_stream.name}/{i}" for i in ids]
+    titles = {r["title"] for r in query(db_url, "SELECT title FROM news.articles")}
+    assert titles == {"Queue story 0", "Queue story 1", "Queue story 2"}
+
+    # the same article pushed again: recognised by the archive, acknowledged, nothing new
+    before = snapshot(db_url)
+    queue.push(redis_stream.client, redis_stream.name, record(1))
+    taken, acked, row = run_once(db_url, "r2")
+    assert taken == {"messages": 1, "already-ingested": 1}
+    assert acked is not None and acked["acked"] == 1
+    assert snapshot(db_url) == before
+    assert redis_stream.pending() == 0
+
+
+def test_malformed_messages_are_quarantined_and_acknowledged(
+    db_url: str, redis_stream: Stream
+) -> None:
+    client, name = redis_stream.client, redis_stream.name
+    client.xadd(name, {"title": "no article field"})
+    client.xadd(name, {"article": '{"title": "cut off", "text": '})
+    client.xadd(name, {"article": '["not", "an", "object"]'})
+    client.xadd(name, {"article": '{"title": "no text field"}'})
+    queue.push(client, name, record(7))
+    taken, acked, row = run_once(db_url, "r1")
+    assert taken["messages"] == 5 and taken["quarantined"] == 3 and taken["pending"] == 2
+    assert acked == {"entries": 5, "acked": 5, "unsettled": 0}
+    assert redis_stream.pending() == 0
+    assert row["articles_stored"] == 1 and row["quarantined"] == 4
+    reasons = query(
+        db_url,
+        "SELECT q.stage, q.reasons FROM news.quarantine q "
+        "JOIN news.raw_documents r ON r.id = q.raw_document_id ORDER BY r.locator",
+    )
+    stages = sorted(r["stage"] for r in reasons)
+    assert stages == ["acquire", "acquire", "acquire", "extract"]
+    text = " ".join(" ".join(r["reasons"]) for r in reasons)
+    assert "no 'article' field" in text and "not valid JSON" in text
+    assert "must be a JSON object" in text and "no 'text' field" in text
+
+
+def test_a_crash_before_the_acknowledgement_redelivers_without_effect(
+    db_url: str, redis_stream: Stream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSFLOW_QUEUE_CLAIM_IDLE", "0.2")
+    for i in range(4):
+        queue.push(redis_stream.url, redis_stream.name, record(i))
+    taken, _, first = run_once(db_url, "r1", consumer="worker-a", ack=False)
+    assert taken["pending"] == 4 and first["articles_stored"] == 4
+    assert redis_stream.pending() == 4  # stored, never acknowledged: the run "crashed"
+    before = snapshot(db_url)
+
+    time.sleep(0.5)  # past the claim idle time
+    taken, acked, second = run_once(db_url, "r2", consumer="worker-b")
+    assert taken == {"messages": 4, "already-ingested": 4}
+    assert acked == {"entries": 4, "acked": 4, "unsettled": 0}
+    assert second["articles_stored"] == 0
+    assert snapshot(db_url) == before
+    assert count(db_url, "articles") == 4
+    assert redis_stream.pending() == 0
+
+
+def test_unsettled_entries_stay_pending(db_url: str, redis_stream: Stream) -> None:
+    """Taken and archived but not processed (the process task failed): not acknowledged."""
+    queue.push(redis_stream.url, redis_stream.name, record(1))
+    settings = get_settings()
+    with db.connect(db_url) as conn:
+        with runs.ingest_run(conn, runs.identity("news_queue", "r1")) as run_id:
+            jobs.take_queue(conn, run_id, "news_queue", settings)
+            acked = jobs.acknowledge_queue(conn, run_id, settings)
+    assert acked == {"entries": 1, "acked": 0, "unsettled": 1}
+    assert redis_stream.pending() == 1
+
+
+def test_without_a_queue_url_a_run_takes_nothing(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NEWSFLOW_QUEUE_URL", raising=False)
+    taken, acked, row = run_once(db_url, "r1")
+    assert taken == {"messages": 0}
+    assert acked == {"entries": 0, "acked": 0, "unsettled": 0}
+    assert row["documents_seen"] == 0
