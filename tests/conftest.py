@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# fixtures kept in their own modules: redis_stream (the queue tests)
+pytest_plugins = ["tests.queueing"]
 
 _TEST_HOME = Path(os.environ.get("NEWSFLOW_TEST_HOME") or tempfile.mkdtemp(prefix="nf-test-"))
 _EXTERNAL_URL = os.environ.get("NEWSFLOW_DATABASE_URL")

@@ -8,7 +8,7 @@ import pytest
 
 from newsflow.sources import queue
 from tests.integration.helpers import article_text, query, snapshot
-from tests.queueing import Stream, redis_stream  # noqa: F401  (fixture)
+from tests.queueing import Stream
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -13,7 +13,7 @@ from newsflow import db, jobs, runs
 from newsflow.settings import get_settings
 from newsflow.sources import queue
 from tests.integration.helpers import article_text, query, snapshot
-from tests.queueing import Stream, redis_stream  # noqa: F401  (fixture)
+from tests.queueing import Stream
 
 
 def record(seed: int) -> dict[str, Any]:
@@ -117,10 +117,12 @@ def test_unsettled_entries_stay_pending(db_url: str, redis_stream: Stream) -> No
     """Taken and archived but not processed (the process task failed): not acknowledged."""
     queue.push(redis_stream.url, redis_stream.name, record(1))
     settings = get_settings()
-    with db.connect(db_url) as conn:
-        with runs.ingest_run(conn, runs.identity("news_queue", "r1")) as run_id:
-            jobs.take_queue(conn, run_id, "news_queue", settings)
-            acked = jobs.acknowledge_queue(conn, run_id, settings)
+    with (
+        db.connect(db_url) as conn,
+        runs.ingest_run(conn, runs.identity("news_queue", "r1")) as run_id,
+    ):
+        jobs.take_queue(conn, run_id, "news_queue", settings)
+        acked = jobs.acknowledge_queue(conn, run_id, settings)
     assert acked == {"entries": 1, "acked": 0, "unsettled": 1}
     assert redis_stream.pending() == 1
 

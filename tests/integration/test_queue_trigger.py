@@ -11,7 +11,7 @@ import pytest
 
 from newsflow.sources import queue
 from newsflow.streaming.queue import CLASSPATH, QueueBacklogTrigger
-from tests.queueing import Stream, redis_stream  # noqa: F401  (fixture)
+from tests.queueing import Stream
 
 QUIET = 1.5  # seconds of listening that must bring no event (the trigger looks every 0.05 s)
 
