@@ -17,6 +17,7 @@ lands in the serialised DAG.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -104,8 +105,9 @@ class QueueBacklogTrigger(BaseEventTrigger):
         return CLASSPATH, kwargs
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        import redis.asyncio
-
+        # imported in a thread: a first import takes most of a second, which must not
+        # block the triggerer's event loop (nor the parsing of the DAG file)
+        aioredis: Any = await asyncio.to_thread(importlib.import_module, "redis.asyncio")
         url = self.url or get_settings().queue_url
         if not url:
             log.warning("no NEWSFLOW_QUEUE_URL in the triggerer: the queue watcher stays idle")
@@ -119,7 +121,7 @@ class QueueBacklogTrigger(BaseEventTrigger):
             while True:
                 try:
                     if client is None:
-                        client = redis.asyncio.Redis.from_url(
+                        client = aioredis.Redis.from_url(
                             url, decode_responses=True, socket_timeout=10, socket_connect_timeout=5
                         )
                     state = await backlog(client, self.stream, self.group, self.claim_idle_s)
