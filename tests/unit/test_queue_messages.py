@@ -57,6 +57,8 @@ def test_a_message_without_the_article_field_is_refused_with_its_fields_kept() -
     assert "title, txt" in doc.refusal
     assert doc.body is not None and json.loads(doc.body) == {"title": "no body", "txt": "oops"}
     assert doc.content_hash == hashlib.sha256(doc.body).hexdigest()
+    huge = raw({b"blob": b"x" * 20_000})
+    assert huge.body is None and huge.refusal is not None and huge.size_bytes > 20_000
 
 
 def test_bad_json_and_non_objects_are_refused_with_the_reason() -> None:

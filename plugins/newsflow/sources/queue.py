@@ -112,7 +112,7 @@ def to_raw_input(stream: str, message: Message, max_bytes: int) -> RawInput:
         names = ", ".join(sorted(by_name)) or "none"
         body = json.dumps({k: _text(v) for k, v in sorted(by_name.items())}).encode()
         return RawInput(
-            body=body,
+            body=body if len(body) <= max_bytes else None,
             content_hash=hashlib.sha256(body).hexdigest(),
             size_bytes=len(body),
             media_type="application/json",
