@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -117,29 +116,8 @@ def prepare_pool(settings: Settings, documents: int) -> Iterator[Executor | None
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["newsflow.stages"])
-    with (
-        _main_script_not_rerun(),
-        ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
-    ):
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield pool
-
-
-@contextmanager
-def _main_script_not_rerun() -> Iterator[None]:
-    """Worker processes must not run the parent's main script again (multiprocessing does,
-    as ``__mp_main__``, when ``__main__`` was started from a file): in an Airflow task that
-    script is the ``airflow`` command, which cannot start inside a task (no metadata
-    database). The workers need only what the fork server preloaded."""
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    if main is None or path is None or getattr(main, "__spec__", None) is not None:
-        yield
-        return
-    del main.__file__
-    try:
-        yield
-    finally:
-        main.__file__ = path
 
 
 def process_chunks(
