@@ -84,6 +84,15 @@ def run_identity(context: Mapping[str, Any]) -> RunIdentity:
     )
 
 
+def is_arrival_run(context: Mapping[str, Any]) -> bool:
+    """A run started by a watcher (an Asset event from the triggerer), or asked to behave like
+    one (conf ``{"only_new": true}``): it takes what arrived since the last run, not the whole
+    source again."""
+    dag_run = context["dag_run"]
+    run_type = str(getattr(dag_run, "run_type", "") or "").lower()
+    return "asset" in run_type or bool(dict(dag_run.conf or {}).get("only_new"))
+
+
 def is_backfill(context: Mapping[str, Any]) -> bool:
     return "backfill" in str(getattr(context["dag_run"], "run_type", "")).lower()
 

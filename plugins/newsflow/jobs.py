@@ -34,12 +34,19 @@ def archive_inbox(
     ident: RunIdentity,
     settings: Settings,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    only_new: bool = False,
 ) -> dict[str, int]:
     """Archive the inbox entries of the run's interval, committing every
     ``NEWSFLOW_ARCHIVE_BATCH`` entries (a crash loses at most the batch in hand: its files are
     still in the inbox for the next run). Counts per archive state, and what the scan skipped
-    on purpose (also kept in ``ingest_runs.acquisition``)."""
+    on purpose (also kept in ``ingest_runs.acquisition``).
+
+    ``only_new``: skip the files unchanged since a run archived them and whose documents are
+    settled (a run started by the inbox watcher reads what arrived, not the whole inbox)."""
     found = inbox_source.scan(inbox, ident["interval_start"], ident["interval_end"])
+    if only_new:
+        inbox_source.skip_unchanged(conn, found)
     counts: dict[str, int] = {
         "files": 0,
         "pending": 0,
@@ -47,17 +54,24 @@ def archive_inbox(
         "quarantined": 0,
         "same-bytes": 0,
     }
-    for number, item in enumerate(found.entries, start=1):
-        if progress is not None:
-            progress(number, len(found.entries))
-        inbox_source.archive_files(conn, run_id, [item], settings, counts)
-        if number % settings.archive_batch == 0:
-            conn.commit()
-    conn.commit()
+    total = len(found.entries)
+    batch = max(1, settings.archive_batch)
+    for start in range(0, total, batch):
+        files = found.entries[start : start + batch]
+        ticks = iter(range(start + 1, start + len(files) + 1))
+
+        def tick(ticks: Iterator[int] = ticks) -> None:
+            if progress is not None:
+                progress(next(ticks), total)
+
+        inbox_source.archive_files(conn, run_id, files, settings, counts, tick)
+        conn.commit()
     runs.set_acquisition(conn, run_id, {**found.counts(), **counts})
     conn.commit()
     if found.hidden:
         log.info("skipped %d hidden entries (names starting with '.')", found.hidden)
+    if found.unchanged:
+        log.info("skipped %d files unchanged since they were ingested", found.unchanged)
     return counts
 
 
@@ -109,13 +123,16 @@ def ingest_inbox(
     ident: RunIdentity,
     inbox: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    only_new: bool = False,
 ) -> dict[str, Any]:
     """Scan, process and finish in one go (the CLI path; the DAG runs the same steps as tasks).
-    The finished ``ingest_runs`` row."""
+    The finished ``ingest_runs`` row. ``only_new``: as :func:`archive_inbox`."""
     settings = get_settings()
     with db.connect(url) as conn:
         with runs.ingest_run(conn, ident) as run_id:
-            archive_inbox(conn, run_id, inbox or settings.inbox, ident, settings, progress)
+            inbox = inbox or settings.inbox
+            archive_inbox(conn, run_id, inbox, ident, settings, progress, only_new=only_new)
             process(conn, run_id, settings)
         row = db.fetch_one(conn, "runs/by_id", {"run_id": run_id})
     assert row is not None

@@ -61,11 +61,15 @@ def _run_id(conn: db.Conn, context: Mapping[str, Any]) -> int:
 
 
 def scan_inbox(context: Mapping[str, Any]) -> list[ChunkRef]:
-    """Archive the interval's inbox entries; the chunks the run's documents are processed in."""
+    """Archive the interval's inbox entries (a run started by the inbox watcher: the files that
+    arrived); the chunks the run's documents are processed in."""
     ident = airflow_adapter.run_identity(context)
     settings = get_settings()
+    only_new = airflow_adapter.is_arrival_run(context)
     with db.connect(_database()) as conn, runs.ingest_run(conn, ident, finish=False) as run_id:
-        counts = jobs.archive_inbox(conn, run_id, settings.inbox, ident, settings)
+        counts = jobs.archive_inbox(
+            conn, run_id, settings.inbox, ident, settings, only_new=only_new
+        )
         chunks = ingest.plan_chunks(conn, run_id, settings)
     log.info(
         "inbox %s: %d entries (%d to process, %d already ingested, %d refused); %d chunks",

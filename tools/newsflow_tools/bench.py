@@ -1051,7 +1051,14 @@ SECTIONS: dict[str, Callable[..., None]] = {
     "startup": lambda env, cfg: _throughput("section_startup", env, cfg),
     "feedmemory": lambda env, cfg: _throughput("section_feedmemory", env, cfg),
     "scaleout": lambda env, cfg: _throughput("section_scaleout", env, cfg),
+    "latency": lambda env, cfg: _latency(env, cfg),
 }
+
+
+def _latency(env: BenchEnv, cfg: Config) -> None:
+    from newsflow_tools import bench_latency
+
+    bench_latency.section_latency(env, cfg)
 
 
 def _throughput(name: str, env: BenchEnv, cfg: Config) -> None:
@@ -1099,7 +1106,7 @@ def main(argv: list[str] | None = None) -> int:
             section_feeds(env, cfg)
         if not args.only or "events" in args.only:
             section_events(env, cfg)
-        for name in ("html", "memory", "feedmemory", "startup", "scaleout"):
+        for name in ("html", "memory", "feedmemory", "startup", "scaleout", "latency"):
             if not args.only or name in args.only:
                 SECTIONS[name](env, cfg)
     _say()
