@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -87,8 +88,29 @@ def prepare_pool(settings: Settings, documents: int) -> Iterator[Executor | None
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["newsflow.stages"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with _main_not_rerun(), ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield pool
+
+
+@contextmanager
+def _main_not_rerun() -> Iterator[None]:
+    """Keep the pool's processes from running the task process's main script.
+
+    A process started by the fork server runs the parent's ``__main__`` again when that is a
+    script (no ``__spec__``). In an Airflow task the script is ``airflow`` itself, which
+    configures Airflow on import and fails in a task's environment (no metadata database
+    settings): every pool process died at start. The preparation needs nothing from
+    ``__main__``, so its file is hidden from multiprocessing while the pool lives."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
 
 
 def process_chunks(

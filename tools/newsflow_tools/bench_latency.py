@@ -238,8 +238,8 @@ def _percentiles(values: list[float]) -> str:
     if not values:
         return "none arrived"
     values = sorted(values)
-    p50 = bench._percentile(values, 50)
-    p95 = bench._percentile(values, 95)
+    p50 = bench._percentile(values, 0.5)
+    p95 = bench._percentile(values, 0.95)
     return f"p50 {p50:5.1f}  p95 {p95:5.1f}  max {values[-1]:5.1f} s  (n={len(values)})"
 
 
