@@ -9,8 +9,6 @@ about a due state it already reported, and survives a database that is down.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import sys
 import threading
@@ -50,7 +48,6 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def callback_server(db_url: str) -> Iterator[str]:
     """The plugin's WebSub app on real uvicorn, on a free 127.0.0.1 port; its base URL."""
     import uvicorn
-
     from fastapi import FastAPI
 
     port = closed_port()
