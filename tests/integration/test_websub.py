@@ -319,3 +319,63 @@ def test_the_watcher_survives_a_database_that_is_down(
     with caplog.at_level(logging.WARNING, logger="newsflow.streaming.feeds"):
         event = asyncio.run(watch())
     assert event["reason"] == "due"
+
+
+AIRFLOW_PROBE = """
+import json, sys
+from fastapi.testclient import TestClient
+from airflow.api_fastapi.app import create_app
+
+client = TestClient(create_app(apps="all"))
+feed_id, topic = sys.argv[1], sys.argv[2]
+verify = {"hub.mode": "subscribe", "hub.topic": topic, "hub.challenge": "<i>c</i>"}
+answers = {
+    "verify": client.get(f"/newsflow/websub/{feed_id}", params=verify),
+    "unknown": client.get("/newsflow/websub/999999", params=verify),
+    "news": client.get("/newsflow/events", follow_redirects=False),
+}
+print(json.dumps({k: [r.status_code, r.text[:200], r.headers.get("location")]
+                  for k, r in answers.items()}))
+"""
+
+
+def test_the_api_server_serves_the_callback_without_login_and_the_news_view_with(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Airflow's own API app, with the project's plugin: a hub reaches the callback without an
+    Airflow login (and it writes through the connection ``newsflow_db``), while the News
+    view under the same ``/newsflow`` prefix still sends an anonymous visitor to log in."""
+    import os
+    import subprocess
+
+    with db.connect(db_url) as conn:
+        feed_id = feeds.add_feed(conn, "http://127.0.0.1:9/f", name="f")
+        conn.execute(
+            "UPDATE news.feeds SET websub_hub = 'http://127.0.0.1:9/hub', "
+            "websub_state = 'requested' WHERE id = %s",
+            (feed_id,),
+        )
+        conn.commit()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "NEWSFLOW_"))}
+    env |= {
+        "AIRFLOW_HOME": str(tmp_path),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(Path(__file__).resolve().parents[2] / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW_CONN_NEWSFLOW_DB": airflow_connection(db_url),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "plugins"),
+    }
+    probe = subprocess.run(
+        [sys.executable, "-c", AIRFLOW_PROBE, str(feed_id), "http://127.0.0.1:9/f"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert probe.returncode == 0, probe.stderr[-3000:]
+    import json
+
+    answers = json.loads(probe.stdout.strip().splitlines()[-1])
+    assert answers["verify"][:2] == [200, "<i>c</i>"]
+    assert answers["unknown"][:2] == [404, "unknown subscription"]
+    assert answers["news"][0] == 303 and "/auth/login" in answers["news"][2]
+    assert _feed(db_url, feed_id)["websub_state"] == "subscribed"
