@@ -28,8 +28,7 @@ from typing import Any
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
-from newsflow import db
-
+# DAG files import this module at parse time: psycopg and newsflow.db only inside run()
 log = logging.getLogger(__name__)
 CHANNEL = "newsflow_feeds_due"
 REFIRE_S = 60.0
@@ -100,6 +99,8 @@ class FeedsDueTrigger(BaseEventTrigger):
 
     async def _watch(self, state: _FireState) -> AsyncIterator[TriggerEvent]:
         import psycopg
+
+        from newsflow import db
 
         url = await self._url()
         interval = self._interval()
