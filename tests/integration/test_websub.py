@@ -274,7 +274,8 @@ def test_the_watcher_fires_at_a_feeds_own_due_time(
         due_at = _feed(db_url, feed_id)["next_poll_at"]
 
         async def watch() -> list[dict[str, Any]]:
-            events = FeedsDueTrigger(conn_id=TEST_CONN, interval_s=0.2, refire_s=3600).run()
+            trigger = FeedsDueTrigger(conn_id=TEST_CONN, interval_s=0.2, refire_s=3600, due_gap_s=0)
+            events = trigger.run()
             try:
                 first = await _next(events)
                 pending = asyncio.ensure_future(_next(events))

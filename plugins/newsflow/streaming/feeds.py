@@ -14,7 +14,9 @@ Asset). It keeps one connection to the news database and
 The watcher only notices: the asset-triggered run polls whatever is due, like a manual run.
 It does not fire again for the same due state (the same earliest due time) until that changes
 or :data:`REFIRE_S` have passed (a run that is queued behind a running one, or failed before
-polling). Postgres down or unreachable: logged, retried with a growing pause, never raised.
+polling), and fires for due feeds at most once per :data:`DUE_GAP_S` (many feeds falling due
+one after the other make a run every half minute, not one per feed; a push fires at once).
+Postgres down or unreachable: logged, retried with a growing pause, never raised.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 log = logging.getLogger(__name__)
 CHANNEL = "newsflow_feeds_due"
 REFIRE_S = 60.0
+DUE_GAP_S = 30.0
 RETRY_MIN_S = 1.0
 RETRY_MAX_S = 60.0
 
@@ -42,23 +45,30 @@ class FeedsDueTrigger(BaseEventTrigger):
     ``conn_id``: the Airflow connection of the news database (``NEWSFLOW_DATABASE_URL`` when
     it is not defined); ``interval_s``: seconds between two looks (None: the setting
     ``NEWSFLOW_WATCH_INTERVAL``); ``refire_s``: after this long, the same due state fires
-    again."""
+    again; ``due_gap_s``: at least this long between two firings for due feeds."""
 
     def __init__(
         self,
         conn_id: str = "newsflow_db",
         interval_s: float | None = None,
         refire_s: float = REFIRE_S,
+        due_gap_s: float = DUE_GAP_S,
     ) -> None:
         super().__init__()
         self.conn_id = conn_id
         self.interval_s = interval_s
         self.refire_s = refire_s
+        self.due_gap_s = due_gap_s
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
             "newsflow.streaming.feeds.FeedsDueTrigger",
-            {"conn_id": self.conn_id, "interval_s": self.interval_s, "refire_s": self.refire_s},
+            {
+                "conn_id": self.conn_id,
+                "interval_s": self.interval_s,
+                "refire_s": self.refire_s,
+                "due_gap_s": self.due_gap_s,
+            },
         )
 
     def _interval(self) -> float:
@@ -81,7 +91,7 @@ class FeedsDueTrigger(BaseEventTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Watch for ever; reconnect with a growing pause whenever the database fails."""
-        state = _FireState(self.refire_s)
+        state = _FireState(self.refire_s, self.due_gap_s)
         pause = RETRY_MIN_S
         while True:
             try:
@@ -121,12 +131,14 @@ class FeedsDueTrigger(BaseEventTrigger):
 
 
 class _FireState:
-    """When to fire: at a push; at a due state not fired yet, or fired ``refire_s`` ago."""
+    """When to fire: at a push; at a due state not fired yet, or fired ``refire_s`` ago; for
+    due feeds, not within ``due_gap_s`` of the last firing."""
 
-    def __init__(self, refire_s: float) -> None:
+    def __init__(self, refire_s: float, due_gap_s: float = 0.0) -> None:
         self.refire_s = refire_s
+        self.due_gap_s = due_gap_s
         self.fired_due: datetime | None = None
-        self.fired_at = 0.0
+        self.fired_at: float | None = None
 
     def decide(
         self, next_due: datetime | None, now: datetime | None, pushed: list[str]
@@ -134,9 +146,12 @@ class _FireState:
         due = next_due is not None and now is not None and next_due <= now
         if not pushed and not due:
             return None
-        same = due and next_due == self.fired_due
-        if not pushed and same and time.monotonic() - self.fired_at < self.refire_s:
-            return None
+        if not pushed and self.fired_at is not None:
+            since = time.monotonic() - self.fired_at
+            if since < self.due_gap_s:
+                return None
+            if next_due == self.fired_due and since < self.refire_s:
+                return None
         self.fired_due = next_due if due else None
         self.fired_at = time.monotonic()
         payload: dict[str, Any] = {
