@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from newsflow.sources.feeds import websub
+from newsflow.streaming.feeds import APPLICATION
 from tests.httpserver import closed_port
 from tests.integration.helpers import query
 
@@ -26,6 +27,15 @@ def _wait_idle(live: Any, timeout: float = 240.0) -> None:
     while live.dag_runs(DAG_ID, state=["queued", "running"]):
         assert time.monotonic() < deadline, "news_feeds runs still active"
         time.sleep(1.0)
+
+
+def _wait_watcher(news_url: str, timeout: float = 180.0) -> None:
+    """Until the triggerer's feeds watcher is connected to the news database."""
+    deadline = time.monotonic() + timeout
+    sql = "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = %s"
+    while query(news_url, sql, (APPLICATION,))[0]["n"] == 0:
+        assert time.monotonic() < deadline, "the feeds watcher never connected"
+        time.sleep(0.5)
 
 
 def _new_asset_run(live: Any, known: set[str], timeout: float = 180.0) -> dict[str, Any]:
@@ -57,6 +67,7 @@ def test_a_due_feed_and_a_push_start_runs_within_seconds(live_airflow) -> None:
     news_url = live.reset_news_db()
     live.set_paused(DAG_ID, False)
     try:
+        _wait_watcher(news_url)  # the triggerer runs it once the DAG is active
         _wait_idle(live)  # the cron's own run of the latest interval, if it made one
         known = {r["dag_run_id"] for r in live.dag_runs(DAG_ID)}
 

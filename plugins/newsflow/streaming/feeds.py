@@ -33,6 +33,7 @@ from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 # DAG files import this module at parse time: psycopg and newsflow.db only inside run()
 log = logging.getLogger(__name__)
 CHANNEL = "newsflow_feeds_due"
+APPLICATION = "newsflow-feeds-watcher"  # its session in pg_stat_activity
 REFIRE_S = 60.0
 DUE_GAP_S = 30.0
 RETRY_MIN_S = 1.0
@@ -114,7 +115,8 @@ class FeedsDueTrigger(BaseEventTrigger):
 
         url = await self._url()
         interval = self._interval()
-        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        connect = psycopg.AsyncConnection.connect
+        async with await connect(url, autocommit=True, application_name=APPLICATION) as conn:
             await conn.execute(db.sql("feeds/listen_due"))
             log.info("feeds watcher: listening on %s, looking every %g s", CHANNEL, interval)
             pushed: list[str] = []
