@@ -47,6 +47,7 @@ def test_inbox_arrivals_are_stored_without_a_trigger(live_airflow) -> None:
     live = live_airflow
     news_url = live.reset_news_db()
     before = {r["dag_run_id"] for r in live.dag_runs("news_files")}
+    before_events = {r["dag_run_id"] for r in live.dag_runs("news_events")}
     live.set_paused("news_files", False)
     live.set_paused("news_events", False)
     try:
@@ -67,9 +68,10 @@ def test_inbox_arrivals_are_stored_without_a_trigger(live_airflow) -> None:
                 break
             assert time.monotonic() < deadline, runs
             time.sleep(1.0)
-        assert {r["run_type"] for r in runs} == {"asset_triggered"}, runs
-        assert all(r["state"] == "success" for r in runs), runs
-        assert 2 <= len(runs) <= 8, [r["dag_run_id"] for r in runs]
+        # (unpausing also starts the scheduled run of the latest day: not ours to count)
+        arrivals = [r for r in runs if r["run_type"] == "asset_triggered"]
+        assert all(r["state"] == "success" for r in arrivals), arrivals
+        assert 2 <= len(arrivals) <= 8, [r["dag_run_id"] for r in arrivals]
 
         # nothing processed twice: each raw document reached 'stored' in exactly one run
         twice = query(
@@ -78,8 +80,11 @@ def test_inbox_arrivals_are_stored_without_a_trigger(live_airflow) -> None:
             "WHERE state = 'stored' GROUP BY 1 HAVING count(*) > 1",
         )
         assert twice == []
-        event_runs = [r for r in live.dag_runs("news_events") if r["run_type"] == "asset_triggered"]
-        assert len(event_runs) <= len(runs) + 1
+        # events follow: no more clustering runs than ingestion runs (bursts collapse)
+        event_runs = [
+            r for r in live.dag_runs("news_events") if r["dag_run_id"] not in before_events
+        ]
+        assert 1 <= len(event_runs) <= len(runs) + 1, event_runs
     finally:
         live.set_paused("news_files", True)
         live.set_paused("news_events", True)
