@@ -4,6 +4,12 @@ process the batch, and mark the ``news_articles`` Asset updated.
 Every 15 minutes; each run owns its [start, end) data interval. A backfill run does not fetch:
 it reprocesses the pages archived in its interval (``raw_documents``). A failing feed is
 recorded on the feed (see the ``news.feed_health`` view) and never fails the run.
+
+Also within seconds of a feed falling due (its adaptive interval, down to
+``NEWSFLOW_FEED_MIN_INTERVAL``) or of a signed WebSub push: the triggerer's feeds watcher
+(``newsflow.streaming.feeds.FeedsDueTrigger``) marks the ``news_feeds_due`` Asset, and the
+asset-triggered run polls what is due, like a manual run. Polls also (re)subscribe feeds that
+advertise a WebSub hub when ``NEWSFLOW_WEBSUB_CALLBACK_URL`` is set.
 Wiring only; the work is in ``plugins/newsflow`` (``newsflow.tasks``).
 """
 
@@ -11,7 +17,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from airflow.sdk import CronDataIntervalTimetable, TriggerRule, dag, get_current_context, task
+from airflow.sdk import (
+    Asset,
+    AssetOrTimeSchedule,
+    AssetWatcher,
+    CronDataIntervalTimetable,
+    TriggerRule,
+    dag,
+    get_current_context,
+    task,
+)
 
 from newsflow.dag_common import (
     CHUNK_TIMEOUT,
@@ -20,11 +35,22 @@ from newsflow.dag_common import (
     POLL_TIMEOUT,
     START_DATE,
 )
+from newsflow.streaming.feeds import FeedsDueTrigger
+
+# Marked by the feeds watcher in the triggerer when a feed is due or was pushed to.
+FEEDS_DUE = Asset(
+    name="news_feeds_due",
+    uri="newsflow://feeds/due",
+    watchers=[AssetWatcher(name="news_feeds_due_watcher", trigger=FeedsDueTrigger())],
+)
 
 
 @dag(
     dag_id="news_feeds",
-    schedule=CronDataIntervalTimetable("*/15 * * * *", timezone="UTC"),
+    # the cron runs (and backfills) as before, or a run as soon as the watcher fires
+    schedule=AssetOrTimeSchedule(
+        timetable=CronDataIntervalTimetable("*/15 * * * *", timezone="UTC"), assets=[FEEDS_DUE]
+    ),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,

@@ -2,22 +2,42 @@
 
 Daily; each run owns its [start, end) day. A manual run (UI trigger, with or without a logical
 date) takes every file not yet processed, unless its conf says {"use_interval": true}.
+Streaming: the inbox watcher (``newsflow.streaming.inbox``, in the triggerer) marks the
+``news_inbox_arrivals`` Asset when files appear, and that starts a run within seconds which
+takes the files that arrived (docs/streaming.md).
 
 Wiring only; the work is in ``plugins/newsflow`` (``newsflow.tasks``).
 """
 
 from __future__ import annotations
 
-from airflow.sdk import CronDataIntervalTimetable, TriggerRule, dag, get_current_context, task
+from airflow.sdk import (
+    AssetOrTimeSchedule,
+    CronDataIntervalTimetable,
+    TriggerRule,
+    dag,
+    get_current_context,
+    task,
+)
 
-from newsflow.dag_common import CHUNK_TIMEOUT, DEFAULT_ARGS, NEWS_ARTICLES, START_DATE
+from newsflow.dag_common import (
+    CHUNK_TIMEOUT,
+    DEFAULT_ARGS,
+    INBOX_ARRIVALS,
+    NEWS_ARTICLES,
+    START_DATE,
+)
 
 
 @dag(
     dag_id="news_files",
     # Each run owns one day [start, end): a scheduled or backfill run takes the inbox's
-    # YYYY-MM-DD folder of its day (and loose files modified in it).
-    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+    # YYYY-MM-DD folder of its day (and loose files modified in it). A run started by the
+    # inbox watcher takes the files that arrived.
+    schedule=AssetOrTimeSchedule(
+        timetable=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+        assets=[INBOX_ARRIVALS],
+    ),
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,

@@ -61,6 +61,21 @@ def database_url() -> str:
     return url
 
 
+async def async_database_url(conn_id: str = CONN_ID) -> str | None:
+    """The news database for a trigger in the triggerer (an asyncio loop, where the Task
+    SDK's blocking ``Connection.get`` must not run): the Airflow connection ``conn_id`` through
+    ``Connection.async_get``, else ``NEWSFLOW_DATABASE_URL``, else None (never the embedded
+    server). Only "connection not found" falls back; any other error propagates."""
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        conn = await Connection.async_get(conn_id)
+    except AirflowNotFoundException:
+        return get_settings().database_url
+    return _conninfo(conn)
+
+
 def run_identity(context: Mapping[str, Any]) -> RunIdentity:
     """dag_id, run_id, logical date and the [start, end) interval the run owns.
 
@@ -82,6 +97,15 @@ def run_identity(context: Mapping[str, Any]) -> RunIdentity:
         interval_start=start,
         interval_end=end,
     )
+
+
+def is_arrival_run(context: Mapping[str, Any]) -> bool:
+    """A run started by a watcher (an Asset event from the triggerer), or asked to behave like
+    one (conf ``{"only_new": true}``): it takes what arrived since the last run, not the whole
+    source again."""
+    dag_run = context["dag_run"]
+    run_type = str(getattr(dag_run, "run_type", "") or "").lower()
+    return "asset" in run_type or bool(dict(dag_run.conf or {}).get("only_new"))
 
 
 def is_backfill(context: Mapping[str, Any]) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import Executor
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypedDict
@@ -328,9 +328,12 @@ def chunk_documents(conn: Conn, chunk: ChunkRef) -> list[Document]:
 
 def prepare_all(docs: list[Document], pool: Executor | None = None) -> list[Item]:
     """:func:`stages.prepare` over the documents, on the pool's processes when there is one."""
-    if pool is None or len(docs) < 2:
-        return [item for doc in docs for item in stages.prepare(doc)]
-    return [item for items in pool.map(stages.prepare, docs, chunksize=4) for item in items]
+    if pool is not None and len(docs) >= 2:
+        try:
+            return [item for items in pool.map(stages.prepare, docs, chunksize=4) for item in items]
+        except BrokenExecutor as exc:  # a worker died: the documents are prepared here instead
+            log.warning("preparing in this process: the process pool broke (%s)", exc)
+    return [item for doc in docs for item in stages.prepare(doc)]
 
 
 def process_chunk(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -35,12 +36,19 @@ def archive_inbox(
     ident: RunIdentity,
     settings: Settings,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    only_new: bool = False,
 ) -> dict[str, int]:
     """Archive the inbox entries of the run's interval, committing every
     ``NEWSFLOW_ARCHIVE_BATCH`` entries (a crash loses at most the batch in hand: its files are
     still in the inbox for the next run). Counts per archive state, and what the scan skipped
-    on purpose (also kept in ``ingest_runs.acquisition``)."""
+    on purpose (also kept in ``ingest_runs.acquisition``).
+
+    ``only_new``: skip the files unchanged since a run archived them and whose documents are
+    settled (a run started by the inbox watcher reads what arrived, not the whole inbox)."""
     found = inbox_source.scan(inbox, ident["interval_start"], ident["interval_end"])
+    if only_new:
+        inbox_source.skip_unchanged(conn, found)
     counts: dict[str, int] = {
         "files": 0,
         "pending": 0,
@@ -48,17 +56,24 @@ def archive_inbox(
         "quarantined": 0,
         "same-bytes": 0,
     }
-    for number, item in enumerate(found.entries, start=1):
-        if progress is not None:
-            progress(number, len(found.entries))
-        inbox_source.archive_files(conn, run_id, [item], settings, counts)
-        if number % settings.archive_batch == 0:
-            conn.commit()
-    conn.commit()
+    total = len(found.entries)
+    batch = max(1, settings.archive_batch)
+    for start in range(0, total, batch):
+        files = found.entries[start : start + batch]
+        ticks = iter(range(start + 1, start + len(files) + 1))
+
+        def tick(ticks: Iterator[int] = ticks) -> None:
+            if progress is not None:
+                progress(next(ticks), total)
+
+        inbox_source.archive_files(conn, run_id, files, settings, counts, tick)
+        conn.commit()
     runs.set_acquisition(conn, run_id, {**found.counts(), **counts})
     conn.commit()
     if found.hidden:
         log.info("skipped %d hidden entries (names starting with '.')", found.hidden)
+    if found.unchanged:
+        log.info("skipped %d files unchanged since they were ingested", found.unchanged)
     return counts
 
 
@@ -116,8 +131,29 @@ def prepare_pool(settings: Settings, documents: int) -> Iterator[Executor | None
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["newsflow.stages"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with _main_not_rerun(), ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield pool
+
+
+@contextmanager
+def _main_not_rerun() -> Iterator[None]:
+    """Keep the pool's processes from running the task process's main script.
+
+    A process started by the fork server runs the parent's ``__main__`` again when that is a
+    script (no ``__spec__``). In an Airflow task the script is ``airflow`` itself, which
+    configures Airflow on import and fails in a task's environment (no metadata database
+    settings): every pool process died at start. The preparation needs nothing from
+    ``__main__``, so its file is hidden from multiprocessing while the pool lives."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
 
 
 def process_chunks(
@@ -152,13 +188,16 @@ def ingest_inbox(
     ident: RunIdentity,
     inbox: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    only_new: bool = False,
 ) -> dict[str, Any]:
     """Scan, process and finish in one go (the CLI path; the DAG runs the same steps as tasks).
-    The finished ``ingest_runs`` row."""
+    The finished ``ingest_runs`` row. ``only_new``: as :func:`archive_inbox`."""
     settings = get_settings()
     with db.connect(url) as conn:
         with runs.ingest_run(conn, ident) as run_id:
-            archive_inbox(conn, run_id, inbox or settings.inbox, ident, settings, progress)
+            inbox = inbox or settings.inbox
+            archive_inbox(conn, run_id, inbox, ident, settings, progress, only_new=only_new)
             process(conn, run_id, settings)
         row = db.fetch_one(conn, "runs/by_id", {"run_id": run_id})
     assert row is not None

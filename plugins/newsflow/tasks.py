@@ -61,11 +61,15 @@ def _run_id(conn: db.Conn, context: Mapping[str, Any]) -> int:
 
 
 def scan_inbox(context: Mapping[str, Any]) -> list[ChunkRef]:
-    """Archive the interval's inbox entries; the chunks the run's documents are processed in."""
+    """Archive the interval's inbox entries (a run started by the inbox watcher: the files that
+    arrived); the chunks the run's documents are processed in."""
     ident = airflow_adapter.run_identity(context)
     settings = get_settings()
+    only_new = airflow_adapter.is_arrival_run(context)
     with db.connect(_database()) as conn, runs.ingest_run(conn, ident, finish=False) as run_id:
-        counts = jobs.archive_inbox(conn, run_id, settings.inbox, ident, settings)
+        counts = jobs.archive_inbox(
+            conn, run_id, settings.inbox, ident, settings, only_new=only_new
+        )
         chunks = ingest.plan_chunks(conn, run_id, settings)
     log.info(
         "inbox %s: %d entries (%d to process, %d already ingested, %d refused); %d chunks",
@@ -187,6 +191,7 @@ def feeds_start(context: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Open the run; the due feeds grouped for the poll tasks (a backfill queues the pages
     archived in its interval instead, and polls nothing)."""
     from newsflow.sources import feeds
+    from newsflow.sources.feeds import websub
 
     ident = airflow_adapter.run_identity(context)
     settings = get_settings()
@@ -200,6 +205,14 @@ def feeds_start(context: Mapping[str, Any]) -> list[dict[str, Any]]:
             log.info("backfill: reprocessing the raw archive of the interval: %s", counts)
             return []
         due = feeds.due_feeds(conn)
+        if settings.websub_callback_url:
+            # a WebSub subscription to request or renew: its feed's poll (re)subscribes it
+            ids = {int(f["id"]) for f in due}
+            due += [
+                {"id": f["id"], "name": f["name"], "url": f["url"]}
+                for f in websub.subscriptions_due(conn)
+                if int(f["id"]) not in ids
+            ]
     groups = feeds.pack_groups(feeds.group_by_host(due), settings.feed_poll_tasks)
     log.info("%d feeds due, polled by %d tasks", len(due), len(groups))
     return [{"ingest_run_id": run_id, **group} for group in groups]
@@ -226,6 +239,8 @@ def poll_group(group: Mapping[str, Any]) -> list[dict[str, Any]]:
             fetcher,
         )
         conn.commit()
+        # after the commit: a poll may just have discovered a hub
+        subscribed = _subscribe(pages, fetcher, [int(f["id"]) for f in group["feeds"]])
     for result in results:
         log.info(
             "feed %s: %s, %s new entries, %s pages fetched, %s failed%s",
@@ -236,7 +251,26 @@ def poll_group(group: Mapping[str, Any]) -> list[dict[str, Any]]:
             result.get("pages_failed", 0),
             f", paused: {result['paused']}" if result.get("paused") else "",
         )
-    return [dict(r) for r in results]
+    out: list[dict[str, Any]] = [dict(r) for r in results]
+    for row in out:
+        if row.get("feed_id") in subscribed:
+            row["websub"] = subscribed[int(row["feed_id"])]
+    return out
+
+
+def _subscribe(conn: db.Autocommit, fetcher: Any, feed_ids: list[int]) -> dict[int, str]:
+    """Request or renew the WebSub subscriptions due among these feeds (only with
+    ``NEWSFLOW_WEBSUB_CALLBACK_URL``); never fails the task: polling is the fallback."""
+    from newsflow.sources.feeds import websub
+
+    try:
+        states = websub.subscribe_due(conn, fetcher, feed_ids)
+    except Exception:
+        log.exception("WebSub subscriptions failed; the feeds are polled as before")
+        return {}
+    for feed_id, state in states.items():
+        log.info("feed %s: WebSub subscription %s", feed_id, state)
+    return states
 
 
 def cluster_events() -> dict[str, Any]:

@@ -232,3 +232,83 @@ def test_news_feeds_run_survives_bad_feeds(
             "report": "success",
         }
         assert snapshot(db_url, ARTICLE_TABLES) == before
+
+
+def test_news_feeds_runs_on_cron_or_the_feeds_watcher(news_feeds_dag) -> None:
+    """The schedule: the same 15-minute data-interval cron (scheduled runs and backfills as
+    before) or the ``news_feeds_due`` Asset, which the feeds watcher marks from the triggerer;
+    both survive serialisation the way the scheduler and the triggerer read them."""
+    from airflow.serialization.serialized_objects import DagSerialization
+    from airflow.timetables.assets import AssetOrTimeSchedule
+    from airflow.timetables.interval import CronDataIntervalTimetable
+
+    serialized = DagSerialization.to_dict(news_feeds_dag)
+    timetable = DagSerialization.from_dict(serialized).timetable
+    assert isinstance(timetable, AssetOrTimeSchedule)
+    assert isinstance(timetable.timetable, CronDataIntervalTimetable)
+    assert timetable.timetable._expression == "*/15 * * * *"
+    [asset] = serialized["dag"]["timetable"]["__var"]["asset_condition"]["objects"]
+    assert (asset["name"], asset["uri"]) == ("news_feeds_due", "newsflow://feeds/due")
+    [watcher] = asset["watchers"]
+    assert watcher["trigger"]["classpath"] == "newsflow.streaming.feeds.FeedsDueTrigger"
+    assert watcher["trigger"]["kwargs"]["conn_id"] == "newsflow_db"
+
+
+def test_an_asset_triggered_run_polls_the_due_feeds(
+    news_feeds_dag, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the scheduler creates when the watcher fires: an ``asset_triggered`` run without a
+    logical date or data interval. It polls the feeds that are due, like a manual run (not an
+    interval's archive, as a backfill would), and leaves the others alone."""
+    from airflow.models import dagrun as dagrun_module
+    from airflow.utils.state import DagRunState
+    from airflow.utils.types import DagRunTriggeredByType, DagRunType
+
+    from newsflow import db
+    from newsflow.sources import feeds
+
+    def asset_triggered_run(*, dag, run_after, conf, start_date, session, **_: Any):
+        # the scheduler's _create_dag_runs_asset_triggered, for dag.test's loop to run
+        run_id = dagrun_module.DagRun.generate_run_id(
+            run_type=DagRunType.ASSET_TRIGGERED, logical_date=None, run_after=run_after
+        )
+        return dag.create_dagrun(
+            run_id=run_id,
+            logical_date=None,
+            data_interval=None,
+            run_after=run_after,
+            conf=conf,
+            run_type=DagRunType.ASSET_TRIGGERED,
+            triggered_by=DagRunTriggeredByType.ASSET,
+            state=DagRunState.RUNNING,
+            start_date=start_date,
+            session=session,
+        )
+
+    only_loopback(monkeypatch)
+    monkeypatch.setenv("NEWSFLOW_DATABASE_URL", db_url)
+    monkeypatch.setenv("NEWSFLOW_HTTP_ALLOWLIST", "127.0.0.1")
+    monkeypatch.setenv("NEWSFLOW_HOST_MIN_INTERVAL", "0")
+    monkeypatch.setattr(dagrun_module, "get_or_create_dagrun", asset_triggered_run)
+    routes = {
+        "/p/*": _page,
+        "/f/due": Reply(200, _rss("due", ["one"]), RSS_TYPE),
+        "/f/later": Reply(200, _rss("later", ["two"]), RSS_TYPE),
+    }
+    with serve(routes) as server:
+        with db.connect(db_url) as conn:
+            feeds.add_feed(conn, server.url("/f/due"), name="due")
+            later = feeds.add_feed(conn, server.url("/f/later"), name="later")
+            conn.execute(
+                "UPDATE news.feeds SET next_poll_at = now() + interval '3 minutes' WHERE id = %s",
+                (later,),
+            )
+            conn.commit()
+        dag_run = news_feeds_dag.test(logical_date=None)
+        assert dag_run.state == "success" and dag_run.run_type == DagRunType.ASSET_TRIGGERED
+        assert server.hits("/f/due") == 1 and server.hits("/f/later") == 0
+    [run] = query(db_url, "SELECT * FROM news.ingest_runs WHERE run_id = %s", (dag_run.run_id,))
+    assert (run["status"], run["articles_stored"], run["interval_start"]) == ("success", 1, None)
+    assert [a["url"].rsplit("/", 1)[1] for a in query(db_url, "SELECT url FROM news.articles")] == [
+        "due-one"
+    ]

@@ -370,10 +370,9 @@ def test_websub_subscription_verification_and_signed_push(
         feed_id = add(db_url, site.url("/f/pushed"), "pushed")
         with make_fetcher() as fetcher:
             poll_once(db_url, feed_id, fetcher, "websub-poll")  # discovers the hub
-            with db.connect(db_url) as conn:
+            with db.connect_autocommit(db_url) as conn:
                 assert [f["id"] for f in websub.subscriptions_due(conn)] == [feed_id]
                 assert websub.subscribe(conn, fetcher, feed_id) == "requested"
-                conn.commit()
         (asked,) = hub_requests
         assert asked["hub.mode"] == "subscribe" and asked["hub.topic"] == site.url("/f/pushed")
         callback_url = asked["hub.callback"]

@@ -41,6 +41,11 @@ def test_airflow_loads_the_news_plugin(tmp_path: Path) -> None:
     assert probe.returncode == 0, probe.stderr[-3000:]
     found = json.loads(probe.stdout.strip().splitlines()[-1])
     assert found["errors"] == {} and found["plugins"] == 1
+    prefixes = [a["prefix"] for a in found["apps"]]
+    # the WebSub callback (no login) is mounted before the News app that shares its prefix
+    assert prefixes.index("/newsflow/websub") < prefixes.index("/newsflow")
+    [callback] = [a for a in found["apps"] if a["prefix"] == "/newsflow/websub"]
+    assert callback["routes"] == ["/{feed_id}"]
     [app] = [a for a in found["apps"] if a["prefix"] == "/newsflow"]
     assert not any(app["prefix"].startswith(p) for p in found["reserved"])
     for route in (

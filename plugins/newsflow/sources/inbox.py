@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from newsflow import db
 from newsflow.archive import ArchiveState, RawInput, archive
 from newsflow.db import Conn
 from newsflow.settings import Settings
@@ -61,6 +62,7 @@ class InboxFile:
     size: int
     refusal: str | None = None  # why it is not read (not a regular file inside the inbox)
     target: str | None = None  # where a symbolic link points, for the record
+    mtime_ns: int = 0  # modification time (of the link itself for a link), for inbox_files
 
 
 @dataclass
@@ -71,6 +73,7 @@ class Scan:
     hidden: int = 0  # names starting with '.', skipped on purpose
     folders: int = 0  # folders walked
     outside_interval: int = 0  # entries of other days (a backfill takes its own)
+    unchanged: int = 0  # unchanged since archived and settled (a new-arrivals run skips them)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -78,6 +81,7 @@ class Scan:
             "hidden_skipped": self.hidden,
             "folders": self.folders,
             "outside_interval": self.outside_interval,
+            "unchanged_skipped": self.unchanged,
         }
 
 
@@ -167,6 +171,23 @@ def _walk(root: Path) -> Iterator[tuple[Path, tuple[str, ...], os.stat_result, b
         stack.extend(reversed(subfolders))
 
 
+Signature = tuple[int, int, int]  # (size, mtime_ns, inode)
+
+
+def signatures(inbox: Path) -> dict[str, Signature]:
+    """Every visible non-folder entry of the inbox by locator, with what changes when it is
+    (re)written: one ``lstat`` per entry, nothing read. What the inbox watcher compares."""
+    if not inbox.is_dir():
+        return {}
+    root = Path(os.path.realpath(inbox))
+    seen: dict[str, Signature] = {}
+    for _path, parts, st, is_dir in _walk(root):
+        if is_dir or any(part.startswith(".") for part in parts):
+            continue
+        seen[locator_of(parts)] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    return seen
+
+
 def scan(
     inbox: Path, interval_start: datetime | None = None, interval_end: datetime | None = None
 ) -> Scan:
@@ -209,6 +230,7 @@ def scan(
                 size=st.st_size if refusal is None else 0,
                 refusal=refusal,
                 target=target,
+                mtime_ns=st.st_mtime_ns,
             )
         )
     return found
@@ -318,10 +340,53 @@ def archive_files(
     progress: Callable[[], None] | None = None,
 ) -> None:
     """Read and archive ``files`` into the run, adding each file's state to ``counts``
-    (``files`` and one key per :data:`ArchiveState`). Does not commit."""
+    (``files`` and one key per :data:`ArchiveState`), and remember each file in
+    ``inbox_files``. Does not commit."""
+    archived: list[tuple[InboxFile, int]] = []
     for item in files:
-        state: ArchiveState = archive(conn, run_id, read_inbox_file(item, settings)).state
+        done = archive(conn, run_id, read_inbox_file(item, settings))
+        state: ArchiveState = done.state
+        archived.append((item, done.raw_document_id))
         counts["files"] = counts.get("files", 0) + 1
         counts[state] = counts.get(state, 0) + 1
         if progress is not None:
             progress()
+    remember(conn, run_id, archived)
+
+
+def remember(conn: Conn, run_id: int, archived: list[tuple[InboxFile, int]]) -> None:
+    """Record what the run archived from the inbox (name, size, modification time, raw
+    document), so a new-arrivals run can skip it while it is unchanged."""
+    if not archived:
+        return
+    db.execute(
+        conn,
+        "inbox/remember",
+        {
+            "locators": [item.relative for item, _ in archived],
+            "sizes": [item.size for item, _ in archived],
+            "mtimes": [item.mtime_ns for item, _ in archived],
+            "raw_ids": [raw_id for _, raw_id in archived],
+            "run_ids": [run_id] * len(archived),
+        },
+    )
+
+
+def skip_unchanged(conn: Conn, found: Scan) -> None:
+    """Drop from ``found`` the entries unchanged since a run archived them (same name, size
+    and modification time) whose documents are settled; count them in ``found.unchanged``.
+    What a run started by the inbox watcher does, so it reads only what arrived."""
+    if not found.entries:
+        return
+    rows = db.fetch_all(
+        conn,
+        "inbox/unchanged_settled",
+        {
+            "locators": [e.relative for e in found.entries],
+            "sizes": [e.size for e in found.entries],
+            "mtimes": [e.mtime_ns for e in found.entries],
+        },
+    )
+    known = {row["locator"] for row in rows}
+    found.entries = [e for e in found.entries if e.relative not in known]
+    found.unchanged += len(known)

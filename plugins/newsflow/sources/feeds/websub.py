@@ -4,35 +4,44 @@
   HTTP ``Link: <...>; rel="hub"`` header) and its topic (``rel="self"``, else the feed URL);
 * :func:`subscribe` asks the hub (form POST through the fetcher's SSRF guard) to push to
   ``$NEWSFLOW_WEBSUB_CALLBACK_URL/<feed id>`` with a fresh secret; :func:`subscriptions_due`
-  lists what to request or renew (a lease ending within the margin);
+  lists what to request or renew (a lease ending within the margin); :func:`subscribe_due`
+  does both for a poll task and never raises (a hub's failure is recorded on the feed);
 * :func:`handle_callback` is the whole callback endpoint as a pure function of the request
   (method, feed id, query, headers, body) -> (status, body): it answers the hub's verification
   of intent (echoing ``hub.challenge`` only for a subscription we asked for) and takes a
   content push, which counts only with a valid ``X-Hub-Signature`` (HMAC of the body with the
-  secret). A valid push makes the feed due now; the next poll fetches and archives its pages
-  exactly as a scheduled poll would, so polling stays the fallback and nothing is ingested
-  from an unauthenticated request.
+  secret). A valid push makes the feed due now and notifies ``newsflow_feeds_due`` (delivered
+  on commit; the feeds watcher, :mod:`newsflow.streaming.feeds`, starts a run within seconds);
+  the run's poll fetches and archives its pages exactly as a scheduled poll would, so polling
+  stays the fallback and nothing is ingested from an unauthenticated request.
 
-The HTTP server that exposes the callback is deployment wiring (the lead's): it calls
-:func:`handle_callback` with a connection and commits.
+The callback is served over HTTP by the Airflow plugin's WebSub app
+(:mod:`newsflow.web.websub`, ``/newsflow/websub/<feed id>`` on the API server), which calls
+:func:`handle_callback` and commits. :func:`sign` and :func:`content_push` are what a hub
+does for a push (tests and the latency bench drive a push end to end with them).
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
-from collections.abc import Mapping
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from newsflow import db, fetch
-from newsflow.db import Conn
+from newsflow.db import Autocommit, Conn
 from newsflow.settings import Settings, get_settings
 from newsflow.sources import feedparse
 
 RENEW_MARGIN_S = 3600.0  # renew a subscription this long before its lease ends
 RETRY_REQUEST_S = 3600.0  # ask again when a hub never verified a request
 MAX_PUSH_BYTES = 5 * 1024 * 1024
+MAX_CHALLENGE_CHARS = 1024  # a hub's challenge is a short token; longer is not echoed
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -79,10 +88,13 @@ def callback_url(feed_id: int, settings: Settings) -> str | None:
 
 
 def subscribe(
-    conn: Conn, fetcher: fetch.Fetcher, feed_id: int, settings: Settings | None = None
+    conn: Autocommit, fetcher: fetch.Fetcher, feed_id: int, settings: Settings | None = None
 ) -> str:
     """Ask the feed's hub to push to our callback; the new state ('requested' or 'failed').
-    Writes on ``conn`` without committing."""
+
+    Commits as it goes (``conn`` is autocommit, by design): the new secret and the
+    'requested' state are stored *before* the hub is asked, because a hub may verify the
+    intent (a GET on the callback, served by another process) before it even answers."""
     settings = settings or get_settings()
     feed = db.fetch_one(conn, "feeds/websub_feed", {"id": feed_id})
     if feed is None or not feed["websub_hub"]:
@@ -91,6 +103,8 @@ def subscribe(
     if callback is None:
         raise ValueError("NEWSFLOW_WEBSUB_CALLBACK_URL is not set: no callback to subscribe")
     secret = secrets.token_hex(32)
+    params = {"id": feed_id, "state": "requested", "secret": secret, "error": None}
+    db.execute(conn, "feeds/websub_requested", params)
     answer = fetcher.post_form(
         feed["websub_hub"],
         {
@@ -101,15 +115,64 @@ def subscribe(
             "hub.lease_seconds": str(settings.websub_lease),
         },
     )
-    accepted = answer.status in (202, 204) or (answer.ok and answer.status == 200)
-    state = "requested" if accepted else "failed"
-    error = None if accepted else f"hub answered {answer.outcome}: {answer.error or answer.status}"
-    db.execute(
-        conn,
-        "feeds/websub_requested",
-        {"id": feed_id, "state": state, "secret": secret, "error": error},
-    )
-    return state
+    if answer.status in (202, 204) or (answer.ok and answer.status == 200):
+        return "requested"
+    error = f"hub answered {answer.outcome}: {answer.error or answer.status}"
+    db.execute(conn, "feeds/websub_failed", {"id": feed_id, "secret": secret, "error": error})
+    return "failed"
+
+
+def subscribe_due(
+    conn: Autocommit,
+    fetcher: fetch.Fetcher,
+    feed_ids: Iterable[int] | None = None,
+    settings: Settings | None = None,
+) -> dict[int, str]:
+    """Request or renew the due subscriptions (of ``feed_ids`` only, when given); the new
+    state per feed. Nothing without ``NEWSFLOW_WEBSUB_CALLBACK_URL``. Never raises for a hub:
+    whatever goes wrong is recorded on the feed (``websub_state`` 'failed', ``websub_error``)
+    and the subscription is asked again later; polling goes on regardless."""
+    settings = settings or get_settings()
+    if not settings.websub_callback_url:
+        return {}
+    wanted = None if feed_ids is None else set(feed_ids)
+    states: dict[int, str] = {}
+    for feed in subscriptions_due(conn):
+        feed_id = int(feed["id"])
+        if wanted is not None and feed_id not in wanted:
+            continue
+        try:
+            states[feed_id] = subscribe(conn, fetcher, feed_id, settings)
+        except Exception as exc:
+            log.exception("feed %s: WebSub subscription failed", feed_id)
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            db.execute(conn, "feeds/websub_failed", {"id": feed_id, "secret": None, "error": error})
+            states[feed_id] = "failed"
+    return states
+
+
+def sign(secret: str, body: bytes, method: str = "sha256") -> str:
+    """The ``X-Hub-Signature`` a hub sends with ``body``."""
+    return f"{method}={hmac.new(secret.encode(), body, method).hexdigest()}"
+
+
+def content_push(
+    callback: str,
+    secret: str,
+    body: bytes,
+    content_type: str = "application/atom+xml",
+    timeout: float = 10.0,
+) -> int:
+    """Do what a hub does for a content distribution: POST ``body``, signed with the
+    subscription's ``secret`` (``websub_secret`` of the feed), to ``callback``; the HTTP status.
+    For tests and the latency bench against a local deployment; the library never calls it."""
+    headers = {"Content-Type": content_type, "X-Hub-Signature": sign(secret, body)}
+    request = urllib.request.Request(callback, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
 
 
 def signature_valid(secret: str | None, header: str | None, body: bytes) -> bool:
@@ -149,6 +212,7 @@ def handle_callback(
         # The spec: acknowledge, but ignore a push that is not authenticated.
         return Reply(202, "ignored: not authenticated")
     db.execute(conn, "feeds/websub_pushed", {"id": feed_id})
+    db.execute(conn, "feeds/notify_due", {"feed_id": str(feed_id)})
     return Reply(202, "accepted: the feed is due now")
 
 
@@ -165,8 +229,8 @@ def _verify(conn: Conn, feed: Mapping[str, Any], query: Mapping[str, str]) -> Re
     if feed["websub_state"] not in ("requested", "subscribed"):
         return Reply(404, "no subscription was requested")
     challenge = query.get("hub.challenge", "")
-    if not challenge:
-        return Reply(400, "hub.challenge missing")
+    if not challenge or len(challenge) > MAX_CHALLENGE_CHARS:
+        return Reply(400, "hub.challenge missing or too long")
     lease_raw = query.get("hub.lease_seconds", "")
     lease = int(lease_raw) if lease_raw.isdigit() else None
     db.execute(

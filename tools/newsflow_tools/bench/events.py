@@ -1,4 +1,4 @@
-"""``make bench`` section "events": event clustering throughput through Postgres
+"""Section 4, **events** (``make bench`` section ``events``): event clustering throughput through Postgres
 (``jobs.cluster_pending``, what the ``news_events`` DAG runs) with a history of articles
 already clustered, at two history sizes, as articles/s and their ratio.
 
@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from newsflow_tools.bench import _NOUNS, _name, _pick, paragraphs
+from newsflow_tools.bench.config import Config, say
+from newsflow_tools.bench.env import BenchEnv
+from newsflow_tools.bench.text import NOUNS, paragraphs, pick, proper_name
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 _ACTIONS = [
@@ -74,14 +76,14 @@ def story_articles(
     story = 0
     while len(out) < count:
         story += 1
-        action = _pick(rng, _ACTIONS)
-        person = f"{_name(rng)} {_name(rng)}"
-        org = f"{_name(rng)} {_pick(rng, ['Group', 'Council', 'Institute', 'Union'])}"
-        place = _pick(rng, places)
-        figure = f"{2 + int(rng.random() * 900)} {_pick(rng, _NOUNS)}s"
+        action = pick(rng, _ACTIONS)
+        person = f"{proper_name(rng)} {proper_name(rng)}"
+        org = f"{proper_name(rng)} {pick(rng, ['Group', 'Council', 'Institute', 'Union'])}"
+        place = pick(rng, places)
+        figure = f"{2 + int(rng.random() * 900)} {pick(rng, NOUNS)}s"
         when = start + timedelta(days=rng.random() * days)
         date = f"{when.strftime('%B')} {when.day}"
-        words = [_pick(rng, _NOUNS) for _ in range(6)]
+        words = [pick(rng, NOUNS) for _ in range(6)]
         for _ in range(min(2 + int(rng.random() * 11), count - len(out))):
             facts = [
                 f"The {action} in {place} involved {figure}, {person} said on {date}.",
@@ -122,14 +124,14 @@ def load_history(conn: Any, raw_id: int, articles: list[Article], pool: Any) -> 
     """Store ``articles`` as already clustered, one event per story: articles rows,
     memberships with features, event states, index keys and document frequencies as the
     clusterer builds them (written by COPY). Returns seconds."""
-    from newsflow import events
+    from newsflow import db, events
 
     t0 = time.perf_counter()
     feats = [f for chunk in pool.imap(_featurize, _chunks(articles, 200)) for f in chunk]
     by_id = {a.n: a for a in articles}
     docfreq = events.load_docfreq(conn)
     clusterer = events.EventClusterer(events.InMemoryEventStore(), docfreq=docfreq)
-    max_event = conn.execute("SELECT coalesce(max(id), 0) AS m FROM news.events").fetchone()["m"]
+    max_event = db.fetch_value(conn, "bench/max_event_id")
     story_event: dict[int, int] = {}
     members: dict[int, list[events.Member]] = {}
     keys: dict[int, set[str]] = {}
@@ -143,57 +145,41 @@ def load_history(conn: Any, raw_id: int, articles: list[Article], pool: Any) -> 
     event_of = {m.article_id: eid for eid, ms in members.items() for m in ms}
     cur = conn.cursor()
     with conn.transaction():
-        with cur.copy(
-            "COPY news.articles (id, raw_document_id, item_no, title, text, word_count, "
-            "content_hash, extractor_version, published_at, published_at_source) FROM STDIN"
-        ) as cp:
+        with cur.copy(db.sql("bench/copy_plain_articles")) as cp:
             for a in articles:
                 cp.write_row((a.n, raw_id, a.n, a.title, a.text, a.text.count(" ") + 1,
                               f"bench-events-{a.n}", "bench", a.published_at, "bench"))  # fmt: skip
-        with cur.copy(
-            "COPY news.events (id, title, first_published_at, last_published_at, article_count, "
-            "source_count, state, retired_at, merged_into) FROM STDIN"
-        ) as cp:
+        with cur.copy(db.sql("bench/copy_events")) as cp:
             for eid, st in live.items():
                 cp.write_row((eid, st.members[0]["title"], st.first_time, st.last_time,
                               st.article_count, len(st.sources), json.dumps(st.to_json()), None,
                               None))  # fmt: skip
-        with cur.copy(
-            "COPY news.event_articles (article_id, event_id, similarity, features, source, "
-            "published_at) FROM STDIN"
-        ) as cp:
+        with cur.copy(db.sql("bench/copy_event_articles")) as cp:
             for n, f, source, published in feats:
                 cp.write_row((n, event_of[n], 1.0, json.dumps(f), source, published))
-        with cur.copy("COPY news.event_keys (key, event_id) FROM STDIN") as cp:
+        with cur.copy(db.sql("bench/copy_event_keys")) as cp:
             for eid, event_keys in keys.items():
                 for key in sorted(event_keys):
                     cp.write_row((key, eid))
         events.save_docfreq(conn, docfreq)
         # the articles trigger queued them for clustering: they are clustered already
-        conn.execute(
-            "DELETE FROM news.event_queue WHERE article_id = ANY(%s)", ([a.n for a in articles],)
-        )
-        conn.execute("SELECT setval('news.articles_id_seq', (SELECT max(id) FROM news.articles))")
-        conn.execute("SELECT setval('news.events_id_seq', (SELECT max(id) FROM news.events))")
-    for table in ("articles", "events", "event_articles", "event_keys", "event_docfreq"):
-        conn.execute(f"ANALYZE news.{table}")
+        db.execute(conn, "bench/unqueue_articles", {"ids": [a.n for a in articles]})
+        db.execute(conn, "bench/sync_articles_id_seq")
+        db.execute(conn, "bench/sync_events_id_seq")
+    db.execute(conn, "bench/analyze_event_history")
     conn.commit()
     return time.perf_counter() - t0
 
 
 def insert_new(conn: Any, raw_id: int, articles: list[Article]) -> None:
     """The measured arrivals: plain article rows, not yet in any event."""
-    with (
-        conn.transaction(),
-        conn.cursor().copy(
-            "COPY news.articles (id, raw_document_id, item_no, title, text, word_count, content_hash, "
-            "extractor_version, published_at, published_at_source) FROM STDIN"
-        ) as cp,
-    ):
+    from newsflow import db
+
+    with conn.transaction(), conn.cursor().copy(db.sql("bench/copy_plain_articles")) as cp:
         for a in articles:
             cp.write_row((a.n, raw_id, a.n, a.title, a.text, a.text.count(" ") + 1,
                           f"bench-events-{a.n}", "bench", a.published_at, "bench"))  # fmt: skip
-    conn.execute("SELECT setval('news.articles_id_seq', (SELECT max(id) FROM news.articles))")
+    db.execute(conn, "bench/sync_articles_id_seq")
     conn.commit()
 
 
@@ -214,11 +200,9 @@ def run(
     history_days = 180.0
     rates: list[float] = []
     with db.connect(url) as conn, multiprocessing.get_context("spawn").Pool(2) as pool:
-        row = conn.execute(
-            "INSERT INTO news.raw_documents (content_hash, origin, locator, size_bytes, body, "
-            "body_stored) VALUES ('bench-events', 'file', 'bench/events', 0, NULL, false) "
-            "RETURNING id"
-        ).fetchone()
+        row = db.fetch_one(
+            conn, "bench/raw_document", {"content_hash": "bench-events", "locator": "bench/events"}
+        )
         assert row is not None
         raw_id = int(row["id"])
         conn.commit()
@@ -252,3 +236,9 @@ def run(
             f"    slowdown {sizes[0]:,} -> {sizes[-1]:,} clustered: {rates[0] / rates[-1]:.2f}x "
             "(rate at the smaller history / rate at the larger; target <= 1.2)"
         )
+
+
+def section_events(env: BenchEnv, cfg: Config) -> None:
+    """Event clustering throughput vs history size."""
+    say()
+    run(env.new_database, say, cfg.event_history, cfg.event_arrivals)

@@ -1,0 +1,2 @@
+-- Fresh planner statistics after bulk-loading the lookup bench's history.
+ANALYZE news.articles, news.minhash_bands;

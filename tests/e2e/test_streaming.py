@@ -1,0 +1,90 @@
+"""Streaming on a live Airflow: a file renamed into the inbox is stored with no manual
+trigger (the inbox watcher in the triggerer marks an Asset, news_files runs on it), a burst
+becomes a few runs, nothing is processed twice, and news_events follows.
+
+Timings are not asserted here (``make bench`` prints them); the deadlines only bound the wait.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.integration.helpers import article_text, query
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+DEADLINE_S = 180.0
+
+
+def _drop(inbox: Path, name: str, title: str, seed: int) -> None:
+    tmp = inbox / f".{name}.tmp"
+    tmp.write_text(f"{title}\n\n{article_text(seed)}\n", encoding="utf-8")
+    os.replace(tmp, inbox / name)
+
+
+def _wait_titles(news_url: str, titles: set[str], *, events: bool = False) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    while True:
+        rows = query(
+            news_url,
+            "SELECT a.title, e.event_id FROM news.articles a "
+            "LEFT JOIN news.event_articles e ON e.article_id = a.id "
+            "WHERE a.title = ANY(%s)",
+            (list(titles),),
+        )
+        done = {r["title"] for r in rows if r["event_id"] is not None or not events}
+        if done >= titles:
+            return
+        assert time.monotonic() < deadline, f"not there after {DEADLINE_S:.0f} s: {titles - done}"
+        time.sleep(1.0)
+
+
+def test_inbox_arrivals_are_stored_without_a_trigger(live_airflow) -> None:
+    live = live_airflow
+    news_url = live.reset_news_db()
+    before = {r["dag_run_id"] for r in live.dag_runs("news_files")}
+    before_events = {r["dag_run_id"] for r in live.dag_runs("news_events")}
+    live.set_paused("news_files", False)
+    live.set_paused("news_events", False)
+    try:
+        # one file: stored, and in an event, with nobody triggering anything
+        _drop(live.inbox, "stream-one.txt", "Streaming probe one arrives", 9001)
+        _wait_titles(news_url, {"Streaming probe one arrives"}, events=True)
+
+        # a burst of 40 files: a few runs, not 40; every file stored once
+        burst = {f"Streaming burst probe number {n}" for n in range(40)}
+        for n, title in enumerate(sorted(burst)):
+            _drop(live.inbox, f"stream-burst-{n:02}.txt", title, 9100 + n)
+        _wait_titles(news_url, burst, events=True)
+
+        deadline = time.monotonic() + DEADLINE_S
+        while True:  # the runs finish (a follow-up run may still be on its way)
+            runs = [r for r in live.dag_runs("news_files") if r["dag_run_id"] not in before]
+            if runs and all(r["state"] in ("success", "failed") for r in runs):
+                break
+            assert time.monotonic() < deadline, runs
+            time.sleep(1.0)
+        # (unpausing also starts the scheduled run of the latest day: not ours to count)
+        arrivals = [r for r in runs if r["run_type"] == "asset_triggered"]
+        assert all(r["state"] == "success" for r in arrivals), arrivals
+        assert 2 <= len(arrivals) <= 8, [r["dag_run_id"] for r in arrivals]
+
+        # nothing processed twice: each raw document reached 'stored' in exactly one run
+        twice = query(
+            news_url,
+            "SELECT raw_document_id, count(*) AS n FROM news.document_outcomes "
+            "WHERE state = 'stored' GROUP BY 1 HAVING count(*) > 1",
+        )
+        assert twice == []
+        # events follow: no more clustering runs than ingestion runs (bursts collapse)
+        event_runs = [
+            r for r in live.dag_runs("news_events") if r["dag_run_id"] not in before_events
+        ]
+        assert 1 <= len(event_runs) <= len(runs) + 1, event_runs
+    finally:
+        live.set_paused("news_files", True)
+        live.set_paused("news_events", True)

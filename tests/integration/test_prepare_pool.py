@@ -1,0 +1,74 @@
+"""The prepare pool works when the task process's ``__main__`` is a script that must not run
+again (as ``airflow`` in an Airflow task), and a broken pool costs no document."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from newsflow import archive, ingest
+from newsflow.stages import Document
+from tests.integration.helpers import article_text
+
+SCRIPT = """
+import json, logging, sys
+if __name__ != "__main__":
+    raise SystemExit("the main script ran again in a pool process")
+logging.basicConfig(level=logging.WARNING)
+from newsflow import jobs, runs
+row = jobs.ingest_inbox(sys.argv[1], runs.identity("pool", "script"))
+print(json.dumps({"stored": row["articles_stored"], "failed": row["failed"]}))
+"""
+
+
+def test_pool_processes_do_not_rerun_the_main_script(db_url: str, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for n in range(24):  # enough documents for a pool of two processes
+        (inbox / f"a{n:02}.txt").write_text(f"Pool headline {n}\n\n{article_text(700 + n)}\n")
+    script = tmp_path / "main_script.py"
+    script.write_text(textwrap.dedent(SCRIPT))
+    env = {**os.environ, "NEWSFLOW_INBOX": str(inbox), "NEWSFLOW_PREPARE_PROCESSES": "2"}
+    proc = subprocess.run(
+        [sys.executable, str(script), db_url],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "ran again" not in proc.stderr and "pool broke" not in proc.stderr, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"stored": 24, "failed": 0}
+
+
+class _Broken:
+    def map(self, *args: object, **kwargs: object) -> object:
+        from concurrent.futures.process import BrokenProcessPool
+
+        raise BrokenProcessPool("a worker died")
+
+
+def test_a_broken_pool_prepares_in_process() -> None:
+    docs = [
+        Document(
+            id=n,
+            origin="file",
+            locator=f"d{n}.txt",
+            url=None,
+            media_type="text/plain",
+            charset=None,
+            codec="zstd",
+            body=archive.compress(f"Headline {n}\n\n{article_text(n)}\n".encode()),
+            entry_meta=None,
+            fetched_at=None,
+            partition_date=None,
+            feed_source=None,
+        )
+        for n in range(3)
+    ]
+    items = ingest.prepare_all(docs, _Broken())  # type: ignore[arg-type]
+    assert len(items) == 3
