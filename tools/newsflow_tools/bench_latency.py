@@ -9,6 +9,15 @@ stored in ``news.articles`` (and in ``news.event_articles``):
 * a steady trickle: one document every 2 seconds per path for 5 minutes, the paths at once;
 * a burst: 1,000 documents per path at once.
 
+The paths: ``inbox`` (a file renamed into the inbox: the inbox watcher, ``news_files``),
+``queue`` (a JSON message pushed onto the Redis stream: the backlog watcher, ``news_queue``)
+and ``feed`` (an entry added to a feed served on 127.0.0.1, then a signed WebSub content push
+to the API server's callback: the feeds watcher, ``news_feeds``, which polls the feed and
+fetches the entry's page). The feed's subscription is recorded as verified (secret and state
+written to ``news.feeds``) instead of going through a hub; for the bench the host interval is
+0 and one poll may fetch 1,000 pages (``NEWSFLOW_HOST_MIN_INTERVAL``,
+``NEWSFLOW_FEED_MAX_PAGES_PER_POLL``), so the burst measures the pipeline, not politeness.
+
 An observer polls the news database every 0.25 s, so a latency is an upper bound with that
 resolution. The runs each load caused are counted by run type from Airflow's REST API (a
 burst should make a few runs, not a thousand). Numbers, never assertions: the machine is shared.
@@ -28,6 +37,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +50,7 @@ BURST = 1000
 OBSERVE_EVERY_S = 0.25
 DRAIN_TIMEOUT_S = 900.0
 START_TIMEOUT_S = 300.0
-DAGS = ("news_files", "news_queue", "news_events")
+DAGS = ("news_files", "news_queue", "news_feeds", "news_events")
 PROBE = "Latency probe"
 
 
@@ -56,7 +66,7 @@ def _free_port() -> int:
 
 @dataclass
 class Probe:
-    path: str  # inbox | queue
+    path: str  # inbox | queue | feed
     title: str
     sent: float = 0.0  # wall clock (time.time()) when handed over
     stored: float | None = None
@@ -90,6 +100,9 @@ def _environment(scratch: Path, stream: str) -> dict[str, str]:
         NEWSFLOW_AIRFLOW_TRIGGER_LOG_PORT=str(_free_port()),
         NEWSFLOW_QUEUE_URL="redis://127.0.0.1:6379/0",
         NEWSFLOW_QUEUE_STREAM=stream,
+        NEWSFLOW_HTTP_ALLOWLIST="127.0.0.1",
+        NEWSFLOW_HOST_MIN_INTERVAL="0",
+        NEWSFLOW_FEED_MAX_PAGES_PER_POLL=str(BURST),
         GX_ANALYTICS_ENABLED="false",
         PYTHONUNBUFFERED="1",
     )
@@ -187,6 +200,96 @@ def send_queue(live: Live, probe: Probe, rng: random.Random, client: Any) -> Non
     queue.push(client, live.queue_stream, record)
 
 
+class FeedSite:
+    """A news site on 127.0.0.1: an RSS feed of the entries added so far and their pages."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.entries: list[tuple[str, str, str]] = []  # (slug, title, html)
+        self.lock = threading.Lock()
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                status, body, kind = site.serve(self.path)
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def serve(self, path: str) -> tuple[int, bytes, str]:
+        from xml.sax.saxutils import escape
+
+        with self.lock:
+            entries = list(self.entries)
+        if path == "/feed.xml":
+            items = "".join(
+                f"<item><title>{escape(title)}</title><link>{self.url}/a/{slug}.html</link>"
+                f"<guid>{self.url}/a/{slug}.html</guid></item>"
+                for slug, title, _ in entries[-BURST:]
+            )
+            rss = (
+                '<?xml version="1.0"?><rss version="2.0"><channel><title>Bench Herald</title>'
+                f"<link>{self.url}/</link><description>latency bench</description>{items}"
+                "</channel></rss>"
+            )
+            return 200, rss.encode(), "application/rss+xml"
+        for slug, _, page in entries:
+            if path == f"/a/{slug}.html":
+                return 200, page.encode(), "text/html; charset=utf-8"
+        return 404, b"not found", "text/plain"
+
+    def add(self, title: str, rng: random.Random) -> None:
+        slug = title.replace(" ", "-").lower()
+        url = f"{self.url}/a/{slug}.html"
+        paras = bench.paragraphs(rng, 260)
+        page = bench.html_page(
+            title, paras, url=url, published=datetime.now(UTC), by=bench.byline(rng)
+        )
+        with self.lock:
+            self.entries.append((slug, title, page))
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+SECRET = "latency-bench-secret"
+
+
+def register_feed(live: Live, site: FeedSite) -> int:
+    """The site's feed, subscribed (as if its hub had verified our callback), polled once."""
+    from newsflow import db
+
+    with db.connect(live.news_url) as conn:
+        feed_id = db.fetch_value(
+            conn,
+            "bench/latency_feed",
+            {"url": site.url + "/feed.xml", "hub": site.url + "/hub", "secret": SECRET},
+        )
+        conn.commit()
+    return int(feed_id)
+
+
+def send_feed(
+    live: Live, probe: Probe, rng: random.Random, site: FeedSite, feed_id: int, push: bool = True
+) -> None:
+    from newsflow.sources.feeds import websub
+
+    site.add(probe.title, rng)
+    probe.sent = time.time()
+    if push:
+        websub.content_push(f"{live.api.url}/newsflow/websub/{feed_id}", SECRET, b"<rss/>")
+
+
 class Observer:
     """Polls the news database for the probes' articles and their events."""
 
@@ -276,6 +379,7 @@ def _load(
     count: int,
     every: float,
     senders: dict[str, Callable[[Probe, random.Random], None]],
+    after_all: Callable[[], None] | None = None,
 ) -> None:
     probes = [
         Probe(path, f"{PROBE} {label} {path} {n:04}") for n in range(count) for path in senders
@@ -289,6 +393,8 @@ def _load(
                 target = started + (n // len(senders)) * every
                 time.sleep(max(0.0, target - time.monotonic()))
             senders[probe.path](probe, rng)
+        if after_all is not None:
+            after_all()
         done = observer.wait(DRAIN_TIMEOUT_S, events=True)
     _report(label, probes)
     if not done:
@@ -296,7 +402,7 @@ def _load(
     _say(f"  {label} runs: {_run_delta(before, _runs(live))}")
 
 
-def section_latency(env: Any, cfg: Any) -> None:
+def section_latency(env: Any, cfg: Any, trickle_s: float = TRICKLE_S, burst: int = BURST) -> None:
     if cfg.toy:
         _say("[latency] skipped in --quick (it runs a live Airflow for minutes)")
         return
@@ -306,14 +412,43 @@ def section_latency(env: Any, cfg: Any) -> None:
     _say("[latency] arrival -> stored -> event, live `make up` Airflow, no manual trigger")
     with live_airflow() as live:
         client = redis.Redis.from_url(live.queue_url)
+        site = FeedSite()
+        feed_id = register_feed(live, site)
+        callback = f"{live.api.url}/newsflow/websub/{feed_id}"
         senders: dict[str, Callable[[Probe, random.Random], None]] = {
             "inbox": lambda p, r: send_inbox(live, p, r),
             "queue": lambda p, r: send_queue(live, p, r, client),
+            "feed": lambda p, r: send_feed(live, p, r, site, feed_id),
         }
         # warm-up: one document per path, so start-up costs are not in the figures
         _load(live, "warmup", 1, 0.0, senders)
-        trickle = int(TRICKLE_S / TRICKLE_EVERY_S)
-        _say(f"  trickle: 1 document every {TRICKLE_EVERY_S:.0f} s per path for {TRICKLE_S:.0f} s")
+        trickle = int(trickle_s / TRICKLE_EVERY_S)
+        _say(f"  trickle: 1 document every {TRICKLE_EVERY_S:.0f} s per path for {trickle_s:.0f} s")
         _load(live, "trickle", trickle, TRICKLE_EVERY_S, senders)
-        _say(f"  burst: {BURST} documents per path at once")
-        _load(live, "burst", BURST, 0.0, senders)
+        _say(f"  burst: {burst} documents per path at once (the feed: {burst} entries, one push)")
+        senders["feed"] = lambda p, r: send_feed(live, p, r, site, feed_id, push=False)
+
+        def push_once() -> None:
+            from newsflow.sources.feeds import websub
+
+            websub.content_push(callback, SECRET, b"<rss/>")
+
+        _load(live, "burst", burst, 0.0, senders, after_all=push_once)
+        site.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m newsflow_tools.bench_latency [--trickle S] [--burst N]``: this section
+    alone, e.g. shorter while trying a change (``make bench`` runs the full one)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m newsflow_tools.bench_latency")
+    ap.add_argument("--trickle", type=float, default=TRICKLE_S, help="seconds of trickle")
+    ap.add_argument("--burst", type=int, default=BURST, help="documents per path in the burst")
+    args = ap.parse_args(argv)
+    section_latency(None, bench.Config.full(), args.trickle, args.burst)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
