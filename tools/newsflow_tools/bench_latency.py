@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -169,6 +170,10 @@ def live_airflow() -> Iterator[Live]:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, 9)
         _drop_stream(env["NEWSFLOW_QUEUE_URL"], stream)
+        # `up` leaves its embedded Postgres running (as `make up` does): stop it, drop the scratch
+        code = "from newsflow.db import stop_embedded_server as s; s()"
+        subprocess.run([sys.executable, "-c", code], env=env, timeout=120, check=False)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _drop_stream(url: str, stream: str) -> None:
