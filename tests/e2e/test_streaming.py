@@ -56,6 +56,8 @@ def test_inbox_arrivals_are_stored_without_a_trigger(live_airflow) -> None:
         _wait_titles(news_url, {"Streaming probe one arrives"}, events=True)
 
         # a burst of 40 files: a few runs, not 40; every file stored once
+        files_before_burst = {r["dag_run_id"] for r in live.dag_runs("news_files")}
+        events_before_burst = {r["dag_run_id"] for r in live.dag_runs("news_events")}
         burst = {f"Streaming burst probe number {n}" for n in range(40)}
         for n, title in enumerate(sorted(burst)):
             _drop(live.inbox, f"stream-burst-{n:02}.txt", title, 9100 + n)
@@ -68,10 +70,11 @@ def test_inbox_arrivals_are_stored_without_a_trigger(live_airflow) -> None:
                 break
             assert time.monotonic() < deadline, runs
             time.sleep(1.0)
-        # (unpausing also starts the scheduled run of the latest day: not ours to count)
+        # (unpausing also starts the scheduled run of the latest day, and a run queued while
+        # the DAG was paused may take the first file: not ours to count)
         arrivals = [r for r in runs if r["run_type"] == "asset_triggered"]
         assert all(r["state"] == "success" for r in arrivals), arrivals
-        assert 2 <= len(arrivals) <= 8, [r["dag_run_id"] for r in arrivals]
+        assert 1 <= len(arrivals) <= 8, [r["dag_run_id"] for r in arrivals]
 
         # nothing processed twice: each raw document reached 'stored' in exactly one run
         twice = query(
@@ -80,11 +83,15 @@ def test_inbox_arrivals_are_stored_without_a_trigger(live_airflow) -> None:
             "WHERE state = 'stored' GROUP BY 1 HAVING count(*) > 1",
         )
         assert twice == []
-        # events follow: no more clustering runs than ingestion runs (bursts collapse)
-        event_runs = [
-            r for r in live.dag_runs("news_events") if r["dag_run_id"] not in before_events
+        # events follow, and the burst's ingestion runs did not queue a burst of event runs
+        assert [r for r in live.dag_runs("news_events") if r["dag_run_id"] not in before_events]
+        burst_runs = [
+            r for r in live.dag_runs("news_files") if r["dag_run_id"] not in files_before_burst
         ]
-        assert 1 <= len(event_runs) <= len(runs) + 1, event_runs
+        burst_events = [
+            r for r in live.dag_runs("news_events") if r["dag_run_id"] not in events_before_burst
+        ]
+        assert len(burst_events) <= len(burst_runs) + 1, (burst_runs, burst_events)
     finally:
         live.set_paused("news_files", True)
         live.set_paused("news_events", True)
