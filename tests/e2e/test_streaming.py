@@ -76,11 +76,12 @@ def test_inbox_arrivals_are_stored_without_a_trigger(live_airflow) -> None:
         assert all(r["state"] == "success" for r in arrivals), arrivals
         assert 1 <= len(arrivals) <= 8, [r["dag_run_id"] for r in arrivals]
 
-        # nothing processed twice: each raw document reached 'stored' in exactly one run
+        # nothing processed twice: each item (a .jsonl line of earlier tests' files is one)
+        # of each raw document reached 'stored' in exactly one run
         twice = query(
             news_url,
-            "SELECT raw_document_id, count(*) AS n FROM news.document_outcomes "
-            "WHERE state = 'stored' GROUP BY 1 HAVING count(*) > 1",
+            "SELECT raw_document_id, item_no, count(*) AS n FROM news.document_outcomes "
+            "WHERE state = 'stored' GROUP BY 1, 2 HAVING count(*) > 1",
         )
         assert twice == []
         # events follow, and the burst's ingestion runs did not queue a burst of event runs
