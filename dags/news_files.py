@@ -12,7 +12,9 @@ Wiring only; the work is in ``plugins/newsflow`` (``newsflow.tasks``).
 from __future__ import annotations
 
 from airflow.sdk import (
+    Asset,
     AssetOrTimeSchedule,
+    AssetWatcher,
     CronDataIntervalTimetable,
     TriggerRule,
     dag,
@@ -20,12 +22,23 @@ from airflow.sdk import (
     task,
 )
 
-from newsflow.dag_common import (
-    CHUNK_TIMEOUT,
-    DEFAULT_ARGS,
-    INBOX_ARRIVALS,
-    NEWS_ARTICLES,
-    START_DATE,
+from newsflow.dag_common import CHUNK_TIMEOUT, DEFAULT_ARGS, NEWS_ARTICLES, START_DATE
+from newsflow.settings import get_settings
+from newsflow.streaming.inbox import InboxArrivalsTrigger
+
+_settings = get_settings()
+# Marked by the inbox watcher (in the triggerer) when files arrive; news_files runs on it.
+INBOX_ARRIVALS = Asset(
+    name="news_inbox_arrivals",
+    uri="newsflow://inbox/arrivals",
+    watchers=[
+        AssetWatcher(
+            name="inbox_watcher",
+            trigger=InboxArrivalsTrigger(
+                inbox=str(_settings.inbox), interval=_settings.watch_interval_s
+            ),
+        )
+    ],
 )
 
 

@@ -8,29 +8,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from airflow.sdk import Asset, AssetWatcher
+from airflow.sdk import Asset
 
 from newsflow.alerts import NewsflowNotifier
 from newsflow.settings import get_settings
-from newsflow.streaming.inbox import InboxArrivalsTrigger
 
 _settings = get_settings()
 
 # Updated by every DAG that loads articles; news_events runs on it.
 NEWS_ARTICLES = Asset(name="news_articles", uri="newsflow://news/articles")
-# Marked by the inbox watcher (in the triggerer) when files arrive; news_files runs on it.
-INBOX_ARRIVALS = Asset(
-    name="news_inbox_arrivals",
-    uri="newsflow://inbox/arrivals",
-    watchers=[
-        AssetWatcher(
-            name="inbox_watcher",
-            trigger=InboxArrivalsTrigger(
-                inbox=str(_settings.inbox), interval=_settings.watch_interval_s
-            ),
-        )
-    ],
-)
 START_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "newsflow",
