@@ -197,7 +197,7 @@ class EventClusterer:
             docfreq.prefetch(
                 prefix + k for st in states if attr not in st.arrays for k in getattr(st, attr)
             )
-            parts = [self._centroid_arrays(st, attr, prefix) for st in states]
+            parts = [self._arrays(st, attr, prefix) for st in states]
             lens = np.array([len(ids) for ids, _ in parts])
             if not lens.sum():
                 continue
@@ -223,24 +223,17 @@ class EventClusterer:
                         sims[i] *= p.year_conflict
         return [float(x) for x in sims]
 
-    def _feature_arrays(
-        self, f: ArticleFeatures, attr: str, prefix: str
+    def _arrays(
+        self, holder: ArticleFeatures | EventState, attr: str, prefix: str
     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        cached = f.arrays.get(attr)
+        """The (feature ids, values) arrays of ``holder``'s vector ``attr`` (an article's
+        features or an event's centroid), cached on it while the document frequencies are the
+        same object."""
+        cached = holder.arrays.get(attr)
         if cached is None or cached[0] is not self.docfreq:
-            vec: dict[str, float] = getattr(f, attr)
+            vec: dict[str, float] = getattr(holder, attr)
             values = np.fromiter(vec.values(), dtype=float, count=len(vec))
-            cached = f.arrays[attr] = (self.docfreq, self.docfreq.ids(prefix, vec), values)
-        return cached[1], cached[2]
-
-    def _centroid_arrays(
-        self, state: EventState, attr: str, prefix: str
-    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        cached = state.arrays.get(attr)
-        if cached is None or cached[0] is not self.docfreq:
-            vec: dict[str, float] = getattr(state, attr)
-            values = np.fromiter(vec.values(), dtype=float, count=len(vec))
-            cached = state.arrays[attr] = (self.docfreq, self.docfreq.ids(prefix, vec), values)
+            cached = holder.arrays[attr] = (self.docfreq, self.docfreq.ids(prefix, vec), values)
         return cached[1], cached[2]
 
     def pair_similarities(
@@ -265,7 +258,7 @@ class EventClusterer:
             docfreq.prefetch(
                 prefix + k for f in feats if attr not in f.arrays for k in getattr(f, attr)
             )
-            parts = [self._feature_arrays(f, attr, prefix) for f in feats]
+            parts = [self._arrays(f, attr, prefix) for f in feats]
             lens = np.array([len(ids) for ids, _ in parts])
             if not lens.sum():
                 continue
