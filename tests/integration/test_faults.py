@@ -69,6 +69,17 @@ def _result(url: str) -> dict[str, Any]:
     }
 
 
+def _progress(url: str) -> int:
+    """Documents archived plus documents settled, over every run of the database (the
+    documents of a killed run are ``abandoned`` by the next run, not settled)."""
+    return query(
+        url,
+        "SELECT (SELECT count(*) FROM news.raw_documents) + (SELECT count(DISTINCT "
+        "raw_document_id) FROM news.document_outcomes WHERE state NOT IN ('pending', 'abandoned')) "
+        "AS n",
+    )[0]["n"]
+
+
 def _cli_env(url: str, inbox: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -102,18 +113,21 @@ def test_kill_9_at_random_points_then_rerun_equals_a_clean_run(
     expected = _result(clean)
     assert expected["pending_or_failed"] == 0 and len(expected["articles"]) >= 60
 
-    # how long a whole run takes here, to spread the kills over it
-    started = time.monotonic()
-    proc = _ingest_cli(new_db(), inbox)
-    proc.wait(timeout=300)
-    assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
-    duration = time.monotonic() - started
-
+    # the work a whole run does, counted as the database sees it (documents archived, then
+    # documents settled), so that each kill lands at a random point of the work still left
+    total = _progress(clean)
     rng = random.Random(42)
     killed = 0
-    for _ in range(6):
+    for _ in range(12):
+        done = _progress(db_url)
+        if killed >= 4 or done >= total:
+            break
+        target = rng.randint(done + 1, total - 1) if total - done > 1 else total
         proc = _ingest_cli(db_url, inbox)
-        time.sleep(rng.uniform(0.3, 1.0) * duration)
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and _progress(db_url) < target and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.05))  # inside the next chunk, not only at a commit
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             killed += 1
