@@ -12,6 +12,8 @@ Like every library function, nothing here commits: the caller owns the transacti
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -67,6 +69,16 @@ def compress(body: bytes) -> bytes:
     return zstandard.ZstdCompressor(level=_ZSTD_LEVEL).compress(body)
 
 
+def _compress_all(bodies: list[bytes | None]) -> Iterator[bytes | None]:
+    """The bodies compressed, in order, on two threads (zstd releases the GIL; the threads
+    live only as long as the batch, so a process forked later inherits none)."""
+    if len(bodies) < 2:
+        yield from (None if body is None else compress(body) for body in bodies)
+        return
+    with ThreadPoolExecutor(2, thread_name_prefix="newsflow-compress") as pool:
+        yield from pool.map(lambda body: None if body is None else compress(body), bodies)
+
+
 def decompress(stored: bytes | None, codec: str = CODEC) -> bytes:
     """The archived bytes of a body stored with ``codec`` ('zstd' or 'zlib')."""
     if stored is None:
@@ -83,72 +95,113 @@ def is_settled(conn: Conn, raw_document_id: int) -> bool:
     return bool(db.fetch_value(conn, "archive/document_settled", {"id": raw_document_id}))
 
 
-def _gave_up(attempts: int, last_failure: str | None) -> str | None:
+def _gave_up(attempts: int, last_failure: str | None, max_attempts: int) -> str | None:
     """Why a document that failed in ``NEWSFLOW_MAX_ATTEMPTS`` runs is not tried again."""
-    if attempts < get_settings().max_attempts:
+    if attempts < max_attempts:
         return None
     last = last_failure or "no detail"
     return f"gave up after {attempts} failed attempts in earlier runs; the last: {last}"
 
 
-def archive(conn: Conn, run_id: int, raw: RawInput) -> Archived:
-    """Archive one raw document and queue it for this run.
+def _raw_params(run_id: int, raw: RawInput, body: bytes | None) -> dict[str, Any]:
+    return {
+        "content_hash": raw.content_hash,
+        "origin": raw.origin,
+        "locator": raw.locator,
+        "url": raw.url,
+        "feed_id": raw.feed_id,
+        "media_type": raw.media_type,
+        "charset": raw.charset,
+        "http_status": raw.http_status,
+        "http_headers": as_json(raw.http_headers) if raw.http_headers else None,
+        "size_bytes": raw.size_bytes,
+        "body": body,
+        "codec": CODEC,
+        "body_stored": raw.body is not None,
+        "partition_date": raw.partition_date,
+        "run_id": run_id,
+        "entry_meta": as_json(raw.entry_meta) if raw.entry_meta else None,
+        "fetched_at": raw.fetched_at,
+    }
 
-    The state is ``pending`` (to process), ``already-ingested`` (these bytes were processed
-    before), ``quarantined`` (refused at acquisition, with its reason) or ``same-bytes`` (another
-    name for bytes this run already holds; only a sighting is added)."""
-    row = db.fetch_one(
-        conn,
-        "archive/raw_document",
-        {
-            "content_hash": raw.content_hash,
-            "origin": raw.origin,
-            "locator": raw.locator,
-            "url": raw.url,
-            "feed_id": raw.feed_id,
-            "media_type": raw.media_type,
-            "charset": raw.charset,
-            "http_status": raw.http_status,
-            "http_headers": as_json(raw.http_headers) if raw.http_headers else None,
-            "size_bytes": raw.size_bytes,
-            "body": compress(raw.body) if raw.body is not None else None,
-            "codec": CODEC,
-            "body_stored": raw.body is not None,
-            "partition_date": raw.partition_date,
-            "run_id": run_id,
-            "entry_meta": as_json(raw.entry_meta) if raw.entry_meta else None,
-            "fetched_at": raw.fetched_at,
-        },
-    )
-    assert row is not None
-    raw_id = int(row["id"])
-    state: ArchiveState
-    detail: str | None = None
-    gave_up = _gave_up(int(row["failed_attempts"]), row["last_failure"])
-    if row["settled"]:
-        state = "already-ingested"
-        detail = (
-            f"refused in an earlier run: {raw.refusal}"
-            if raw.refusal
-            else "these bytes were processed in an earlier run"
-        )
-    elif raw.refusal or gave_up:
-        state, detail = "quarantined", raw.refusal or gave_up
-        db.execute(
-            conn,
-            "archive/quarantine_refused",
-            {
-                "raw_document_id": raw_id,
-                "reasons": as_json([detail]),
-                "record": as_json({"locator": raw.locator}),
-                "run_id": run_id,
-            },
-        )
-    else:
-        state = "pending"
-    if not queue_document(conn, run_id, raw_id, raw.locator, DocState(state), detail):
-        return Archived(raw_id, "same-bytes")
-    return Archived(raw_id, state)
+
+def archive(conn: Conn, run_id: int, raw: RawInput) -> Archived:
+    """Archive one raw document and queue it for this run (:func:`archive_many` of one)."""
+    return archive_many(conn, run_id, [raw])[0]
+
+
+def archive_many(conn: Conn, run_id: int, raws: Sequence[RawInput]) -> list[Archived]:
+    """Archive raw documents and queue them for this run, in their order; what happened to
+    each.
+
+    A document's state is ``pending`` (to process), ``already-ingested`` (these bytes were
+    processed before), ``quarantined`` (refused at acquisition, with its reason) or
+    ``same-bytes`` (another name for bytes this run already holds; only a sighting is added).
+
+    The statements go in two pipelines (all the upserts, then all the queue rows): two round
+    trips for the batch instead of two per document, with the same statements in the same
+    order as one document at a time."""
+    if not raws:
+        return []
+    max_attempts = get_settings().max_attempts
+    upsert = db.sql("archive/raw_document")
+    with conn.pipeline():
+        bodies = _compress_all([raw.body for raw in raws])
+        cursors = [
+            conn.execute(upsert, _raw_params(run_id, raw, body))
+            for raw, body in zip(raws, bodies, strict=True)
+        ]
+    rows = [cursor.fetchone() for cursor in cursors]
+    decided: list[tuple[int, ArchiveState, str | None]] = []
+    refused: list[tuple[int, RawInput, str]] = []
+    for raw, row in zip(raws, rows, strict=True):
+        assert row is not None
+        raw_id = int(row["id"])
+        state: ArchiveState
+        detail: str | None = None
+        gave_up = _gave_up(int(row["failed_attempts"]), row["last_failure"], max_attempts)
+        if row["settled"]:
+            state = "already-ingested"
+            detail = (
+                f"refused in an earlier run: {raw.refusal}"
+                if raw.refusal
+                else "these bytes were processed in an earlier run"
+            )
+        elif raw.refusal or gave_up:
+            state, detail = "quarantined", raw.refusal or gave_up or ""
+            refused.append((raw_id, raw, detail))
+        else:
+            state = "pending"
+        decided.append((raw_id, state, detail))
+    quarantine, queue = db.sql("archive/quarantine_refused"), db.sql("archive/queue")
+    with conn.pipeline():
+        for raw_id, raw, detail in refused:
+            conn.execute(
+                quarantine,
+                {
+                    "raw_document_id": raw_id,
+                    "reasons": as_json([detail]),
+                    "record": as_json({"locator": raw.locator}),
+                    "run_id": run_id,
+                },
+            )
+        queued = [
+            conn.execute(
+                queue,
+                {
+                    "run_id": run_id,
+                    "locator": raw.locator,
+                    "raw_document_id": raw_id,
+                    "state": DocState(state),
+                    "detail": detail,
+                },
+            )
+            for raw, (raw_id, state, detail) in zip(raws, decided, strict=True)
+        ]
+    return [
+        Archived(raw_id, state if cursor.fetchone() is not None else "same-bytes")
+        for cursor, (raw_id, state, _) in zip(queued, decided, strict=True)
+    ]
 
 
 def queue_document(

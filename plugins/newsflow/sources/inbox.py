@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from newsflow import db
-from newsflow.archive import ArchiveState, RawInput, archive
+from newsflow.archive import RawInput, archive_many
 from newsflow.db import Conn
 from newsflow.settings import Settings
 
@@ -331,6 +331,10 @@ def read_inbox_file(item: InboxFile, settings: Settings) -> RawInput:
     )
 
 
+# Bytes of file bodies held at once while archiving a batch (sent to Postgres together).
+_ARCHIVE_BATCH_BYTES = 16 * 1024 * 1024
+
+
 def archive_files(
     conn: Conn,
     run_id: int,
@@ -343,14 +347,27 @@ def archive_files(
     (``files`` and one key per :data:`ArchiveState`), and remember each file in
     ``inbox_files``. Does not commit."""
     archived: list[tuple[InboxFile, int]] = []
+    batch: list[tuple[InboxFile, RawInput]] = []
+    held = 0
+
+    def flush() -> None:
+        done_all = archive_many(conn, run_id, [raw for _, raw in batch])
+        for (item, _), done in zip(batch, done_all, strict=True):
+            archived.append((item, done.raw_document_id))
+            counts["files"] = counts.get("files", 0) + 1
+            counts[done.state] = counts.get(done.state, 0) + 1
+            if progress is not None:
+                progress()
+        batch.clear()
+
     for item in files:
-        done = archive(conn, run_id, read_inbox_file(item, settings))
-        state: ArchiveState = done.state
-        archived.append((item, done.raw_document_id))
-        counts["files"] = counts.get("files", 0) + 1
-        counts[state] = counts.get(state, 0) + 1
-        if progress is not None:
-            progress()
+        raw = read_inbox_file(item, settings)
+        batch.append((item, raw))
+        held += raw.size_bytes if raw.body is not None else 0
+        if held >= _ARCHIVE_BATCH_BYTES:
+            flush()
+            held = 0
+    flush()
     remember(conn, run_id, archived)
 
 

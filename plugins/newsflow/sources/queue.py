@@ -38,7 +38,7 @@ from typing import Any
 import redis
 
 from newsflow import db
-from newsflow.archive import ArchiveState, RawInput, archive
+from newsflow.archive import ArchiveState, RawInput, archive_many
 from newsflow.db import Conn
 
 FIELD = "article"
@@ -220,8 +220,9 @@ def archive_messages(
 ) -> dict[str, int]:
     """Archive the messages into the run; counts of messages and per archive state."""
     counts: dict[str, int] = {"messages": 0}
-    for message in messages:
-        state: ArchiveState = archive(conn, run_id, to_raw_input(stream, message, max_bytes)).state
+    raws = [to_raw_input(stream, message, max_bytes) for message in messages]
+    for done in archive_many(conn, run_id, raws):
+        state: ArchiveState = done.state
         counts["messages"] += 1
         counts[state] = counts.get(state, 0) + 1
     return counts
