@@ -87,7 +87,8 @@ class Deduplicator:
         self.by_hash: dict[str, int] = {}
         self.texts: dict[int, str] = {}
         self.order: dict[int, tuple[Any, ...]] = {}
-        self.titles: list[tuple[str | None, str, datetime | None, int]] = []
+        # (source, title key) -> [(published_at, article id)] of this batch, in arrival order
+        self.titles: dict[tuple[str | None, str], list[tuple[datetime | None, int]]] = {}
         self.index = PostgresCandidateIndex(conn)
         self.detector = neardup.NearDupDetector(
             self.index, texts=self._texts_of, order_key=self._order_key
@@ -166,9 +167,8 @@ class Deduplicator:
         self.by_hash[art.content_hash] = article_id
         self.texts[article_id] = art.text
         self.order[article_id] = _order(art.published_at, article_id)
-        self.titles.append(
-            (cand.source_name, neardup.title_key(art.title), art.published_at, article_id)
-        )
+        key = (cand.source_name, neardup.title_key(art.title))
+        self.titles.setdefault(key, []).append((art.published_at, article_id))
         if decision.band_keys:
             self.index.add(article_id, decision.band_keys)
 
@@ -190,13 +190,8 @@ class Deduplicator:
         key = neardup.title_key(art.title)
         if not key:
             return None
-        for source, title, published, article_id in self.titles:
-            if (
-                source == cand.source_name
-                and title == key
-                and published is not None
-                and abs(published - art.published_at) <= TITLE_WINDOW
-            ):
+        for published, article_id in self.titles.get((cand.source_name, key), ()):
+            if published is not None and abs(published - art.published_at) <= TITLE_WINDOW:
                 return article_id
         rows = db.fetch_all(
             self.conn,
@@ -205,10 +200,12 @@ class Deduplicator:
                 "source": cand.source_name,
                 "start": art.published_at - TITLE_WINDOW,
                 "end": art.published_at + TITLE_WINDOW,
+                "key": key,
             },
         )
         for row in rows:
-            if neardup.title_key(row["title"]) == key:
+            stored = row["title_key"]
+            if (stored if stored is not None else neardup.title_key(row["title"])) == key:
                 return int(row["id"])
         return None
 

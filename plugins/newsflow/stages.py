@@ -356,4 +356,5 @@ def article_row(
         minhash=signature,
         extractor_version=art.extractor_version,
         first_run_id=run_id,
+        title_key=neardup.title_key(art.title),
     )

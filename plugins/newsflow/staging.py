@@ -50,6 +50,7 @@ class ArticleRow:
     minhash: bytes | None
     extractor_version: str
     first_run_id: int
+    title_key: str  # neardup.title_key(title): the same-title rule looks it up by index
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ WITH demoted AS (
 UPDATE news.articles SET
     raw_document_id = %(raw_document_id)s, item_no = %(item_no)s,
     source_id = (SELECT id FROM news.sources WHERE name = %(source)s),
-    url = %(url)s, canonical_url = %(canonical_url)s, title = %(title)s,
+    url = %(url)s, canonical_url = %(canonical_url)s, title = %(title)s, title_key = %(title_key)s,
     title_derived = %(title_derived)s, byline = %(byline)s, published_at = %(published_at)s,
     published_at_source = %(published_at_source)s, language = %(language)s, text = %(text)s,
     summary_points = %(summary_points)s, cited_sources = %(cited_sources)s,

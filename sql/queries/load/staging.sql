@@ -7,7 +7,7 @@ CREATE TEMP TABLE IF NOT EXISTS stage_articles (
     canonical_url text, title text, title_derived boolean, byline text,
     published_at timestamptz, published_at_source text, language text, text text,
     summary_points jsonb, cited_sources jsonb, repairs jsonb, word_count integer,
-    content_hash text, minhash bytea, extractor_version text, first_run_id bigint
+    content_hash text, minhash bytea, extractor_version text, first_run_id bigint, title_key text
 ) ON COMMIT DROP;
 CREATE TEMP TABLE IF NOT EXISTS stage_bands (band smallint, hash bigint, article_id bigint)
     ON COMMIT DROP;

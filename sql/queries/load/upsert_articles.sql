@@ -2,11 +2,11 @@
 INSERT INTO news.articles AS a
     (id, raw_document_id, item_no, source_id, url, canonical_url, title, title_derived, byline,
      published_at, published_at_source, language, text, summary_points, cited_sources, repairs,
-     word_count, content_hash, minhash, extractor_version, version, first_run_id)
+     word_count, content_hash, minhash, extractor_version, version, first_run_id, title_key)
 SELECT s.id, s.raw_document_id, s.item_no, src.id, s.url, s.canonical_url, s.title,
        s.title_derived, s.byline, s.published_at, s.published_at_source, s.language, s.text,
        s.summary_points, s.cited_sources, s.repairs, s.word_count, s.content_hash, s.minhash,
-       s.extractor_version, 1, s.first_run_id
+       s.extractor_version, 1, s.first_run_id, s.title_key
 FROM stage_articles s
 LEFT JOIN news.sources src ON src.name = s.source_name
 ON CONFLICT (id) DO UPDATE SET
@@ -15,6 +15,7 @@ ON CONFLICT (id) DO UPDATE SET
     source_id           = COALESCE(EXCLUDED.source_id, a.source_id),
     url                 = COALESCE(EXCLUDED.url, a.url),
     title               = EXCLUDED.title,
+    title_key           = EXCLUDED.title_key,
     title_derived       = EXCLUDED.title_derived,
     byline              = EXCLUDED.byline,
     published_at        = COALESCE(a.published_at, EXCLUDED.published_at),
