@@ -147,6 +147,7 @@ def assert_every_page_archived_once(db_url: str, urls: set[str]) -> int:
     return len(urls - set(counts))
 
 
+@pytest.mark.slow  # fault injection: kill -9 of a poll process
 def test_poll_killed_while_fetching_loses_no_page_on_the_retry(db_url: str) -> None:
     n = 20
     with serve({"/f/kill": Reply(200, rss("kf", n), RSS_TYPE), "/p/*": page_route(0.4)}) as site:
@@ -172,6 +173,7 @@ def test_poll_killed_while_fetching_loses_no_page_on_the_retry(db_url: str) -> N
     )
 
 
+@pytest.mark.slow  # fault injection: kill -9 of a poll process
 def test_poll_killed_while_archiving_loses_no_page_in_a_later_run(db_url: str) -> None:
     n = 20
     with serve({"/f/kill": Reply(200, rss("ka", n), RSS_TYPE), "/p/*": page_route()}) as site:
@@ -211,6 +213,7 @@ def poll_once(db_url: str, feed_id: int, fetcher: Any, name: str) -> feeds.PollR
     return result
 
 
+@pytest.mark.slow  # fault injection: a server that drips headers for the whole budget
 @pytest.mark.parametrize("robots_drip", [False, True])
 def test_header_drip_cannot_hold_a_poll_past_the_budget(db_url: str, robots_drip: bool) -> None:
     budget = 3.0

@@ -10,6 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from newsflow import archive, ingest
 from newsflow.stages import Document
 from tests.integration.helpers import article_text
@@ -25,6 +27,7 @@ print(json.dumps({"stored": row["articles_stored"], "failed": row["failed"]}))
 """
 
 
+@pytest.mark.slow  # a task process and its pool, as Airflow runs them
 def test_pool_processes_do_not_rerun_the_main_script(db_url: str, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()

@@ -340,6 +340,7 @@ print(json.dumps({k: [r.status_code, r.text[:200], r.headers.get("location")]
 """
 
 
+@pytest.mark.slow  # starts Airflow's API server
 def test_the_api_server_serves_the_callback_without_login_and_the_news_view_with(
     db_url: str, tmp_path: Path
 ) -> None:
