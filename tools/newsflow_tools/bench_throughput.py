@@ -40,6 +40,15 @@ def _maxrss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+# The peak RSS of a task started as a new program. Not ru_maxrss: Linux keeps it across exec,
+# so a program started by a large parent would report the parent's size at the fork; VmHWM
+# belongs to the program's own address space.
+_PEAK_RSS_MIB = (
+    "next(int(line.split()[1]) for line in open('/proc/self/status') "
+    "if line.startswith('VmHWM')) / 1024"
+)
+
+
 def _private_mib() -> float:
     """This process's own memory (USS: private pages), not what it shares with the worker
     it was forked from (RSS counts those shared pages in every forked process)."""
@@ -189,23 +198,44 @@ def end_to_end(url: str, inbox: Path, processes: int, chunk: int) -> dict[str, f
     }
 
 
-def section_html(env: Any, cfg: Any) -> None:
+def _html_reference(inbox: Path, n: int) -> tuple[int, float, str]:
+    """Write the section's pages into ``inbox`` and time trafilatura alone on them: (pages,
+    seconds, what they are). Run in a child process (:func:`_in_child`)."""
     from newsflow_tools.evaluation import extraction_eval
 
-    n = 40 if cfg.toy else 600
     if extraction_eval.available():
         pages = real_pages(n)
         what = f"{len(pages)} real pages of the extraction dev set"
     else:
         pages = generated_pages(n)
         what = f"{len(pages)} generated news pages (the extraction dev set is not here)"
+    write_inbox(inbox, pages)
+    return len(pages), trafilatura_alone(pages, 2), what
+
+
+def _in_child(body: Callable[..., Any], *args: Any) -> Any:
+    """``body(*args)`` in a forked child, its result sent back: what it allocates (pages,
+    decoded text) never grows this process, whose later forks, the measured workers, would
+    inherit it and report it as theirs."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def run() -> None:
+        send.send(body(*args))
+
+    child = context.Process(target=run)
+    child.start()
+    result = receive.recv()
+    child.join()
+    return result
+
+
+def section_html(env: Any, cfg: Any) -> None:
+    n = 40 if cfg.toy else 600
     _say()
+    inbox = env.home / "inbox-html"
+    count, reference, what = _in_child(_html_reference, inbox, n)
     _say(f"[html] news_files work on {what}, 2 processes, against trafilatura alone")
-    reference = trafilatura_alone(pages, 2)
-    count = len(pages)
-    inbox = write_inbox(env.home / "inbox-html", pages)
-    _PAGES.clear()  # the workers below must not inherit the pages
-    del pages
     figures = end_to_end(env.new_database("html"), inbox, 2, 100)
     ref_rate = count / reference
     e2e_rate = count / figures["total_s"]
@@ -426,7 +456,7 @@ def section_feedmemory(env: Any, cfg: Any) -> None:
         "NEWSFLOW_HOST_MIN_INTERVAL": "0",
     }
     poll = (
-        "import json, resource\n"
+        "import json\n"
         "from newsflow import db, fetch, runs\n"
         "from newsflow.sources import feeds\n"
         f"url = {url!r}\n"
@@ -440,10 +470,10 @@ def section_feedmemory(env: Any, cfg: Any) -> None:
         "    [r] = feeds.poll_feeds(conn, pages, run_id, [feed_id], fetcher)\n"
         "    conn.commit()\n"
         "print(json.dumps({'fetched': r.get('pages_fetched'), 'deferred': r.get('pages_deferred'),"
-        " 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
+        " 'rss': " + _PEAK_RSS_MIB + "}))\n"
     )
     process = (
-        "import json, resource\n"
+        "import json\n"
         "from newsflow import db, ingest, jobs\n"
         f"url = {url!r}\n"
         "with db.connect(url) as conn:\n"
@@ -451,7 +481,7 @@ def section_feedmemory(env: Any, cfg: Any) -> None:
         "    chunks = ingest.plan_chunks(conn, int(run_id))\n"
         "    result = jobs.process_chunks(conn, chunks)\n"
         "print(json.dumps({'chunks': len(chunks), 'documents': result['documents'],"
-        " 'rss': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
+        " 'rss': " + _PEAK_RSS_MIB + "}))\n"
     )
     try:
         polled = _task(poll, task_env)
