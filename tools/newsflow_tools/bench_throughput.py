@@ -225,7 +225,12 @@ def _in_child(body: Callable[..., Any], *args: Any) -> Any:
 
     child = context.Process(target=run)
     child.start()
-    result = receive.recv()
+    send.close()  # the child holds the sending end: if it dies, recv() ends instead of waiting
+    try:
+        result = receive.recv()
+    except EOFError:
+        child.join()
+        raise RuntimeError(f"the child process died (exit code {child.exitcode})") from None
     child.join()
     return result
 
