@@ -146,6 +146,18 @@ class LiveAirflow:
     def set_paused(self, dag_id: str, paused: bool) -> None:
         self.ok("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": paused})
 
+    def end_unfinished_runs(self, dag_id: str) -> list[str]:
+        """Mark the DAG's queued and running runs failed; their ids. A run an earlier test left
+        behind when it paused the DAG resumes once the DAG is unpaused again, against whatever
+        the news database is by then, and holds ``max_active_runs`` until it is done."""
+        ended = []
+        for run in self.dag_runs(dag_id):
+            if run["state"] in ("queued", "running"):
+                path = f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(run['dag_run_id'])}"
+                self.ok("PATCH", path, {"state": "failed"})
+                ended.append(run["dag_run_id"])
+        return ended
+
     def dag_run(self, dag_id: str, run_id: str) -> dict[str, Any]:
         return self.ok("GET", f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id)}")
 
