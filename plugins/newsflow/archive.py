@@ -69,14 +69,18 @@ def compress(body: bytes) -> bytes:
     return zstandard.ZstdCompressor(level=_ZSTD_LEVEL).compress(body)
 
 
+def _compress_or_none(body: bytes | None) -> bytes | None:
+    return None if body is None else compress(body)
+
+
 def _compress_all(bodies: list[bytes | None]) -> Iterator[bytes | None]:
     """The bodies compressed, in order, on two threads (zstd releases the GIL; the threads
     live only as long as the batch, so a process forked later inherits none)."""
     if len(bodies) < 2:
-        yield from (None if body is None else compress(body) for body in bodies)
+        yield from map(_compress_or_none, bodies)
         return
     with ThreadPoolExecutor(2, thread_name_prefix="newsflow-compress") as pool:
-        yield from pool.map(lambda body: None if body is None else compress(body), bodies)
+        yield from pool.map(_compress_or_none, bodies)
 
 
 def decompress(stored: bytes | None, codec: str = CODEC) -> bytes:
