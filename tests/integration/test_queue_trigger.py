@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 
 from newsflow.sources import queue
+from newsflow.streaming import queue as watcher
 from newsflow.streaming.queue import CLASSPATH, QueueBacklogTrigger
 from tests.queueing import Stream
 
 QUIET = 1.5  # seconds of listening that must bring no event (the trigger looks every 0.05 s)
+STOP_S = 10.0  # a cancelled trigger must end within this
 
 
 class Listener:
@@ -22,10 +24,11 @@ class Listener:
     def __init__(self, trigger: QueueBacklogTrigger) -> None:
         self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.trigger = trigger
+        self.running: Any = self.trigger.run()
         self.task = asyncio.create_task(self._collect())
 
     async def _collect(self) -> None:
-        events: AsyncIterator[Any] = self.trigger.run()
+        events: AsyncIterator[Any] = self.running
         async for event in events:
             await self.events.put(event.payload)
 
@@ -40,8 +43,26 @@ class Listener:
         return False
 
     async def stop(self) -> None:
+        """Cancel the trigger as the triggerer does; fail, showing where it is, if it goes on."""
         self.task.cancel()
+        done, _ = await asyncio.wait({self.task}, timeout=STOP_S)
+        if not done:
+            pytest.fail(
+                f"the trigger runs on {STOP_S} s after its cancellation, at:\n{self.where()}"
+            )
         await asyncio.gather(self.task, return_exceptions=True)
+
+    def where(self) -> str:
+        """The trigger's stack: its generator's frame and what that awaits, innermost last."""
+        lines, frame_of = [], self.running
+        while frame_of is not None:
+            frame = getattr(frame_of, "ag_frame", None) or getattr(frame_of, "cr_frame", None)
+            if frame is not None:
+                lines.append(
+                    f"  {frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+                )
+            frame_of = getattr(frame_of, "ag_await", None) or getattr(frame_of, "cr_await", None)
+        return "\n".join(lines)
 
 
 def trigger_for(stream: Stream, **kw: Any) -> QueueBacklogTrigger:
@@ -57,7 +78,15 @@ def trigger_for(stream: Stream, **kw: Any) -> QueueBacklogTrigger:
 
 
 def run(coro: Coroutine[Any, Any, None]) -> None:
-    asyncio.run(asyncio.wait_for(coro, 60))
+    """asyncio.run without its final cancel-and-wait of leftover tasks: a trigger that ignores
+    its cancellation has already failed the test in Listener.stop and must not hang it."""
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(asyncio.wait_for(coro, 60))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+    finally:
+        loop.close()
 
 
 def test_serializes_to_its_importable_classpath(redis_stream: Stream) -> None:
@@ -127,6 +156,54 @@ def test_the_same_backlog_fires_again_after_the_quiet_time(redis_stream: Stream)
             await listener.stop()
 
     run(scenario())
+
+
+def test_a_cancellation_turned_into_an_error_still_ends_it(
+    redis_stream: Stream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library that turns the triggerer's cancellation into an exception (a read timeout firing
+    with it) must not send the watcher round its retry loop: its stop would wait forever."""
+    entered = asyncio.Event()
+
+    async def swallowing_read(*args: Any) -> None:
+        entered.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            raise TimeoutError("read timed out") from None
+
+    monkeypatch.setattr(watcher, "backlog", swallowing_read)
+
+    async def scenario() -> None:
+        listener = Listener(trigger_for(redis_stream))
+        await asyncio.wait_for(entered.wait(), 10)
+        await listener.stop()
+        assert listener.task.cancelled()
+
+    run(scenario())
+
+
+def test_a_client_that_cannot_close_does_not_hold_up_the_stop(
+    redis_stream: Stream, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import redis.asyncio
+
+    async def hanging_close(self: Any) -> None:
+        await asyncio.sleep(30)
+
+    monkeypatch.setattr(redis.asyncio.Redis, "aclose", hanging_close)
+    monkeypatch.setattr(watcher, "CLOSE_TIMEOUT_S", 0.2)
+
+    async def scenario() -> None:
+        listener = Listener(trigger_for(redis_stream))
+        assert await listener.quiet()  # it has read the (empty) backlog: its client is open
+        started = time.monotonic()
+        await listener.stop()
+        assert time.monotonic() - started < 5
+
+    with caplog.at_level("WARNING", logger="newsflow.streaming.queue"):
+        run(scenario())
+    assert "cannot close the Redis client" in caplog.text
 
 
 def test_redis_down_is_retried_not_raised(caplog: pytest.LogCaptureFixture) -> None:

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 CLASSPATH = "newsflow.streaming.queue.QueueBacklogTrigger"
 BACKOFF_MAX_S = 60.0
 PENDING_SAMPLE = 100  # idle pending entries looked at per check (a count, not the whole list)
+CLOSE_TIMEOUT_S = 5.0  # closing the client never holds up the triggerer's cancellation
 
 # (last delivered id, last generated id, unread, idle pending ids): what changes when
 # messages arrive, are taken, or are abandoned.
@@ -126,6 +127,10 @@ class QueueBacklogTrigger(BaseEventTrigger):
                         )
                     state = await backlog(client, self.stream, self.group, self.claim_idle_s)
                 except Exception as exc:  # Redis down or odd: never end the watcher
+                    if _cancelling():
+                        # the triggerer cancelled us and a library turned that into an error
+                        # (a timeout firing with the cancellation): end, or the stop waits forever
+                        raise asyncio.CancelledError from exc
                     log.warning(
                         "queue %s: cannot read the backlog (%s: %s); again in %.1f s",
                         self.stream,
@@ -133,9 +138,8 @@ class QueueBacklogTrigger(BaseEventTrigger):
                         exc,
                         backoff,
                     )
-                    if client is not None:
-                        await client.aclose()
-                        client = None
+                    await _close(client)
+                    client = None
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, BACKOFF_MAX_S)
                     continue
@@ -160,5 +164,21 @@ class QueueBacklogTrigger(BaseEventTrigger):
                     fired = None
                 await asyncio.sleep(self.interval_s)
         finally:
-            if client is not None:
-                await client.aclose()
+            await _close(client)
+
+
+def _cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+async def _close(client: Any) -> None:
+    """Close the client within CLOSE_TIMEOUT_S; a client that cannot close is logged and left."""
+    if client is None:
+        return
+    try:
+        await asyncio.wait_for(client.aclose(), CLOSE_TIMEOUT_S)
+    except Exception as exc:
+        log.warning(
+            "cannot close the Redis client (%s: %s); left to the GC", type(exc).__name__, exc
+        )
