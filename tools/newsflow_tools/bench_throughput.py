@@ -449,7 +449,7 @@ def _task(code: str, env: dict[str, str]) -> dict[str, Any]:
 def section_feedmemory(env: Any, cfg: Any) -> None:
     """A feed with many new entries of 5 MB pages: peak RSS of the poll task and of a process
     task (each a fresh interpreter, as an unpreloaded task), pages per poll capped."""
-    entries = 40 if cfg.toy else 500
+    entries = 10 if cfg.toy else 500
     _say()
     _say(f"[feedmemory] a feed with {entries} new entries of ~5 MB pages: peak RSS per task")
     url = env.new_database("heavyfeed")
