@@ -23,8 +23,16 @@ REPO = Path(__file__).resolve().parents[1]
 # fixtures kept in their own modules: redis_stream (the queue tests)
 pytest_plugins = ["tests.queueing"]
 
+# Each pytest-xdist worker (PYTEST_XDIST_WORKER) has a home of its own: its own embedded server.
 _TEST_HOME = Path(os.environ.get("NEWSFLOW_TEST_HOME") or tempfile.mkdtemp(prefix="nf-test-"))
-_EXTERNAL_URL = os.environ.get("NEWSFLOW_DATABASE_URL")
+if os.environ.get("NEWSFLOW_TEST_HOME") and os.environ.get("PYTEST_XDIST_WORKER"):
+    _TEST_HOME = _TEST_HOME / os.environ["PYTEST_XDIST_WORKER"]
+    _TEST_HOME.mkdir(parents=True, exist_ok=True)
+# A server given in NEWSFLOW_DATABASE_URL; kept under another name for the xdist workers, which
+# start after this module has taken it out of their parent's environment.
+_EXTERNAL_URL = os.environ.get("NEWSFLOW_DATABASE_URL") or os.environ.get("NF_TEST_SERVER_URL")
+if _EXTERNAL_URL:
+    os.environ["NF_TEST_SERVER_URL"] = _EXTERNAL_URL
 os.environ["NEWSFLOW_HOME"] = str(_TEST_HOME)
 os.environ.pop("NEWSFLOW_DATABASE_URL", None)  # tests pass URLs explicitly
 os.environ.setdefault("XDG_RUNTIME_DIR", str(_TEST_HOME / "run"))
@@ -137,6 +145,14 @@ def inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.mkdir()
     monkeypatch.setenv("NEWSFLOW_INBOX", str(path))
     return path
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test`` runs two workers, ``--dist loadgroup``) the tests that
+    share the session's live Airflow go to one worker, so one Airflow is started, not two."""
+    for item in items:
+        if "live_airflow" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("live_airflow"))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from newsflow.cli import app
@@ -15,7 +16,8 @@ from tests.integration.helpers import query
 @pytest.fixture
 def cli(db_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("NEWSFLOW_DATABASE_URL", db_url)
-    monkeypatch.setenv("COLUMNS", "200")
+    # wide tables whatever COLUMNS said when newsflow.cli was imported (xdist workers: 80)
+    monkeypatch.setattr("newsflow.cli.console", Console(width=200))
     return CliRunner()
 
 
