@@ -166,7 +166,7 @@ def _zip_bytes() -> bytes:
     [
         (b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x01" * 40, "PNG"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
-        (gzip.compress(b"<html>hello</html>"), "gzip"),
+        (gzip.compress(b"<html>hello</html>", mtime=0), "gzip"),
         (_zip_bytes(), "ZIP"),
         (b"<html><body>text with a NUL \x00 byte</body></html>", "NUL"),
         (bytes(range(1, 9)) * 50 + b"some text", "control characters"),
