@@ -25,12 +25,12 @@ run: install
 
 ## test: the whole suite (CI runs exactly this)
 test: install
-	$(UV) run --frozen pytest -n 2 --dist loadgroup
+	$(UV) run --frozen pytest -n 2
 
 ## test-fast: the inner loop: unit and integration tests without Airflow processes or the
 ## slow fault-injection runs
 test-fast: install
-	$(UV) run --frozen pytest -n 2 --dist loadgroup -m "not slow" tests/unit tests/integration
+	$(UV) run --frozen pytest -n 2 -m "not slow" tests/unit tests/integration
 
 ## up: the Airflow UI (airflow standalone) on the embedded Postgres; prints URL and login
 up: install

@@ -147,12 +147,52 @@ def inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
+# The test files whose tests share the session's live Airflow (tests/e2e/conftest.py). Under
+# pytest-xdist (``make test`` runs two workers) they form one unit of work, so one worker starts
+# one Airflow for all of them. (xdist's own ``xdist_group`` mark cannot do it with pytest 9.2:
+# xdist 3.8 renames ``item._nodeid``, which pytest no longer reads.)
+SHARED_AIRFLOW_FILES = frozenset(
+    f"tests/e2e/{name}.py"
+    for name in ("test_backfill", "test_browser", "test_feeds_watcher", "test_streaming")
+)
+
+
+def _work_unit(nodeid: str) -> str:
+    return "live_airflow" if nodeid.split("::", 1)[0] in SHARED_AIRFLOW_FILES else nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With ``-n`` (xdist's ``--dist load``): each test its own unit of work, except the
+    shared-Airflow files, which are one unit, handed out first (the largest). Other ``--dist``
+    modes keep xdist's own scheduler."""
+    if config.getoption("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedAirflowScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _work_unit(nodeid)
+
+    return SharedAirflowScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``make test`` runs two workers, ``--dist loadgroup``) the tests that
-    share the session's live Airflow go to one worker, so one Airflow is started, not two."""
-    for item in items:
-        if "live_airflow" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("live_airflow"))
+    """A test using ``live_airflow`` outside SHARED_AIRFLOW_FILES would start a second Airflow
+    on the other worker: say so instead."""
+    strays = sorted(
+        {
+            item.nodeid.split("::", 1)[0]
+            for item in items
+            if "live_airflow" in getattr(item, "fixturenames", ())
+            and item.nodeid.split("::", 1)[0] not in SHARED_AIRFLOW_FILES
+        }
+    )
+    if strays:
+        raise pytest.UsageError(
+            f"{', '.join(strays)} use live_airflow: add them to SHARED_AIRFLOW_FILES in "
+            "tests/conftest.py"
+        )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
