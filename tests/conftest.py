@@ -157,8 +157,12 @@ SHARED_AIRFLOW_FILES = frozenset(
 )
 
 
+def _shares_airflow(nodeid: str) -> bool:
+    return nodeid.split("::", 1)[0] in SHARED_AIRFLOW_FILES
+
+
 def _work_unit(nodeid: str) -> str:
-    return "live_airflow" if nodeid.split("::", 1)[0] in SHARED_AIRFLOW_FILES else nodeid
+    return "live_airflow" if _shares_airflow(nodeid) else nodeid
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -185,7 +189,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.nodeid.split("::", 1)[0]
             for item in items
             if "live_airflow" in getattr(item, "fixturenames", ())
-            and item.nodeid.split("::", 1)[0] not in SHARED_AIRFLOW_FILES
+            and not _shares_airflow(item.nodeid)
         }
     )
     if strays:
