@@ -54,6 +54,11 @@ from .docfreq import DocFreq, IdfCache, add_into, cosine, truncate, unit
 from .features import ArticleFeatures
 from .state import EventState, EventStore, Member, Placement, latest_first
 
+# Pairwise similarities use a dense article x key matrix up to this many cells (a typical
+# neighbourhood: ten articles, a thousand keys), a sparse one beyond: same products, and
+# building a sparse matrix costs more than the whole product for a few articles.
+DENSE_PAIR_CELLS = 2_000_000
+
 
 @dataclass(frozen=True)
 class ClusterParams:
@@ -131,6 +136,7 @@ class EventClusterer:
         self.store = store
         self.params = params or ClusterParams()
         self.docfreq = docfreq if docfreq is not None else DocFreq()
+        self._scratch: NDArray[np.float64] = np.zeros(1024)
 
     def index_keys(self, features: ArticleFeatures) -> list[str]:
         """Inverted-index keys of an article: names, places, facts and its top terms."""
@@ -177,38 +183,33 @@ class EventClusterer:
         log_n1 = math.log(docfreq.n_docs + 1) + 1.0
         acc = np.zeros(n)
         total_w = 0.0
-        for weight, attr, prefix in (
-            (p.w_terms, "terms", "t:"),
-            (p.w_names, "names", "e:"),
-            (p.w_facts, "facts", "n:"),
-        ):
+        for weight, attr, prefix in _channels(p):
             vec: dict[str, float] = getattr(features, attr)
             if not vec:
                 continue
             total_w += weight
-            a_ids = docfreq.ids(prefix, vec)
-            log_df = docfreq.log_df()  # after ids(): it may have grown
-            xa = np.fromiter(vec.values(), dtype=float, count=len(vec)) * (log_n1 - log_df[a_ids])
-            na = float(np.sqrt(xa @ xa))
-            if na == 0:
-                continue
-            order = np.argsort(a_ids)
-            a_sorted, x_sorted = a_ids[order], xa[order]
+            a_ids, a_values = self._arrays(features, attr, prefix)
             docfreq.prefetch(
                 prefix + k for st in states if attr not in st.arrays for k in getattr(st, attr)
             )
             parts = [self._arrays(st, attr, prefix) for st in states]
+            log_df = docfreq.log_df()  # after every id is assigned: it may have grown
+            xa = a_values * (log_n1 - log_df[a_ids])
+            na = float(np.sqrt(xa @ xa))
+            if na == 0:
+                continue
             lens = np.array([len(ids) for ids, _ in parts])
             if not lens.sum():
                 continue
-            log_df = docfreq.log_df()  # after the centroids' ids
             c_ids = np.concatenate([ids for ids, _ in parts])
             y = np.concatenate([vals for _, vals in parts]) * (log_n1 - log_df[c_ids])
             seg = np.repeat(np.arange(n), lens)
             norms = np.sqrt(np.bincount(seg, weights=y * y, minlength=n))
-            pos = np.minimum(np.searchsorted(a_sorted, c_ids), len(a_sorted) - 1)
-            hit = a_sorted[pos] == c_ids
-            dots = np.bincount(seg[hit], weights=y[hit] * x_sorted[pos[hit]], minlength=n)
+            # the article's weights by key id, zero elsewhere: a gather instead of a search
+            lookup = self._lookup(len(log_df))
+            lookup[a_ids] = xa
+            dots = np.bincount(seg, weights=y * lookup[c_ids], minlength=n)
+            lookup[a_ids] = 0.0
             with np.errstate(divide="ignore", invalid="ignore"):
                 acc += weight * np.where(norms > 0, dots / (na * norms), 0.0)
         if total_w == 0:
@@ -218,10 +219,20 @@ class EventClusterer:
             years_a = features.years()
             if len(years_a) == 1:  # one year: usually the dateline; several: background
                 for i, st in enumerate(states):
-                    years_e = {k for k in st.facts if k.startswith("year:")}
+                    years_e = st.arrays.get("years")
+                    if years_e is None:
+                        years_e = st.arrays["years"] = frozenset(
+                            k for k in st.facts if k.startswith("year:")
+                        )
                     if years_e and not (years_a & years_e):
                         sims[i] *= p.year_conflict
         return [float(x) for x in sims]
+
+    def _lookup(self, size: int) -> NDArray[np.float64]:
+        """A zeroed scratch vector over key ids (callers put back the zeros they overwrite)."""
+        if len(self._scratch) < size:
+            self._scratch = np.zeros(max(size, 2 * len(self._scratch)))
+        return self._scratch
 
     def _arrays(
         self, holder: ArticleFeatures | EventState, attr: str, prefix: str
@@ -242,19 +253,13 @@ class EventClusterer:
         """Symmetric matrix (numpy) of article-to-article similarities: per channel the cosine
         of IDF-weighted vectors, weighted by channel over the channels either article has,
         times the year-conflict factor and the time decay."""
-        from scipy import sparse  # imported on first use: scipy is slow to import
-
         p = self.params
         docfreq = self.docfreq
         n = len(feats)
         num = np.zeros((n, n))
         total = np.zeros((n, n))
         log_n1 = math.log(docfreq.n_docs + 1) + 1.0
-        for weight, attr, prefix in (
-            (p.w_terms, "terms", "t:"),
-            (p.w_names, "names", "e:"),
-            (p.w_facts, "facts", "n:"),
-        ):
+        for weight, attr, prefix in _channels(p):
             docfreq.prefetch(
                 prefix + k for f in feats if attr not in f.arrays for k in getattr(f, attr)
             )
@@ -272,10 +277,16 @@ class EventClusterer:
             keep = present[row]
             if keep.any():
                 cols, inverse = np.unique(ids[keep], return_inverse=True)
-                m = sparse.csr_matrix(
-                    (x[keep] / norms[row[keep]], (row[keep], inverse)), shape=(n, len(cols))
-                )
-                num += weight * (m @ m.T).toarray()
+                values = x[keep] / norms[row[keep]]
+                if n * len(cols) <= DENSE_PAIR_CELLS:  # most neighbourhoods: a few articles
+                    dense = np.zeros((n, len(cols)))
+                    dense[row[keep], inverse] = values  # an article holds each key once
+                    num += weight * (dense @ dense.T)
+                else:
+                    from scipy import sparse  # on first use: scipy is slow to import
+
+                    m = sparse.csr_matrix((values, (row[keep], inverse)), shape=(n, len(cols)))
+                    num += weight * (m @ m.T).toarray()
         sim = np.divide(num, total, out=np.zeros((n, n)), where=total > 0)
         if p.year_conflict < 1.0:
             years = [f.years() for f in feats]
@@ -499,6 +510,10 @@ class EventClusterer:
             if f.title_derived:
                 member["derived"] = True
             state.members.append(member)
+
+
+def _channels(p: ClusterParams) -> tuple[tuple[float, str, str], ...]:
+    return ((p.w_terms, "terms", "t:"), (p.w_names, "names", "e:"), (p.w_facts, "facts", "n:"))
 
 
 def _ts(dt: datetime) -> float:

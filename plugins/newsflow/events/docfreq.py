@@ -29,7 +29,8 @@ class LazyCounts(dict[str, int]):
         self.known: set[str] = set()
 
     def prefetch(self, keys: Iterable[str]) -> None:
-        missing = [k for k in dict.fromkeys(keys) if k not in self.known]
+        known = self.known
+        missing = list(dict.fromkeys(k for k in keys if k not in known))
         if missing:
             for k, v in self.loader(missing).items():
                 dict.__setitem__(self, k, int(v))

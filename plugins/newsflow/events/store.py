@@ -72,8 +72,14 @@ class PostgresEventStore:
         ids = list(event_ids)
         missing = [i for i in ids if i not in self.cache]
         if missing:
-            for row in db.fetch_all(self.conn, "events/load_states", {"ids": missing}):
-                self.cache[int(row["id"])] = EventState.from_json(row["state"])
+            loaded = [
+                EventState.from_json(row["state"])
+                for row in db.fetch_all(self.conn, "events/load_states", {"ids": missing})
+            ]
+            for state in loaded:
+                self.cache[state.event_id] = state
+            # their centroids are weighed next: one read of the frequencies, not one per miss
+            self.docfreq.prefetch(key for state in loaded for key in state_keys(state))
         return {i: self.cache[i] for i in ids if i in self.cache}
 
     def new_event_id(self) -> int:
@@ -151,6 +157,10 @@ class PostgresEventStore:
                 features = featurize(r["title"], r["text"], r["published_at"])
             aid = int(r["article_id"])
             self.member_objects[aid] = Member(aid, features, r["source"])
+        self.docfreq.prefetch(
+            key for a in missing if a in self.member_objects
+            for key in self.member_objects[a].features.keys()  # noqa: SIM118 (not a dict)
+        )  # fmt: skip
 
     def set_member(self, member: Member, event_id: int, placement: Placement) -> None:
         db.execute(
@@ -202,6 +212,15 @@ class PostgresEventStore:
         self.unsaved.clear()
         record_moves(self.conn, self.pending_moves)
         self.pending_moves = []
+
+
+def state_keys(state: EventState) -> list[str]:
+    """Document-frequency keys of an event's centroids."""
+    return (
+        ["t:" + k for k in state.terms]
+        + ["e:" + k for k in state.names]
+        + ["n:" + k for k in state.facts]
+    )
 
 
 def record_moves(
@@ -345,14 +364,19 @@ class Clustering:
             docfreq = lazy_docfreq(conn)
             self.store = PostgresEventStore(conn, docfreq)
             self.clusterer = EventClusterer(self.store, params=self.params, docfreq=docfreq)
+        batch = [
+            featurize(
+                row["title"],
+                row["text"],
+                row["published_at"],
+                title_derived=bool(row["title_derived"]),
+            )
+            for row in rows
+        ]
+        # every arrival's frequencies in one read (each assignment counts its keys first)
+        self.clusterer.docfreq.prefetch(k for f in batch for k in f.keys())  # noqa: SIM118
         with conn.pipeline():  # writes go out without waiting; reads sync
-            for row in rows:
-                features = featurize(
-                    row["title"],
-                    row["text"],
-                    row["published_at"],
-                    title_derived=bool(row["title_derived"]),
-                )
+            for row, features in zip(rows, batch, strict=True):
                 assignment = self.clusterer.assign(
                     int(row["id"]), features, row["source"], row["previous_event"]
                 )

@@ -166,8 +166,14 @@ def load_history(conn: Any, raw_id: int, articles: list[Article], pool: Any) -> 
         db.execute(conn, "bench/unqueue_articles", {"ids": [a.n for a in articles]})
         db.execute(conn, "bench/sync_articles_id_seq")
         db.execute(conn, "bench/sync_events_id_seq")
-    db.execute(conn, "bench/analyze_event_history")
     conn.commit()
+    # what autovacuum does to a table that grew this much (VACUUM cannot run in a transaction):
+    # planner statistics, and a visibility map so index-only scans of event_keys stay index-only
+    conn.autocommit = True
+    try:
+        db.execute(conn, "bench/analyze_event_history")
+    finally:
+        conn.autocommit = False
     return time.perf_counter() - t0
 
 
