@@ -267,3 +267,85 @@ def test_moves_are_recorded_with_time_and_reason(db_url: str, inbox: Path) -> No
     assert {r["article_id"]: r["to_event"] for r in last} == now
     kinds = {r["happening"] for r in query(db_url, "SELECT happening FROM news.event_timeline")}
     assert {"article", "article moved in", "article moved out"} <= kinds
+
+
+def test_window_index_answers_like_the_candidates_query(db_url: str) -> None:
+    """The Postgres store answers candidate lookups from its in-memory window of the index.
+    Synthetic stories over 60 days; 100 arrive in publication order, then the older ones arrive
+    late (the oldest before the window's start: the query answers them, and an
+    event they bring back into the window makes the index start again). Before every
+    assignment the store's answer equals the ``events/candidates`` query, and the partition
+    equals the in-memory store's on the same order."""
+    from newsflow_tools.bench import events as be
+
+    from newsflow.events.store import PostgresEventStore, WindowIndex, lazy_docfreq
+
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    articles = be.story_articles(1, 200, 7, t0, 60.0)
+    # the window starts 14 days before the first arrival: inside a story that arrives late
+    gap = timedelta(days=14)
+    by_story: dict[int, list[be.Article]] = {}
+    for a in articles:
+        by_story.setdefault(a.story, []).append(a)
+    for story in by_story.values():
+        later = [a for a in articles if a.published_at >= story[0].published_at + gap]
+        straddles = later and later[0].published_at - gap < story[-1].published_at
+        if story[0].published_at > t0 + timedelta(days=5) and straddles:
+            start = later[0].published_at
+            break
+    else:
+        pytest.fail("no story straddles a window start")
+    order = [a for a in articles if a.published_at >= start][:100]
+    order += [a for a in articles if t0 + timedelta(days=3) <= a.published_at < start]
+    restarts = 0
+    clear = WindowIndex.clear
+
+    def counting_clear(self: WindowIndex) -> None:
+        nonlocal restarts
+        restarts += self.since is not None
+        clear(self)
+
+    memory = ev.InMemoryEventStore()
+    reference = ev.EventClusterer(memory)
+    with db.connect(db_url) as conn, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(WindowIndex, "clear", counting_clear)
+        row = db.fetch_one(
+            conn, "bench/raw_document", {"content_hash": "window", "locator": "test/window"}
+        )
+        assert row is not None
+        be.insert_new(conn, int(row["id"]), order)
+        docfreq = lazy_docfreq(conn)
+        store = PostgresEventStore(conn, docfreq)
+        clusterer = ev.EventClusterer(store, docfreq=docfreq)
+        from_window = from_query = 0
+        for a in order:
+            features = ev.featurize(a.title, a.text, a.published_at)
+            keys = clusterer.lookup_keys(features)
+            since = clusterer.lookup_since(features)
+            assert since is not None
+            expected = {
+                int(r["event_id"]): int(r["hits"])
+                for r in db.fetch_all(
+                    conn, "events/candidates", {"keys": keys, "since": since, "limit": 50}
+                )
+            }
+            window_covers = store.window.since is None or since >= store.window.since
+            assert store.candidates(keys, since, 50) == expected, a.n
+            from_window += window_covers and bool(keys)
+            from_query += not window_covers
+            clusterer.assign(a.n, features, a.source)
+            reference.assign(a.n, ev.featurize(a.title, a.text, a.published_at), a.source)
+        store.flush()
+        conn.commit()
+    assert from_window > 80 and from_query > 5 and restarts >= 1, (
+        from_window, from_query, restarts
+    )  # fmt: skip
+    rows = query(db_url, "SELECT event_id, article_id FROM news.event_articles")
+    pg: dict[int, set[int]] = {}
+    for r in rows:
+        pg.setdefault(r["event_id"], set()).add(r["article_id"])
+    expected_partition = {
+        frozenset(aid for aid, (e, _) in memory.memberships.items() if e == eid)
+        for eid in {e for e, _ in memory.memberships.values()}
+    }
+    assert {frozenset(v) for v in pg.values()} == expected_partition

@@ -149,6 +149,22 @@ class EventClusterer:
         keys += sorted("n:" + k for k in features.facts if not k.isdigit() or len(k) > 2)
         return keys
 
+    def lookup_keys(self, features: ArticleFeatures, keys: list[str] | None = None) -> list[str]:
+        """The index keys an arrival looks candidates up by (``keys``: its index keys): keys
+        in very many articles cost the index lookup most and say least."""
+        p = self.params
+        cap = max(p.lookup_df_floor, p.lookup_df_share * self.docfreq.n_docs)
+        if keys is None:
+            keys = self.index_keys(features)
+        return [k for k in keys if self.docfreq[k] <= cap]
+
+    def lookup_since(self, features: ArticleFeatures) -> datetime | None:
+        """Events last updated before this are not candidates for the article."""
+        p = self.params
+        if p.max_gap_days and features.published_at:
+            return features.published_at - timedelta(days=p.max_gap_days)
+        return None
+
     def similarity(
         self, features: ArticleFeatures, state: EventState, idf: IdfCache | None = None
     ) -> float:
@@ -324,13 +340,10 @@ class EventClusterer:
         self.docfreq.update(features.keys())
         keys = self.index_keys(features)
         me = Member(article_id, features, source)
-        since = None
-        if p.max_gap_days and features.published_at:
-            since = features.published_at - timedelta(days=p.max_gap_days)
-        # keys in very many articles cost the index lookup most and say least
-        cap = max(p.lookup_df_floor, p.lookup_df_share * self.docfreq.n_docs)
-        lookup = [k for k in keys if self.docfreq[k] <= cap]
-        cands = self.store.candidates(lookup, since=since, limit=p.max_candidates)
+        cands = self.store.candidates(
+            self.lookup_keys(features, keys), since=self.lookup_since(features),
+            limit=p.max_candidates,
+        )  # fmt: skip
         states = self.store.load(sorted(cands))
         idf = IdfCache(self.docfreq)
         ordered = sorted(states)

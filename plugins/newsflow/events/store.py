@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from newsflow import db
 from newsflow.db import Conn
@@ -50,6 +52,7 @@ class PostgresEventStore:
         self.event_of: dict[int, int] = {}  # article id -> event, for articles in ``latest``
         self.pending_moves: list[tuple[int, int | None, int | None, float | None, str]] = []
         self.unsaved: dict[int, EventState] = {}  # states saved since the last flush
+        self.window = WindowIndex()
 
     def clear(self) -> None:
         """Forget every cache (another writer changed events)."""
@@ -57,16 +60,38 @@ class PostgresEventStore:
         self.member_objects.clear()
         self.latest.clear()
         self.event_of.clear()
+        self.window.clear()
 
     def candidates(
         self, keys: list[str], since: datetime | None = None, limit: int = 50
     ) -> dict[int, int]:
+        """From the window index (:class:`WindowIndex`) when it covers ``since``; keys it has
+        not seen are read in one query. The same answer as ``events/candidates``."""
         if not keys:
             return {}
-        rows = db.fetch_all(
-            self.conn, "events/candidates", {"keys": list(keys), "since": since, "limit": limit}
-        )
-        return {int(r["event_id"]): int(r["hits"]) for r in rows}
+        window = self.window
+        if window.since is not None and since is not None and since - window.since > WINDOW_SPAN:
+            window.clear()  # a long backlog: start a window here, older events are no candidates
+        if since is None or (window.since is not None and since < window.since):
+            rows = db.fetch_all(
+                self.conn, "events/candidates", {"keys": list(keys), "since": since, "limit": limit}
+            )  # undated, or older than the window: the query itself
+            return {int(r["event_id"]): int(r["hits"]) for r in rows}
+        self.prefetch_keys(keys, since)
+        return window.candidates(keys, since, limit)
+
+    def prefetch_keys(self, keys: Iterable[str], since: datetime) -> None:
+        """Read the index entries of ``keys`` the window does not hold yet (live events last
+        updated at or after the window's start; ``since`` starts the window)."""
+        window = self.window
+        if window.since is None:
+            window.since = since
+        missing = sorted({k for k in keys if k not in window.postings})
+        if missing:
+            rows = db.fetch_all(
+                self.conn, "events/index_entries", {"keys": missing, "since": window.since}
+            )
+            window.add_entries(missing, rows)
 
     def load(self, event_ids: Iterable[int]) -> dict[int, EventState]:
         ids = list(event_ids)
@@ -83,13 +108,16 @@ class PostgresEventStore:
         return {i: self.cache[i] for i in ids if i in self.cache}
 
     def new_event_id(self) -> int:
-        return int(db.fetch_value(self.conn, "events/new_event"))
+        event_id = int(db.fetch_value(self.conn, "events/new_event"))
+        self.window.live(event_id)
+        return event_id
 
     def save(self, state: EventState) -> None:
         """What candidate lookups need (times, size) is written at once; the state, headline,
         summary and keywords when the batch ends (:meth:`flush`), once per event."""
         self.cache[state.event_id] = state
         self.unsaved[state.event_id] = state
+        self.window.touch(state.event_id, state.last_time)
         db.execute(
             self.conn,
             "events/touch_event",
@@ -124,6 +152,7 @@ class PostgresEventStore:
         keys = sorted(set(keys))
         if keys:
             db.execute(self.conn, "events/add_keys", {"event_id": event_id, "keys": keys})
+            self.window.add_keys(event_id, keys)
 
     def members(
         self, event_ids: Iterable[int], limit: int | None = None
@@ -196,12 +225,16 @@ class PostgresEventStore:
                 self.event_of[aid] = event_id
 
     def revive(self, event_id: int) -> bool:
-        return db.fetch_one(self.conn, "events/revive_event", {"id": event_id}) is not None
+        revived = db.fetch_one(self.conn, "events/revive_event", {"id": event_id}) is not None
+        if revived:  # no index entries (dropped when it retired) until its article's
+            self.window.live(event_id)
+        return revived
 
     def retire(self, event_id: int, merged_into: int | None) -> None:
         self.cache.pop(event_id, None)
         self.unsaved.pop(event_id, None)
         self.latest.pop(event_id, None)
+        self.window.retire(event_id)
         db.execute(self.conn, "events/retire_event", {"id": event_id, "merged_into": merged_into})
         db.execute(self.conn, "events/drop_event_keys", {"id": event_id})
 
@@ -212,6 +245,94 @@ class PostgresEventStore:
         self.unsaved.clear()
         record_moves(self.conn, self.pending_moves)
         self.pending_moves = []
+
+
+# How far the cutoff of candidate lookups may move past the window index's start before the
+# index starts again from the current cutoff: bounds its memory on a long backlog.
+WINDOW_SPAN = timedelta(days=7)
+
+
+class WindowIndex:
+    """The part of the inverted index (``event_keys``) that candidate lookups read, kept in
+    memory while the clusterer holds the events lock: for each key read so far, the live
+    events indexed under it that were last updated at or after :attr:`since` (the window's
+    start: the first lookup's cutoff), with each event's last publication time.
+
+    Lookups with a later cutoff filter in memory; the clusterer's own writes (new, touched,
+    retired and revived events, added keys) update it as they go to Postgres, so it answers
+    exactly as the ``events/candidates`` query would. One case cannot be followed: an event
+    that was below the window when keys were read comes back into it (its time moved up, or
+    it was never seen); the index then starts again (:meth:`clear`).
+    """
+
+    def __init__(self) -> None:
+        self.since: datetime | None = None
+        self.postings: dict[str, set[int]] = {}  # key -> live events in the window
+        self.last: dict[int, datetime | None] = {}  # event -> last published (None: not yet)
+        self.keys_of: dict[int, set[str]] = {}  # event -> its keys among ``postings``
+
+    def clear(self) -> None:
+        self.since = None
+        self.postings.clear()
+        self.last.clear()
+        self.keys_of.clear()
+
+    def add_entries(self, keys: list[str], rows: Iterable[Mapping[str, Any]]) -> None:
+        """Index entries read for ``keys`` (rows: key, event_id, last_published_at)."""
+        for key in keys:
+            self.postings.setdefault(key, set())
+        for r in rows:
+            event_id = int(r["event_id"])
+            self.postings[r["key"]].add(event_id)
+            self.keys_of.setdefault(event_id, set()).add(r["key"])
+            self.last.setdefault(event_id, r["last_published_at"])
+
+    def candidates(self, keys: list[str], since: datetime, limit: int) -> dict[int, int]:
+        hits: Counter[int] = Counter()
+        for key in keys:
+            hits.update(self.postings.get(key, ()))
+        last = self.last
+        live = [
+            (-n, event_id)
+            for event_id, n in hits.items()
+            if (t := last.get(event_id)) is not None and t >= since
+        ]
+        return {event_id: -neg for neg, event_id in sorted(live)[:limit]}
+
+    def live(self, event_id: int) -> None:
+        """A new (or revived) event: no time and no keys yet."""
+        self.retire(event_id)
+        self.last[event_id] = None
+
+    def touch(self, event_id: int, last: datetime | None) -> None:
+        """An event's last publication time changed (its state was saved)."""
+        if event_id not in self.last:
+            if self.since is not None and last is not None and last >= self.since:
+                self.clear()  # never seen (the query found it), now in the window
+            return
+        before = self.last[event_id]
+        if (
+            self.since is not None
+            and before is not None
+            and before < self.since
+            and last is not None
+            and last >= self.since
+        ):
+            self.clear()  # back in the window: keys read meanwhile may lack it
+            return
+        self.last[event_id] = last
+
+    def add_keys(self, event_id: int, keys: Iterable[str]) -> None:
+        for key in keys:
+            posting = self.postings.get(key)
+            if posting is not None:
+                posting.add(event_id)
+                self.keys_of.setdefault(event_id, set()).add(key)
+
+    def retire(self, event_id: int) -> None:
+        for key in self.keys_of.pop(event_id, ()):
+            self.postings[key].discard(event_id)
+        self.last.pop(event_id, None)
 
 
 def state_keys(state: EventState) -> list[str]:
@@ -373,8 +494,15 @@ class Clustering:
             )
             for row in rows
         ]
-        # every arrival's frequencies in one read (each assignment counts its keys first)
-        self.clusterer.docfreq.prefetch(k for f in batch for k in f.keys())  # noqa: SIM118
+        # every arrival's frequencies in one read (each assignment counts its keys first), and
+        # the index entries its lookup will likely need (keys met later are read then)
+        clusterer = self.clusterer
+        clusterer.docfreq.prefetch(k for f in batch for k in f.keys())  # noqa: SIM118
+        starts = [t for f in batch if (t := clusterer.lookup_since(f)) is not None]
+        if starts:
+            self.store.prefetch_keys(
+                {k for f in batch for k in clusterer.lookup_keys(f)}, min(starts)
+            )
         with conn.pipeline():  # writes go out without waiting; reads sync
             for row, features in zip(rows, batch, strict=True):
                 assignment = self.clusterer.assign(
