@@ -37,7 +37,9 @@ def from_iso(s: str | None) -> datetime | None:
 
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?", re.UNICODE)
-_CAP_TOKEN_RE = re.compile(r"[A-Z][\w'\u2019.&-]*|[A-Za-z]?\d[\w.,-]*|\S")
+# Name candidates: capitalised words, numbers, runs of lower-case ASCII letters (never part of
+# a name: one token for the run, not one per letter), any other single character.
+_CAP_TOKEN_RE = re.compile(r"[A-Z][\w'\u2019.&-]*|[A-Za-z]?\d[\w.,-]*|[a-z]+|\S")
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])|\n+")
 
 
@@ -61,16 +63,33 @@ def _stem(word: str) -> str:
     return word
 
 
+def _term(word: str) -> str | None:
+    """The term a lower-cased word counts as (None: not a term)."""
+    w = word.replace("\u2019", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = w.replace("'", "")
+    if len(w) < 3 or w in STOPWORDS or w in WEEKDAYS or w in MONTHS:
+        return None
+    return _stem(w)
+
+
+_TERM_CACHE: dict[str, str | None] = {}  # word -> term, per process
+_TERM_CACHE_MAX = 200_000
+_MISSING: Any = object()
+
+
 def _terms(text: str) -> list[str]:
+    cache = _TERM_CACHE
     out = []
-    for m in _WORD_RE.finditer(text.lower()):
-        w = m.group(0).replace("\u2019", "'")
-        if w.endswith("'s"):
-            w = w[:-2]
-        w = w.replace("'", "")
-        if len(w) < 3 or w in STOPWORDS or w in WEEKDAYS or w in MONTHS:
-            continue
-        out.append(_stem(w))
+    for word in _WORD_RE.findall(text.lower()):
+        term = cache.get(word, _MISSING)
+        if term is _MISSING:
+            if len(cache) >= _TERM_CACHE_MAX:
+                cache.clear()
+            term = cache[word] = _term(word)
+        if term is not None:
+            out.append(term)
     return out
 
 
@@ -137,6 +156,7 @@ def _lead_sentence(text: str, title: str) -> str:
 
 
 _NAME_PARTICLES = ("of", "de", "al", "bin", "van", "von", "la", "del")
+_ASCII_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 
 def _capitalised_runs(text: str, lower_words: set[str]) -> list[list[str]]:
@@ -149,6 +169,11 @@ def _capitalised_runs(text: str, lower_words: set[str]) -> list[list[str]]:
         cur: list[str] = []
         cur_start = 0
         for i, tok in enumerate(toks):
+            if tok[0] in _ASCII_LOWER:  # lower case: ends a run, never a name or a particle
+                if cur:
+                    sent_runs.append((cur_start, cur))
+                    cur = []
+                continue
             clean = tok.strip(".,'\u2019-").replace("\u2019", "'")
             if clean.endswith("'s"):
                 clean = clean[:-2]
