@@ -252,3 +252,35 @@ def test_an_article_revives_the_event_it_was_taken_out_of():
     assert a.event_id not in store.merged_into
     merged = cl.assign(3, other, previous_event=b.event_id)  # b is live: no revival involved
     assert merged.event_id == b.event_id
+
+
+def test_pair_similarities_are_the_same_on_the_dense_and_the_sparse_path(monkeypatch):
+    from newsflow.events import clusterer
+
+    cl = ev.EventClusterer(ev.InMemoryEventStore())
+    t0 = datetime(2024, 12, 7, 8, tzinfo=UTC)
+    feats = [ev.featurize(None, text, t0 + timedelta(hours=i)) for i, (_, text) in
+             enumerate(_seeds())]  # fmt: skip
+    for f in feats:
+        cl.docfreq.update(f.keys())
+    dense = cl.pair_similarities(feats)
+    monkeypatch.setattr(clusterer, "DENSE_PAIR_CELLS", 0)
+    sparse = cl.pair_similarities(feats)
+    assert dense.shape == (5, 5) and 0.1 < dense[0, 1] < 1.0
+    assert sparse == pytest.approx(dense, abs=1e-12)
+
+
+def test_centroid_similarities_match_one_at_a_time():
+    """The vectorised article-to-centroid similarities equal the dictionary computation."""
+    store, cl, _ = _cluster_seeds()
+    extra = ev.featurize("Tara Reid enters rehab", "Actress Tara Reid checked into Promises "
+                         "Treatment Center in Malibu in 2008, her rep said.",
+                         datetime(2024, 12, 8, tzinfo=UTC))  # fmt: skip
+    cl.assign(99, extra)
+    states = store.load(sorted(store.states))
+    f = ev.featurize(None, _seeds()[2][1], datetime(2024, 12, 7, tzinfo=UTC))
+    ordered = [states[e] for e in sorted(states)]
+    assert len(ordered) == 2
+    assert cl.similarities(f, ordered) == pytest.approx(
+        [cl.similarity(f, st) for st in ordered], abs=1e-9
+    )

@@ -27,8 +27,8 @@ class EventState:
     article_count: int = 0
     sources: dict[str, int] = field(default_factory=dict)
     members: list[dict[str, Any]] = field(default_factory=list)  # [{id, title, lead}] (capped)
-    # centroids as (key ids, values) arrays for vectorised similarity; not persisted, cleared
-    # whenever the centroids change (see EventClusterer)
+    # centroids as (key ids, values) arrays for vectorised similarity, and the years among the
+    # facts; not persisted, cleared whenever the centroids change (see EventClusterer)
     arrays: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:

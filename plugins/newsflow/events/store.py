@@ -70,8 +70,6 @@ class PostgresEventStore:
         if not keys:
             return {}
         window = self.window
-        if window.since is not None and since is not None and since - window.since > WINDOW_SPAN:
-            window.clear()  # a long backlog: start a window here, older events are no candidates
         if since is None or (window.since is not None and since < window.since):
             rows = db.fetch_all(
                 self.conn, "events/candidates", {"keys": list(keys), "since": since, "limit": limit}
@@ -84,6 +82,8 @@ class PostgresEventStore:
         """Read the index entries of ``keys`` the window does not hold yet (live events last
         updated at or after the window's start; ``since`` starts the window)."""
         window = self.window
+        if window.since is not None and since - window.since > WINDOW_SPAN:
+            window.clear()  # a long backlog: start again here, older events are no candidates
         if window.since is None:
             window.since = since
         missing = sorted({k for k in keys if k not in window.postings})
