@@ -18,6 +18,14 @@ from newsflow import events as ev
 from tests.integration.helpers import article_text, query, snapshot
 
 
+def _partition(store: ev.InMemoryEventStore) -> set[frozenset[int]]:
+    """The in-memory store's events as sets of article ids."""
+    events: dict[int, set[int]] = {}
+    for article_id, (event_id, _) in store.memberships.items():
+        events.setdefault(event_id, set()).add(article_id)
+    return {frozenset(members) for members in events.values()}
+
+
 def _cluster(url: str) -> dict:
     with db.connect(url) as conn:
         return jobs.cluster_pending(conn)
@@ -171,8 +179,7 @@ def test_postgres_store_clusters_exactly_like_the_in_memory_store(db_url: str, i
     for a in articles:
         clusterer.assign(a["id"], ev.featurize(a["title"], a["text"], a["published_at"]),
                          source=a["source"])  # fmt: skip
-    memory = {frozenset(aid for aid, (e, _) in store.memberships.items() if e == eid)
-              for eid in {e for e, _ in store.memberships.values()}}  # fmt: skip
+    memory = _partition(store)
     rows = query(db_url, "SELECT event_id, article_id, similarity FROM news.event_articles")
     pg: dict[int, set[int]] = {}
     for r in rows:
@@ -344,8 +351,4 @@ def test_window_index_answers_like_the_candidates_query(db_url: str) -> None:
     pg: dict[int, set[int]] = {}
     for r in rows:
         pg.setdefault(r["event_id"], set()).add(r["article_id"])
-    expected_partition = {
-        frozenset(aid for aid, (e, _) in memory.memberships.items() if e == eid)
-        for eid in {e for e, _ in memory.memberships.values()}
-    }
-    assert {frozenset(v) for v in pg.values()} == expected_partition
+    assert {frozenset(v) for v in pg.values()} == _partition(memory)

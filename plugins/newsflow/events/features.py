@@ -93,6 +93,13 @@ def _terms(text: str) -> list[str]:
     return out
 
 
+def channel_keys(
+    terms: Mapping[str, float], names: Mapping[str, float], facts: Mapping[str, float]
+) -> set[str]:
+    """Document-frequency keys of three channel vectors (an article's or a centroid's)."""
+    return {"t:" + k for k in terms} | {"e:" + k for k in names} | {"n:" + k for k in facts}
+
+
 @dataclass
 class ArticleFeatures:
     """Features of one article (see module docstring). Vectors are raw weights (no IDF)."""
@@ -111,11 +118,7 @@ class ArticleFeatures:
 
     def keys(self) -> set[str]:
         """All feature keys, prefixed by channel, for document frequencies."""
-        return (
-            {"t:" + k for k in self.terms}
-            | {"e:" + k for k in self.names}
-            | {"n:" + k for k in self.facts}
-        )
+        return channel_keys(self.terms, self.names, self.facts)
 
     def years(self) -> frozenset[str]:
         return frozenset(k for k in self.facts if k.startswith("year:"))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from .features import ArticleFeatures, from_iso, iso
+from .features import ArticleFeatures, channel_keys, from_iso, iso
 
 
 @dataclass
@@ -30,6 +30,10 @@ class EventState:
     # centroids as (key ids, values) arrays for vectorised similarity, and the years among the
     # facts; not persisted, cleared whenever the centroids change (see EventClusterer)
     arrays: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def keys(self) -> set[str]:
+        """The centroids' keys, prefixed by channel, for document frequencies."""
+        return channel_keys(self.terms, self.names, self.facts)
 
     def to_json(self) -> dict[str, Any]:
         return {

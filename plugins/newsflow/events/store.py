@@ -104,7 +104,7 @@ class PostgresEventStore:
             for state in loaded:
                 self.cache[state.event_id] = state
             # their centroids are weighed next: one read of the frequencies, not one per miss
-            self.docfreq.prefetch(key for state in loaded for key in state_keys(state))
+            self.docfreq.prefetch(key for state in loaded for key in state.keys())  # noqa: SIM118
         return {i: self.cache[i] for i in ids if i in self.cache}
 
     def new_event_id(self) -> int:
@@ -333,15 +333,6 @@ class WindowIndex:
         for key in self.keys_of.pop(event_id, ()):
             self.postings[key].discard(event_id)
         self.last.pop(event_id, None)
-
-
-def state_keys(state: EventState) -> list[str]:
-    """Document-frequency keys of an event's centroids."""
-    return (
-        ["t:" + k for k in state.terms]
-        + ["e:" + k for k in state.names]
-        + ["n:" + k for k in state.facts]
-    )
 
 
 def record_moves(
