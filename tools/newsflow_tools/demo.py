@@ -26,7 +26,7 @@ from newsflow import cli, db, migrate
 from newsflow.cli import console
 from newsflow.settings import PROJECT_ROOT, get_settings
 from newsflow.sources import feeds
-from newsflow_tools import airflow_local
+from newsflow_tools import airflow_local, dags_test
 
 log = logging.getLogger(__name__)
 DEMO_SITE = PROJECT_ROOT / "data" / "demo_feed"
@@ -88,39 +88,36 @@ def opml_for(base: str, site: Path = DEMO_SITE) -> bytes:
     return (site / "opml.xml").read_text(encoding="utf-8").replace("{base}", base).encode()
 
 
-def _run_logged(cmd: list[str], env: dict[str, str], log_path: Path, what: str) -> None:
+def _run_logged(cmd: list[str], env: dict[str, str], log_path: Path, what: str) -> str:
+    """Run ``cmd`` with its output in ``log_path``; the log's text. A failure prints the log's
+    tail and exits with the command's code."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with console.status(f"{what} ..."), log_path.open("w") as log:
         proc = subprocess.run(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
+    text = log_path.read_text(errors="replace")
     if proc.returncode != 0:
-        tail = log_path.read_text(errors="replace").splitlines()[-40:]
-        console.print("\n".join(tail))
+        console.print("\n".join(text.splitlines()[-40:]))
         console.print(f"[red]{what} failed[/] (exit {proc.returncode}); full log: {log_path}")
         raise typer.Exit(proc.returncode)
     console.print(f"{what}: done in {time.monotonic() - started:.1f}s (log: {log_path})")
+    return text
+
+
+DEMO_DAGS = ("news_files", "news_feeds", "news_events")
 
 
 def run_demo() -> None:
-    """`make run`: news_files over the sample inbox and news_feeds over a demo site served on
-    127.0.0.1, both through Airflow (`airflow dags test`), then a summary."""
+    """`make run`: news_files over the sample inbox, news_feeds over a demo site served on
+    127.0.0.1 and news_events, through Airflow (`airflow db migrate`, then `airflow dags test`
+    for each, all in one Airflow process: see :mod:`newsflow_tools.dags_test`), then a summary."""
 
     started = time.monotonic()
     env = airflow_local.build_env()
     url = db.database_url()
     migrate.migrate(url)
     console.print(f"news database: {db.describe_url(url)}")
-    airflow = airflow_local.airflow_executable()
     logs = get_settings().home / "logs"
-    _run_logged(
-        [airflow, "db", "migrate"], env, logs / "airflow-db-migrate.log", "airflow db migrate"
-    )
-    _run_logged(
-        [airflow, "dags", "test", "news_files"],
-        env,
-        logs / "demo-news_files.log",
-        "airflow dags test news_files",
-    )
     with serve() as base:
         with db.connect(url) as conn:
             local = dataclasses.replace(get_settings(), http_allowlist=("127.0.0.1",))
@@ -131,24 +128,22 @@ def run_demo() -> None:
             db.execute(conn, "demo/feeds_due_now", {"ids": ids})
             conn.commit()
         console.print(f"demo site on {base} ({len(ids)} feeds from its OPML)")
-        feed_env = {
+        dag_env = {
             **env,
+            # news_feeds fetches from the demo site; news_files and news_events fetch nothing
             "NEWSFLOW_HTTP_ALLOWLIST": "127.0.0.1",
             # politeness stays on, with a short interval for the local demo server
             "NEWSFLOW_HOST_MIN_INTERVAL": env.get("NEWSFLOW_HOST_MIN_INTERVAL", "0.2"),
         }
-        _run_logged(
-            [airflow, "dags", "test", "news_feeds"],
-            feed_env,
-            logs / "demo-news_feeds.log",
-            "airflow dags test news_feeds",
+        text = _run_logged(
+            [sys.executable, "-m", "newsflow_tools.dags_test", "--db-migrate", *DEMO_DAGS],
+            dag_env,
+            logs / "demo-airflow.log",
+            f"airflow db migrate, dags test {', '.join(DEMO_DAGS)}",
         )
-    _run_logged(
-        [airflow, "dags", "test", "news_events"],
-        env,
-        logs / "demo-news_events.log",
-        "airflow dags test news_events",
-    )
+    for line in text.splitlines():
+        if line.startswith(dags_test.DONE):
+            console.print(f"    {line.removeprefix(dags_test.DONE).strip()}")
     cli._summary(url, dag_ids=("news_files", "news_feeds"))
     with db.connect(url) as conn:
         cli._print_feeds(conn)
