@@ -14,6 +14,7 @@ __all__ = [
     "clean_inline",
     "collapse_whitespace",
     "derive_title",
+    "is_timestamp",
     "repair_backslash_quotes",
     "split_sentences",
 ]
@@ -164,6 +165,61 @@ def split_sentences(text: str) -> list[str]:
     if rest:
         sentences.append(rest)
     return sentences
+
+
+# Month names (English, German, French, Spanish, Italian) and their numbers.
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january", "januar", "janvier", "enero", "gennaio"),
+            ("feb", "february", "februar", "février", "febrero", "febbraio"),
+            ("mar", "march", "märz", "mars", "marzo"),
+            ("apr", "april", "avril", "abril", "aprile"),
+            ("may", "mai", "mayo", "maggio"),
+            ("jun", "june", "juni", "juin", "junio", "giugno"),
+            ("jul", "july", "juli", "juillet", "julio", "luglio"),
+            ("aug", "august", "août", "agosto"),
+            ("sep", "sept", "september", "septembre", "septiembre", "settembre"),
+            ("oct", "october", "oktober", "octobre", "octubre", "ottobre"),
+            ("nov", "november", "novembre", "noviembre"),
+            ("dec", "december", "dezember", "décembre", "diciembre", "dicembre"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_WEEKDAYS = frozenset(
+    ("mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs")
+    + ("thursday", "fri", "friday", "sat", "saturday", "sun", "sunday")
+)
+# Words of a "Posted ... / Last updated at ..." stamp, time zones and ordinal suffixes.
+_STAMP_WORDS = frozenset(
+    ("updated", "last", "posted", "published", "created", "modified", "on", "at", "of")
+    + ("am", "pm", "a", "p", "m", "st", "nd", "rd", "th", "et", "est", "edt", "gmt", "utc")
+    + ("bst", "cet", "cest", "pst", "pdt", "cst", "cdt", "mst", "mdt")
+)
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+# what makes a line a stamp: a clock time ("8: 24", "14:08"), a numeric date ("11 / 28 / 05",
+# "2013-09-18") or a day with its month ("APR 28", "27 NOVEMBER", "June 06"; not "Mars 2020")
+_MONTH_NAMES_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+_STAMP_RE = re.compile(
+    r"\d{1,2}\s*:\s*\d{2}|\d{1,4}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{1,4}"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\.?,?\s*(?:{_MONTH_NAMES_RE})\b"
+    rf"|\b(?:{_MONTH_NAMES_RE})\.?,?\s*\d{{1,2}}(?!\d)",
+    re.IGNORECASE,
+)
+
+
+def is_timestamp(line: str) -> bool:
+    """Whether ``line`` is only a date or time stamp, not a headline: "APR 28", "Posted 11 / 27 /
+    2005 7: 21 AM", "Last Updated: Monday, 28 November 2005, 02: 24 GMT": nothing but digits,
+    month and weekday names and the words of such stamps, with a clock time, a numeric date or
+    a day and its month among them. "9/11", "Top 10" and "Mars 2020" are not."""
+    words = [w.lower() for w in _LETTERS_RE.findall(line)]
+    if not all(w in MONTHS or w in _WEEKDAYS or w in _STAMP_WORDS for w in words):
+        return False
+    return bool(_STAMP_RE.search(line))
 
 
 def derive_title(text: str, max_chars: int = 120) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from newsflow.extract.dates import EARLIEST_PLAUSIBLE, implausibility
 from newsflow.records import Normalized
 from newsflow.settings import Settings, get_settings
-from newsflow.text import derive_title, make_encodable, shorten_title
+from newsflow.text import derive_title, is_timestamp, make_encodable, shorten_title
 
 log = logging.getLogger(__name__)
 # great-expectations logs ~200 lines of its own set-up (functions registered, docs sites) at
@@ -115,14 +115,17 @@ def repair_fields(row: Normalized, settings: Settings, now: datetime) -> list[st
 
     A broken *article* (no text, too short, wrong language) is for the suite to reject; a
     broken *field* is no reason to lose the article: an over-long title is shortened at a
-    clause or word boundary, a missing or too short one is made from the text, an invalid URL
+    clause or word boundary, a missing or too short one, or one that is only a date or time
+    stamp ("Posted 11/27/2005 7:21 AM"), is made from the text, an invalid URL
     or an impossible publication date is dropped. Mutates ``row``; each repair is appended to
     ``row.repairs`` and returned."""
     done: list[str] = []
-    if row.text and (not row.title or len(row.title.strip()) < MIN_TITLE_CHARS):
+    stamp = bool(row.title) and is_timestamp(row.title or "")
+    if row.text and (stamp or not row.title or len(row.title.strip()) < MIN_TITLE_CHARS):
         derived = derive_title(row.text)
-        if len(derived) >= MIN_TITLE_CHARS:
-            done.append(f"title-derived: the title {_shown(row.title)} was too short")
+        if len(derived) >= MIN_TITLE_CHARS and not is_timestamp(derived):
+            problem = "is a date or time stamp, not a headline" if stamp else "was too short"
+            done.append(f"title-derived: the title {_shown(row.title)} {problem}")
             row.title, row.title_derived = derived, True
     if row.title and len(row.title) > settings.max_title_chars:
         shortened = shorten_title(row.title, settings.max_title_chars)

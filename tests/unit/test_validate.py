@@ -45,6 +45,34 @@ def test_long_title_is_shortened_not_rejected() -> None:
     assert outcome.summary["field_repairs"] == {"title-shortened": 1}
 
 
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "APR 28",
+        "11 / 28 / 05",
+        "Posted 11 / 27 / 2005 7: 21 AM",
+        "Last Updated: Monday, 28 November 2005, 02: 24 GMT",
+        "PUBLISHED FRIDAY, MARCH 8, 2013 AT 12: 46 PM / UPDATED AT 12: 48 PM",
+    ],
+)
+def test_a_title_that_is_only_a_timestamp_is_made_from_the_text(stamp: str) -> None:
+    row = _row(title=stamp)
+    done = repair_fields(row, get_settings(), NOW)
+    assert row.title == "Sentence number 0 of a perfectly ordinary news article about the harbour"
+    assert row.title_derived
+    assert done == [f"title-derived: the title “{stamp}” is a date or time stamp, not a headline"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Quake hits Iran on November 27, 2005", "Top 10", "9/11", "G20 summit 2013", "Mars 2020"],
+)
+def test_a_headline_with_a_date_in_it_is_kept(title: str) -> None:
+    row = _row(title=title)
+    assert repair_fields(row, get_settings(), NOW) == []
+    assert row.title == title and not row.title_derived
+
+
 def test_broken_fields_are_dropped_and_recorded() -> None:
     row = _row(
         url="javascript:alert(1)",

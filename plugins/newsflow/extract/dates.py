@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 
+from newsflow.text import MONTHS as _MONTHS
 from newsflow.text import make_encodable
 
 # Before this no news article on the web was published; such dates are placeholders.
@@ -31,27 +32,6 @@ EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
 # A date this far ahead of the reference time (fetch time, or now) is wrong, not early news.
 FUTURE_TOLERANCE = timedelta(days=2)
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january", "januar", "janvier", "enero", "gennaio"),
-            ("feb", "february", "februar", "février", "febrero", "febbraio"),
-            ("mar", "march", "märz", "mars", "marzo"),
-            ("apr", "april", "avril", "abril", "aprile"),
-            ("may", "mai", "mayo", "maggio"),
-            ("jun", "june", "juni", "juin", "junio", "giugno"),
-            ("jul", "july", "juli", "juillet", "julio", "luglio"),
-            ("aug", "august", "août", "agosto"),
-            ("sep", "sept", "september", "septembre", "septiembre", "settembre"),
-            ("oct", "october", "oktober", "octobre", "octubre", "ottobre"),
-            ("nov", "november", "novembre", "noviembre"),
-            ("dec", "december", "dezember", "décembre", "diciembre", "dicembre"),
-        ),
-        start=1,
-    )
-    for name in names
-}
 _MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
 # "December 7, 2024", "Dec. 7 2024", "7 December 2024", "7. Dezember 2024", "2024-12-07"
 _TEXT_DATE_RES = (
