@@ -59,6 +59,9 @@ def test_login_trigger_news_files_and_see_success(live_airflow, tmp_path: Path) 
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.set_default_timeout(30_000)
+        # assertions wait as long as actions (Playwright's own default is 5 s: a loaded
+        # machine once took longer to render the DAG list)
+        sync_api.expect.set_options(timeout=30_000)
         step = "open the UI"
         try:
             page.goto(live.url + "/", wait_until="domcontentloaded")
@@ -219,6 +222,9 @@ def test_news_view_in_the_airflow_ui(live_airflow, tmp_path: Path) -> None:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1500})
         page.set_default_timeout(30_000)
+        # assertions wait as long as actions (Playwright's own default is 5 s: a loaded
+        # machine once took longer to render the DAG list)
+        sync_api.expect.set_options(timeout=30_000)
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         step = "log in"
         try:
