@@ -202,11 +202,12 @@ _STAMP_WORDS = frozenset(
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
 # what makes a line a stamp: a clock time ("8: 24", "14:08"), a numeric date ("11 / 28 / 05",
 # "2013-09-18") or a day with its month ("APR 28", "27 NOVEMBER", "June 06"; not "Mars 2020")
-_MONTH_NAMES_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+# the month names as a regular-expression alternation, longest first
+MONTH_NAMES_RE = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 _STAMP_RE = re.compile(
     r"\d{1,2}\s*:\s*\d{2}|\d{1,4}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{1,4}"
-    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\.?,?\s*(?:{_MONTH_NAMES_RE})\b"
-    rf"|\b(?:{_MONTH_NAMES_RE})\.?,?\s*\d{{1,2}}(?!\d)",
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\.?,?\s*(?:{MONTH_NAMES_RE})\b"
+    rf"|\b(?:{MONTH_NAMES_RE})\.?,?\s*\d{{1,2}}(?!\d)",
     re.IGNORECASE,
 )
 

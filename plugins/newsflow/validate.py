@@ -120,7 +120,7 @@ def repair_fields(row: Normalized, settings: Settings, now: datetime) -> list[st
     or an impossible publication date is dropped. Mutates ``row``; each repair is appended to
     ``row.repairs`` and returned."""
     done: list[str] = []
-    stamp = bool(row.title) and is_timestamp(row.title or "")
+    stamp = is_timestamp(row.title or "")
     if row.text and (stamp or not row.title or len(row.title.strip()) < MIN_TITLE_CHARS):
         derived = derive_title(row.text)
         if len(derived) >= MIN_TITLE_CHARS and not is_timestamp(derived):

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import parsedate_to_datetime
 
+from newsflow.text import MONTH_NAMES_RE as _MONTH_RE
 from newsflow.text import MONTHS as _MONTHS
 from newsflow.text import make_encodable
 
@@ -32,7 +33,6 @@ EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
 # A date this far ahead of the reference time (fetch time, or now) is wrong, not early news.
 FUTURE_TOLERANCE = timedelta(days=2)
 
-_MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
 # "December 7, 2024", "Dec. 7 2024", "7 December 2024", "7. Dezember 2024", "2024-12-07"
 _TEXT_DATE_RES = (
     re.compile(
