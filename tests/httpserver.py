@@ -91,6 +91,7 @@ class _Handler(BaseHTTPRequestHandler):
             body,
         )
         owner._enter(req)
+        self._in_flight = True
         try:
             route = owner.resolve(req.route)
             reply = route(req, owner) if callable(route) else route
@@ -98,7 +99,15 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             pass
         finally:
-            owner._leave()
+            self._leave()
+
+    def _leave(self) -> None:
+        """The request stops counting as in flight (once). Called before the last bytes of a
+        whole response go out: once the client has them it may send its next request, and this
+        thread may not run again before that request arrives."""
+        if self._in_flight:
+            self._in_flight = False
+            self.server.owner._leave()
 
     def _send(self, reply: Reply) -> None:
         if reply.delay:
@@ -121,6 +130,8 @@ class _Handler(BaseHTTPRequestHandler):
             if reply.content_length and "Content-Length" not in reply.headers:
                 self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            if reply.content_length:
+                self._leave()
             self.wfile.write(body)
             return
         self.end_headers()
