@@ -3,9 +3,9 @@
 Airflow 3 on Linux runs every task in a process *forked* from its worker (a Celery pool
 process, a LocalExecutor worker). Whatever the worker has imported, each task process has
 too, for free. The expensive part of a newsflow task is not Airflow's: it is importing
-great-expectations (~8 s of CPU: pandas, scipy.stats, altair, sqlalchemy...) and building the
-suite, then trafilatura and the extraction stack. :func:`preload` does both once, in the
-worker, before it forks:
+great-expectations (seconds of CPU: pandas, sqlalchemy, GX's own modules; not scipy.stats and
+altair, see :func:`newsflow.validate.import_gx`) and building the suite, then trafilatura and
+the extraction stack. :func:`preload` does both once, in the worker, before it forks:
 
 * Celery workers: :mod:`newsflow.celery_config` (``[celery] celery_config_options``) calls it
   on ``worker_init``, in the worker's main process before its pool processes are forked;
