@@ -122,15 +122,18 @@ def acknowledge_queue(conn: db.Conn, run_id: int, settings: Settings) -> dict[st
 @contextmanager
 def prepare_pool(settings: Settings, documents: int) -> Iterator[Executor | None]:
     """Processes that decode and extract for one task, so a task uses every core: started
-    from a fork server that has imported the extraction code once (not from the task process
-    itself, whose threads and connections must not be forked). None when one process does."""
+    from a fork server that has imported the extraction code and loaded its data once
+    (:mod:`newsflow.prepare_worker`; not from the task process itself, whose threads and
+    connections must not be forked). None when one process does."""
     wanted = settings.prepare_processes or os.cpu_count() or 1
     workers = min(wanted, documents // 8)
     if workers < 2:
         yield None
         return
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["newsflow.stages"])
+    context.set_forkserver_preload(
+        ["newsflow.prepare_worker" if settings.preload else "newsflow.stages"]
+    )
     with _main_not_rerun(), ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield pool
 

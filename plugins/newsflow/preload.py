@@ -35,11 +35,10 @@ def preload() -> float:
     started = time.perf_counter()
     import newsflow.ingest  # noqa: F401  (stages, extraction, dedupe, trafilatura, lxml)
     import newsflow.tasks  # noqa: F401
-    from newsflow import normalize, validate
+    from newsflow import validate
 
-    normalize.language_identifier()
+    preload_extraction()
     validate.preload()
-    _justext_stoplist()
     # What is loaded now lives as long as the worker: out of the garbage collector's sight,
     # so that collections in forked tasks neither walk it nor write to its pages (which
     # would copy them, process by process).
@@ -47,6 +46,16 @@ def preload() -> float:
     elapsed = time.perf_counter() - started
     log.info("newsflow: task stack preloaded in %.1f s", elapsed)
     return elapsed
+
+
+def preload_extraction() -> None:
+    """What preparing documents (decode, extract, normalise) otherwise loads at its first use:
+    the language model and justext's stoplists. Also run by the prepare pool's fork server
+    (:mod:`newsflow.prepare_worker`)."""
+    from newsflow import normalize
+
+    normalize.language_identifier()
+    _justext_stoplist()
 
 
 def _justext_stoplist() -> None:

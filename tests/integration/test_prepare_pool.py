@@ -75,3 +75,31 @@ def test_a_broken_pool_prepares_in_process() -> None:
     ]
     items = ingest.prepare_all(docs, _Broken())  # type: ignore[arg-type]
     assert len(items) == 3
+
+
+def _loaded_before_any_document() -> dict[str, bool]:
+    """In a pool process: what preparing a document would otherwise load at its first use."""
+    from justext.core import define_stoplist
+
+    from newsflow import normalize
+
+    return {
+        "language_model": normalize._LANGID is not None,
+        "stoplists": define_stoplist.cache_info().currsize > 0,
+    }
+
+
+def test_the_pools_processes_share_the_extraction_data_their_fork_server_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fork server is started once per process, with the preload the setting asks for (the
+    default, on): both pool processes find the language model and the stoplists loaded."""
+    from newsflow import jobs
+    from newsflow.settings import get_settings
+
+    monkeypatch.setenv("NEWSFLOW_PREPARE_PROCESSES", "2")
+    monkeypatch.delenv("NEWSFLOW_PRELOAD", raising=False)
+    with jobs.prepare_pool(get_settings(), 100) as pool:
+        assert pool is not None
+        answers = [pool.submit(_loaded_before_any_document).result(timeout=120) for _ in range(2)]
+    assert answers == [{"language_model": True, "stoplists": True}] * 2

@@ -15,7 +15,7 @@ def test_preload_builds_the_justext_stoplist(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(preload, "_justext_stoplist", lambda: calls.append("stoplist"))
     monkeypatch.setattr(preload.gc, "freeze", lambda: calls.append("freeze"))
     preload.preload()
-    assert calls == ["langid", "suite", "stoplist", "freeze"]
+    assert calls == ["langid", "stoplist", "suite", "freeze"]
 
 
 def test_the_stoplist_is_the_one_trafilaturas_fallback_then_uses() -> None:
