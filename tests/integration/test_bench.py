@@ -67,6 +67,7 @@ def test_quick_bench_completes_and_prints_every_section(pg_server_url: str, tmp_
         "slowdown 500 -> 2,000 clustered",
         "[html] news_files work on",
         "x trafilatura alone",
+        "by CPU (steadier than the clock on a shared machine)",
         "[memory] peak RSS per processing worker",
         "[startup] CPU a task process spends",
         "with preload",
