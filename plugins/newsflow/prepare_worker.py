@@ -1,7 +1,7 @@
 """Imported by the fork server of a task's prepare pool (:func:`newsflow.jobs.prepare_pool`),
 whose processes are forked from it and share what it loaded: the extraction stack, the
 language model and justext's stoplists. Each pool process otherwise loaded the model (73 MiB,
-about a second of CPU) and built the stoplists (33 MiB, 0.3 s) for itself."""
+0.8 s of CPU) and built the stoplists (33 MiB, 0.3 s) for itself."""
 
 import gc
 

@@ -33,7 +33,7 @@ logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 # Modules great-expectations imports when it starts but uses only inside expectations this
 # suite does not have (KL divergence and Kolmogorov-Smirnov tests: scipy.stats; their charts:
-# altair). They are imported at their first use instead: 88 MiB and seconds of CPU less in every
+# altair). They are imported at their first use instead: 85 MiB and seconds of CPU less in every
 # process that validates (see :func:`import_gx`).
 DEFERRED_BY_GX = ("scipy.stats", "altair")
 

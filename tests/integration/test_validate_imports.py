@@ -1,5 +1,5 @@
 """A process that validates does not import what great-expectations imports but this suite
-never uses (scipy.stats, altair: 88 MiB and seconds of CPU per process), and GX still finds
+never uses (scipy.stats, altair: 85 MiB and seconds of CPU per process), and GX still finds
 them when an expectation needs them."""
 
 from __future__ import annotations
