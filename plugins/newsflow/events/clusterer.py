@@ -205,9 +205,6 @@ class EventClusterer:
                 continue
             total_w += weight
             a_ids, a_values = self._arrays(features, attr, prefix)
-            docfreq.prefetch(
-                prefix + k for st in states if attr not in st.arrays for k in getattr(st, attr)
-            )
             parts = [self._arrays(st, attr, prefix) for st in states]
             log_df = docfreq.log_df()  # after every id is assigned: it may have grown
             xa = a_values * (log_n1 - log_df[a_ids])
@@ -276,9 +273,6 @@ class EventClusterer:
         total = np.zeros((n, n))
         log_n1 = math.log(docfreq.n_docs + 1) + 1.0
         for weight, attr, prefix in _channels(p):
-            docfreq.prefetch(
-                prefix + k for f in feats if attr not in f.arrays for k in getattr(f, attr)
-            )
             parts = [self._arrays(f, attr, prefix) for f in feats]
             lens = np.array([len(ids) for ids, _ in parts])
             if not lens.sum():
