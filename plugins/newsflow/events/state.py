@@ -100,7 +100,9 @@ class EventStore(Protocol):
         ...
 
     def load(self, event_ids: Iterable[int]) -> dict[int, EventState]:
-        """States of the given events."""
+        """States of the given events. A store with lazily read document frequencies reads
+        those of the states' keys here, in one go: the clusterer weighs them next and asks
+        for no frequency itself (one read per state otherwise)."""
         ...
 
     def new_event_id(self) -> int:
@@ -119,7 +121,7 @@ class EventStore(Protocol):
         self, event_ids: Iterable[int], limit: int | None = None
     ) -> dict[int, list[Member]]:
         """Members of each event, latest published first (ties: higher article id first), at
-        most ``limit`` per event."""
+        most ``limit`` per event; their features' document frequencies read as in :meth:`load`."""
         ...
 
     def set_member(self, member: Member, event_id: int, placement: Placement) -> None:
