@@ -11,6 +11,12 @@ Order of rules, first match wins:
 Candidates in a batch are decided one by one in publication order (then raw document id, item),
 and each new article joins the in-batch indexes before the next is decided; so the original is the
 earliest published one and a re-run decides the same way. Callers hold the load lock (db.lock(conn, "load")).
+
+The stored side of those lookups is read for the whole batch first (:meth:`Deduplicator.prefetch`,
+one statement per rule instead of one per rule and article): while the lock is held only the
+batch itself changes the tables, and the in-batch indexes already answer for it. A promotion
+rewrites a stored article at once, so it ends the prefetched answers; the lookups go back to
+Postgres, one by one, for the rest of the batch.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from psycopg.rows import DictRow
 
 from newsflow import db, neardup
 from newsflow.db import Conn
@@ -61,12 +69,31 @@ class PostgresCandidateIndex:
     def __init__(self, conn: Conn) -> None:
         self.conn = conn
         self.batch: dict[tuple[int, int], set[int]] = {}
+        # stored articles per band key, read for the batch (prefetch); keys not in it are asked
+        self.stored: dict[tuple[int, int], set[int]] | None = None
+
+    def prefetch(self, keys: Iterable[tuple[int, int]]) -> None:
+        wanted = sorted(set(keys))
+        stored: dict[tuple[int, int], set[int]] = {key: set() for key in wanted}
+        if wanted:
+            rows = db.fetch_all(
+                self.conn,
+                "dedupe/batch_band_candidates",
+                {"bands": [k[0] for k in wanted], "hashes": [k[1] for k in wanted]},
+            )
+            for row in rows:
+                stored[(int(row["band"]), int(row["hash"]))].add(int(row["article_id"]))
+        self.stored = stored
 
     def candidates(self, keys: list[tuple[int, int]]) -> set[int]:
         found: set[int] = set()
         for key in keys:
             found |= self.batch.get(key, set())
-        if keys:
+        known = self.stored
+        if keys and known is not None and all(key in known for key in keys):
+            for key in keys:
+                found |= known[key]
+        elif keys:
             rows = db.fetch_all(
                 self.conn,
                 "dedupe/band_candidates",
@@ -93,6 +120,56 @@ class Deduplicator:
         self.detector = neardup.NearDupDetector(
             self.index, texts=self._texts_of, order_key=self._order_key
         )
+        # the stored side of the URL, hash and title lookups, read for the batch (prefetch);
+        # a value of None: nothing stored. What is not in them is asked one by one.
+        self.stored_urls: dict[str, tuple[int, str] | None] = {}
+        self.stored_hashes: dict[str, int | None] = {}
+        self.stored_titles: dict[tuple[str, str, datetime], list[DictRow]] = {}
+
+    # --- the batch's lookups at once -------------------------------------------------------
+    def prefetch(self, cands: Iterable[Candidate]) -> None:
+        """Read what the batch's decisions will ask of the stored articles, one statement per
+        rule. The caller holds the load lock, so nothing but this batch changes them until
+        :meth:`forget_prefetched` (a promotion) or the batch is loaded."""
+        cands = list(cands)
+        urls = sorted({c.article.canonical_url for c in cands if c.article.canonical_url})
+        hashes = sorted({c.article.content_hash for c in cands})
+        stored_urls: dict[str, tuple[int, str] | None] = dict.fromkeys(urls)
+        if urls:
+            for row in db.fetch_all(self.conn, "dedupe/batch_by_canonical_url", {"urls": urls}):
+                stored_urls[row["canonical_url"]] = (int(row["id"]), row["content_hash"])
+        stored_hashes: dict[str, int | None] = dict.fromkeys(hashes)
+        if hashes:
+            for row in db.fetch_all(self.conn, "dedupe/batch_by_content_hash", {"hashes": hashes}):
+                stored_hashes[row["content_hash"]] = int(row["id"])
+        self.index.prefetch(
+            key
+            for c in cands
+            if c.fingerprint is not None and c.fingerprint.eligible
+            for key in c.fingerprint.keys
+        )
+        asked = sorted({t for c in cands if (t := _title_query(c)) is not None})
+        stored_titles: dict[tuple[str, str, datetime], list[DictRow]] = {t: [] for t in asked}
+        if asked:
+            rows = db.fetch_all(
+                self.conn,
+                "dedupe/batch_titles_near",
+                {
+                    "sources": [t[0] for t in asked],
+                    "keys": [t[1] for t in asked],
+                    "starts": [t[2] - TITLE_WINDOW for t in asked],
+                    "ends": [t[2] + TITLE_WINDOW for t in asked],
+                },
+            )
+            for row in rows:
+                stored_titles[asked[int(row["n"]) - 1]].append(row)
+        self.stored_urls, self.stored_hashes = stored_urls, stored_hashes
+        self.stored_titles = stored_titles
+
+    def forget_prefetched(self) -> None:
+        """A stored article was rewritten (a promotion): the batch's answers may be stale."""
+        self.stored_urls, self.stored_hashes, self.stored_titles = {}, {}, {}
+        self.index.stored = None
 
     # --- lookups for the near-dup detector -------------------------------------------------
     def _texts_of(self, ids: list[int]) -> dict[int, str]:
@@ -175,39 +252,53 @@ class Deduplicator:
     def _url_hit(self, url: str) -> tuple[int, str] | None:
         if url in self.by_url:
             return self.by_url[url]
+        if url in self.stored_urls:
+            return self.stored_urls[url]
         row = db.fetch_one(self.conn, "dedupe/by_canonical_url", {"url": url})
         return (int(row["id"]), row["content_hash"]) if row else None
 
     def _hash_hit(self, content_hash: str) -> int | None:
         if content_hash in self.by_hash:
             return self.by_hash[content_hash]
+        if content_hash in self.stored_hashes:
+            return self.stored_hashes[content_hash]
         return content_hash_owner(self.conn, content_hash)
 
     def _title_hit(self, cand: Candidate) -> int | None:
-        art = cand.article
-        if not cand.source_name or art.title_derived or art.published_at is None:
+        query = _title_query(cand)
+        if query is None:
             return None
-        key = neardup.title_key(art.title)
-        if not key:
-            return None
-        for published, article_id in self.titles.get((cand.source_name, key), ()):
-            if published is not None and abs(published - art.published_at) <= TITLE_WINDOW:
+        source, key, published_at = query
+        for published, article_id in self.titles.get((source, key), ()):
+            if published is not None and abs(published - published_at) <= TITLE_WINDOW:
                 return article_id
-        rows = db.fetch_all(
-            self.conn,
-            "dedupe/titles_near",
-            {
-                "source": cand.source_name,
-                "start": art.published_at - TITLE_WINDOW,
-                "end": art.published_at + TITLE_WINDOW,
-                "key": key,
-            },
-        )
+        rows = self.stored_titles.get(query)
+        if rows is None:
+            rows = db.fetch_all(
+                self.conn,
+                "dedupe/titles_near",
+                {
+                    "source": source,
+                    "start": published_at - TITLE_WINDOW,
+                    "end": published_at + TITLE_WINDOW,
+                    "key": key,
+                },
+            )
         for row in rows:
             stored = row["title_key"]
             if (stored if stored is not None else neardup.title_key(row["title"])) == key:
                 return int(row["id"])
         return None
+
+
+def _title_query(cand: Candidate) -> tuple[str, str, datetime] | None:
+    """(source, title key, published at) for the same-title rule, or None when it does not
+    apply (no source, a derived title, no date, a title with no key)."""
+    art = cand.article
+    if not cand.source_name or art.title_derived or art.published_at is None:
+        return None
+    key = neardup.title_key(art.title)
+    return (cand.source_name, key, art.published_at) if key else None
 
 
 def content_hash_owner(conn: Conn, content_hash: str, exclude: int | None = None) -> int | None:

@@ -108,10 +108,11 @@ class Decider:
         self.dedup = Deduplicator(conn)
         self.new_ids = iter(new_ids)
 
-    def settle(self, item: Item) -> Settled:
+    @staticmethod
+    def _candidate(item: Item) -> Candidate:
         art = item.normalized
         assert art is not None
-        cand = Candidate(
+        return Candidate(
             item.raw_document_id,
             item.item_no,
             item.origin,
@@ -119,19 +120,38 @@ class Decider:
             art,
             item.fingerprint,
         )
+
+    def prefetch(self, items: list[Item]) -> None:
+        """Read the stored side of the batch's duplicate lookups at once (see
+        :meth:`Deduplicator.prefetch`). Should building them fail on some item's data, the
+        lookups are asked one by one, where that item alone is quarantined."""
+        try:
+            self.dedup.prefetch(self._candidate(item) for item in items)
+        except psycopg.Error:
+            raise  # the transaction is gone: land() takes the batch apart
+        except Exception:
+            log.exception("prefetching the batch's duplicate lookups failed; asking one by one")
+            self.dedup.forget_prefetched()
+
+    def settle(self, item: Item) -> Settled:
+        art = item.normalized
+        assert art is not None
+        cand = self._candidate(item)
         decision = self.dedup.decide(cand)
-        if decision.kind is DecisionKind.PROMOTE and not promote(
-            self.conn, self.run_id, item, decision
-        ):
-            decision = Decision(
-                DecisionKind.DUPLICATE,
-                decision.duplicate_of,
-                decision.method,
-                decision.score,
-                decision.threshold,
-                decision.signature,
-                decision.band_keys,
-            )
+        if decision.kind is DecisionKind.PROMOTE:
+            if promote(self.conn, self.run_id, item, decision):
+                # a stored article was rewritten: the prefetched answers may be stale
+                self.dedup.forget_prefetched()
+            else:
+                decision = Decision(
+                    DecisionKind.DUPLICATE,
+                    decision.duplicate_of,
+                    decision.method,
+                    decision.score,
+                    decision.threshold,
+                    decision.signature,
+                    decision.band_keys,
+                )
         if decision.kind is DecisionKind.DUPLICATE:
             return self._duplicate(item, decision)
         if decision.kind is DecisionKind.PROMOTE:
@@ -214,6 +234,7 @@ def decide_and_load(conn: Conn, run_id: int, items: list[Item]) -> dict[str, int
     items = [i for i in items if i.raw_document_id not in elsewhere]
     valid = sorted((i for i in items if i.standing), key=publication_order)
     decider = Decider(conn, run_id, batch, staging.allocate_article_ids(conn, len(valid)))
+    decider.prefetch(valid)
     for item in valid:
         try:
             settled = decider.settle(item)
