@@ -124,7 +124,10 @@ class Deduplicator:
         # a value of None: nothing stored. What is not in them is asked one by one.
         self.stored_urls: dict[str, tuple[int, str] | None] = {}
         self.stored_hashes: dict[str, int | None] = {}
-        self.stored_titles: dict[tuple[str, str, datetime], list[DictRow]] = {}
+        # headlines of the batch's sources in the batch's windows, by source, in (published,
+        # id) order, each row once; and the title lookups they answer
+        self.stored_titles: dict[str, list[DictRow]] = {}
+        self.titles_asked: set[tuple[str, str, datetime]] = set()
 
     # --- the batch's lookups at once -------------------------------------------------------
     def prefetch(self, cands: Iterable[Candidate]) -> None:
@@ -149,7 +152,7 @@ class Deduplicator:
             for key in c.fingerprint.keys
         )
         asked = sorted({t for c in cands if (t := _title_query(c)) is not None})
-        stored_titles: dict[tuple[str, str, datetime], list[DictRow]] = {t: [] for t in asked}
+        stored_titles: dict[str, list[DictRow]] = {}
         if asked:
             rows = db.fetch_all(
                 self.conn,
@@ -162,13 +165,14 @@ class Deduplicator:
                 },
             )
             for row in rows:
-                stored_titles[asked[int(row["n"]) - 1]].append(row)
+                stored_titles.setdefault(row["source"], []).append(row)
         self.stored_urls, self.stored_hashes = stored_urls, stored_hashes
-        self.stored_titles = stored_titles
+        self.stored_titles, self.titles_asked = stored_titles, set(asked)
 
     def forget_prefetched(self) -> None:
         """A stored article was rewritten (a promotion): the batch's answers may be stale."""
         self.stored_urls, self.stored_hashes, self.stored_titles = {}, {}, {}
+        self.titles_asked = set()
         self.index.stored = None
 
     # --- lookups for the near-dup detector -------------------------------------------------
@@ -272,8 +276,15 @@ class Deduplicator:
         for published, article_id in self.titles.get((source, key), ()):
             if published is not None and abs(published - published_at) <= TITLE_WINDOW:
                 return article_id
-        rows = self.stored_titles.get(query)
-        if rows is None:
+        if query in self.titles_asked:
+            start, end = published_at - TITLE_WINDOW, published_at + TITLE_WINDOW
+            rows = [
+                row
+                for row in self.stored_titles.get(source, ())
+                if start <= row["published_at"] <= end
+                and (row["title_key"] == key or row["title_key"] is None)
+            ]
+        else:
             rows = db.fetch_all(
                 self.conn,
                 "dedupe/titles_near",
