@@ -210,6 +210,7 @@ def test_lead_marked_as_teaser_is_recovered() -> None:
         ("  ", None, False),
         ("dekko", None, False),  # \bdek\b
         ("\u212aicker", None, True),  # KELVIN SIGN matches "k" without regard to case
+        ("\u017fummary", None, True),  # so does LONG S "s", which lower() leaves as it is
         ("body-text", "main", False),
         (None, None, False),
     ],

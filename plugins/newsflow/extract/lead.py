@@ -22,7 +22,8 @@ _LEAD_CLASS_RE = re.compile(
 )
 # The same, case-sensitive, for a lowercased ASCII marker: 4 times faster (re's IGNORECASE
 # gives up its scanning shortcuts). Non-ASCII markers keep IGNORECASE, which also matches
-# look-alikes such as U+212A KELVIN SIGN for "k".
+# letters that lowercasing does not turn into ASCII ones: U+017F LONG S for "s", U+0131
+# DOTLESS I for "i" (and U+0130 lowercases to two characters).
 _LEAD_CLASS_LOWER_RE = re.compile(_LEAD_CLASS_RE.pattern.lower())
 _EXCLUDED_RE = re.compile(
     r"(related|recirc|sidebar|widget|comment|footer|\bnav\b|navigation|menu|card|slider"
