@@ -63,6 +63,75 @@ def _order(published_at: datetime | None, article_id: int) -> tuple[Any, ...]:
     return (published_at is None, published_at or datetime.max.replace(tzinfo=UTC), article_id)
 
 
+def _stored_bands(conn: Conn, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], set[int]]:
+    """Stored articles under each LSH band key (every key asked is in the result)."""
+    wanted = sorted(set(keys))
+    stored: dict[tuple[int, int], set[int]] = {key: set() for key in wanted}
+    if wanted:
+        rows = db.fetch_all(
+            conn,
+            "dedupe/band_candidates",
+            {"bands": [k[0] for k in wanted], "hashes": [k[1] for k in wanted]},
+        )
+        for row in rows:
+            stored[(int(row["band"]), int(row["hash"]))].add(int(row["article_id"]))
+    return stored
+
+
+def _stored_urls(conn: Conn, urls: Iterable[str]) -> dict[str, tuple[int, str] | None]:
+    """(article id, content hash) of the stored article with each canonical URL, or None."""
+    stored: dict[str, tuple[int, str] | None] = dict.fromkeys(sorted(set(urls)))
+    if stored:
+        for row in db.fetch_all(conn, "dedupe/by_canonical_url", {"urls": list(stored)}):
+            stored[row["canonical_url"]] = (int(row["id"]), row["content_hash"])
+    return stored
+
+
+def _stored_hashes(conn: Conn, hashes: Iterable[str]) -> dict[str, int | None]:
+    """The stored article with each normalised-text hash, or None."""
+    stored: dict[str, int | None] = dict.fromkeys(sorted(set(hashes)))
+    if stored:
+        for row in db.fetch_all(conn, "dedupe/by_content_hashes", {"hashes": list(stored)}):
+            stored[row["content_hash"]] = int(row["id"])
+    return stored
+
+
+def _stored_titles(
+    conn: Conn, asked: Iterable[tuple[str, str, datetime]]
+) -> dict[str, list[DictRow]]:
+    """Headlines that may be one of the (source, title key, published at) asked, by source,
+    in (published, id) order, each row once; :func:`_in_window` picks one lookup's rows."""
+    queries = sorted(set(asked))
+    stored: dict[str, list[DictRow]] = {}
+    if queries:
+        rows = db.fetch_all(
+            conn,
+            "dedupe/titles_near",
+            {
+                "sources": [q[0] for q in queries],
+                "keys": [q[1] for q in queries],
+                "starts": [q[2] - TITLE_WINDOW for q in queries],
+                "ends": [q[2] + TITLE_WINDOW for q in queries],
+            },
+        )
+        for row in rows:
+            stored.setdefault(row["source"], []).append(row)
+    return stored
+
+
+def _in_window(stored: dict[str, list[DictRow]], query: tuple[str, str, datetime]) -> list[DictRow]:
+    """The rows of :func:`_stored_titles` that answer ``query``: its source, its window, its
+    key or no stored key (rows from before keys were kept, compared in code)."""
+    source, key, published_at = query
+    start, end = published_at - TITLE_WINDOW, published_at + TITLE_WINDOW
+    return [
+        row
+        for row in stored.get(source, ())
+        if start <= row["published_at"] <= end
+        and (row["title_key"] == key or row["title_key"] is None)
+    ]
+
+
 class PostgresCandidateIndex:
     """``neardup.CandidateIndex`` over ``news.minhash_bands`` plus this batch's additions."""
 
@@ -73,33 +142,17 @@ class PostgresCandidateIndex:
         self.stored: dict[tuple[int, int], set[int]] | None = None
 
     def prefetch(self, keys: Iterable[tuple[int, int]]) -> None:
-        wanted = sorted(set(keys))
-        stored: dict[tuple[int, int], set[int]] = {key: set() for key in wanted}
-        if wanted:
-            rows = db.fetch_all(
-                self.conn,
-                "dedupe/batch_band_candidates",
-                {"bands": [k[0] for k in wanted], "hashes": [k[1] for k in wanted]},
-            )
-            for row in rows:
-                stored[(int(row["band"]), int(row["hash"]))].add(int(row["article_id"]))
-        self.stored = stored
+        self.stored = _stored_bands(self.conn, keys)
 
     def candidates(self, keys: list[tuple[int, int]]) -> set[int]:
         found: set[int] = set()
         for key in keys:
             found |= self.batch.get(key, set())
         known = self.stored
-        if keys and known is not None and all(key in known for key in keys):
-            for key in keys:
-                found |= known[key]
-        elif keys:
-            rows = db.fetch_all(
-                self.conn,
-                "dedupe/band_candidates",
-                {"bands": [k[0] for k in keys], "hashes": [k[1] for k in keys]},
-            )
-            found |= {int(r["article_id"]) for r in rows}
+        if known is None or not all(key in known for key in keys):
+            known = _stored_bands(self.conn, keys)
+        for key in keys:
+            found |= known[key]
         return found
 
     def add(self, item_id: int, keys: Iterable[tuple[int, int]]) -> None:
@@ -121,11 +174,9 @@ class Deduplicator:
             self.index, texts=self._texts_of, order_key=self._order_key
         )
         # the stored side of the URL, hash and title lookups, read for the batch (prefetch);
-        # a value of None: nothing stored. What is not in them is asked one by one.
+        # what is not in them is asked one by one, with the same statements
         self.stored_urls: dict[str, tuple[int, str] | None] = {}
         self.stored_hashes: dict[str, int | None] = {}
-        # headlines of the batch's sources in the batch's windows, by source, in (published,
-        # id) order, each row once; and the title lookups they answer
         self.stored_titles: dict[str, list[DictRow]] = {}
         self.titles_asked: set[tuple[str, str, datetime]] = set()
 
@@ -135,39 +186,17 @@ class Deduplicator:
         rule. The caller holds the load lock, so nothing but this batch changes them until
         :meth:`forget_prefetched` (a promotion) or the batch is loaded."""
         cands = list(cands)
-        urls = sorted({c.article.canonical_url for c in cands if c.article.canonical_url})
-        hashes = sorted({c.article.content_hash for c in cands})
-        stored_urls: dict[str, tuple[int, str] | None] = dict.fromkeys(urls)
-        if urls:
-            for row in db.fetch_all(self.conn, "dedupe/batch_by_canonical_url", {"urls": urls}):
-                stored_urls[row["canonical_url"]] = (int(row["id"]), row["content_hash"])
-        stored_hashes: dict[str, int | None] = dict.fromkeys(hashes)
-        if hashes:
-            for row in db.fetch_all(self.conn, "dedupe/batch_by_content_hash", {"hashes": hashes}):
-                stored_hashes[row["content_hash"]] = int(row["id"])
+        urls = [c.article.canonical_url for c in cands if c.article.canonical_url]
+        self.stored_urls = _stored_urls(self.conn, urls)
+        self.stored_hashes = _stored_hashes(self.conn, (c.article.content_hash for c in cands))
         self.index.prefetch(
             key
             for c in cands
             if c.fingerprint is not None and c.fingerprint.eligible
             for key in c.fingerprint.keys
         )
-        asked = sorted({t for c in cands if (t := _title_query(c)) is not None})
-        stored_titles: dict[str, list[DictRow]] = {}
-        if asked:
-            rows = db.fetch_all(
-                self.conn,
-                "dedupe/batch_titles_near",
-                {
-                    "sources": [t[0] for t in asked],
-                    "keys": [t[1] for t in asked],
-                    "starts": [t[2] - TITLE_WINDOW for t in asked],
-                    "ends": [t[2] + TITLE_WINDOW for t in asked],
-                },
-            )
-            for row in rows:
-                stored_titles.setdefault(row["source"], []).append(row)
-        self.stored_urls, self.stored_hashes = stored_urls, stored_hashes
-        self.stored_titles, self.titles_asked = stored_titles, set(asked)
+        self.titles_asked = {t for c in cands if (t := _title_query(c)) is not None}
+        self.stored_titles = _stored_titles(self.conn, self.titles_asked)
 
     def forget_prefetched(self) -> None:
         """A stored article was rewritten (a promotion): the batch's answers may be stale."""
@@ -256,17 +285,16 @@ class Deduplicator:
     def _url_hit(self, url: str) -> tuple[int, str] | None:
         if url in self.by_url:
             return self.by_url[url]
-        if url in self.stored_urls:
-            return self.stored_urls[url]
-        row = db.fetch_one(self.conn, "dedupe/by_canonical_url", {"url": url})
-        return (int(row["id"]), row["content_hash"]) if row else None
+        stored = self.stored_urls if url in self.stored_urls else _stored_urls(self.conn, [url])
+        return stored[url]
 
     def _hash_hit(self, content_hash: str) -> int | None:
         if content_hash in self.by_hash:
             return self.by_hash[content_hash]
-        if content_hash in self.stored_hashes:
-            return self.stored_hashes[content_hash]
-        return content_hash_owner(self.conn, content_hash)
+        stored = self.stored_hashes
+        if content_hash not in stored:
+            stored = _stored_hashes(self.conn, [content_hash])
+        return stored[content_hash]
 
     def _title_hit(self, cand: Candidate) -> int | None:
         query = _title_query(cand)
@@ -276,26 +304,10 @@ class Deduplicator:
         for published, article_id in self.titles.get((source, key), ()):
             if published is not None and abs(published - published_at) <= TITLE_WINDOW:
                 return article_id
-        if query in self.titles_asked:
-            start, end = published_at - TITLE_WINDOW, published_at + TITLE_WINDOW
-            rows = [
-                row
-                for row in self.stored_titles.get(source, ())
-                if start <= row["published_at"] <= end
-                and (row["title_key"] == key or row["title_key"] is None)
-            ]
-        else:
-            rows = db.fetch_all(
-                self.conn,
-                "dedupe/titles_near",
-                {
-                    "source": source,
-                    "start": published_at - TITLE_WINDOW,
-                    "end": published_at + TITLE_WINDOW,
-                    "key": key,
-                },
-            )
-        for row in rows:
+        titles = self.stored_titles
+        if query not in self.titles_asked:
+            titles = _stored_titles(self.conn, [query])
+        for row in _in_window(titles, query):
             stored = row["title_key"]
             if (stored if stored is not None else neardup.title_key(row["title"])) == key:
                 return int(row["id"])

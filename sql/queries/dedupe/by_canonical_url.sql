@@ -1,1 +1,3 @@
-SELECT id, content_hash FROM news.articles WHERE canonical_url = %(url)s;
+-- The stored articles with these canonical URLs (one, or a whole batch's at once).
+SELECT canonical_url, id, content_hash FROM news.articles
+WHERE canonical_url = ANY(%(urls)s::text[]);
