@@ -10,6 +10,7 @@ import pytest
 from newsflow_tools.evaluation import data, variants
 
 from newsflow import neardup as nd
+from newsflow.text import replace_chars
 
 
 def _seeds() -> list[tuple[str, str]]:
@@ -130,7 +131,7 @@ def test_duplicate_pairs_never_span_two_gold_events():
 
 def test_quote_unification_is_the_translation_table():
     text = "".join(chr(c) for c in nd._QUOTES) + " l\u2019homme \u201equote\u201c a\u2013b"
-    assert nd._unify_quotes(text) == text.translate(nd._QUOTES)
+    assert replace_chars(text, nd._QUOTE_PAIRS) == text.translate(nd._QUOTES)
 
 
 def test_fingerprint_shingles_are_the_texts():
