@@ -284,3 +284,54 @@ def test_centroid_similarities_match_one_at_a_time():
     assert cl.similarities(f, ordered) == pytest.approx(
         [cl.similarity(f, st) for st in ordered], abs=1e-9
     )
+
+
+def _two_groups_of_three(within_facts: float, cross_facts: float):
+    """Pair similarities of two groups of three (0-2, 3-5) that average-link and the cohesion
+    rule would merge (link 0.4 against a cohesion of 0.5), and facts cosines: ``within_facts``
+    inside each group, ``cross_facts`` between them, 1 on the diagonal."""
+    import numpy as np
+
+    same = np.add.outer(np.arange(6) // 3, np.arange(6) // 3) % 2 == 0
+    sim = np.where(same, 0.5, 0.4)
+    facts = np.where(same, within_facts, cross_facts)
+    np.fill_diagonal(sim, 1.0)
+    np.fill_diagonal(facts, 1.0)
+    return sim, facts
+
+
+def test_groups_whose_facts_centroids_differ_stay_apart():
+    from newsflow.events.clusterer import _cohesive_average_link as link
+
+    sim, facts = _two_groups_of_three(0.3, 0.0)
+    assert link(sim, 0.18, 0.55, 3) == [[0, 1, 2, 3, 4, 5]]
+    assert link(sim, 0.18, 0.55, 3, facts, 0.05) == [[0, 1, 2], [3, 4, 5]]
+    # without facts on one side there is nothing to contradict
+    facts[3:, :] = facts[:, 3:] = 0.0
+    assert link(sim, 0.18, 0.55, 3, facts, 0.05) == [[0, 1, 2, 3, 4, 5]]
+
+
+def test_the_facts_rule_compares_centroids_built_up_by_merges():
+    """Each group's centroid is |c|^2 = 3 + 6 x 0.3 = 4.8 after its merges; cross-group facts
+    cosines of 0.0213 sum to 0.192 over 9 pairs: a centroid cosine of exactly 0.04."""
+    from newsflow.events.clusterer import _cohesive_average_link as link
+
+    sim, facts = _two_groups_of_three(0.3, 0.192 / 9)
+    assert link(sim, 0.18, 0.55, 3, facts, 0.041) == [[0, 1, 2], [3, 4, 5]]
+    assert link(sim, 0.18, 0.55, 3, facts, 0.039) == [[0, 1, 2, 3, 4, 5]]
+
+
+def test_pair_matrices_give_the_facts_cosines_alone():
+    cl = ev.EventClusterer(ev.InMemoryEventStore())
+    quake = "A magnitude 6.1 earthquake on May 3 killed 23 people in Sumatra."
+    feats = [
+        ev.featurize("Sumatra quake", quake, None),
+        ev.featurize("Quake in Sumatra", "Officials said " + quake, None),
+        ev.featurize("Storm", "A storm hit the coast of Sumatra, officials said.", None),
+    ]
+    for f in feats:
+        cl.docfreq.update(f.keys())
+    sim, facts = cl._pair_matrices(feats)
+    assert facts[0, 1] == pytest.approx(1.0) and facts[0, 0] == pytest.approx(1.0)
+    assert facts[2, 2] == 0.0 and facts[0, 2] == 0.0  # the storm states no facts
+    assert (sim == cl.pair_similarities(feats)).all()
