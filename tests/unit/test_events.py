@@ -335,3 +335,26 @@ def test_pair_matrices_give_the_facts_cosines_alone():
     assert facts[0, 1] == pytest.approx(1.0) and facts[0, 0] == pytest.approx(1.0)
     assert facts[2, 2] == 0.0 and facts[0, 2] == 0.0  # the storm states no facts
     assert (sim == cl.pair_similarities(feats)).all()
+
+
+def test_place_names_starting_with_new_and_written_abbreviated():
+    f = ev.featurize(
+        "Climber dies on a mountain",
+        "New Zealand police said the climber fell on Mt Cook. A witness from New York saw "
+        "the fall from Mount Cook's lower slopes. New rules for climbers start with the new "
+        "season in May.",
+    )
+    assert "New Zealand" in f.places and "New York" in f.places
+    assert "York" not in f.places  # the city in England
+    assert "new zealand" in f.names and "mount cook" in f.names and "mt cook" not in f.names
+    assert "new rules" not in f.names
+
+
+def test_a_city_name_the_article_writes_in_lower_case_is_not_a_place():
+    f = ev.featurize(
+        "Strike called",
+        "The Union said on Monday that the union would strike. Police said the police were "
+        "ready. The strike began in Toronto.",
+    )
+    assert "Toronto" in f.places
+    assert "Union" not in f.places and "Police" not in f.places

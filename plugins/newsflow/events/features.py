@@ -159,6 +159,10 @@ def _lead_sentence(text: str, title: str) -> str:
 
 
 _NAME_PARTICLES = ("of", "de", "al", "bin", "van", "von", "la", "del")
+# Capitalised words that are not names alone but start one before another capitalised word.
+_NAME_PREFIXES = frozenset(["New"])
+# Abbreviations written out, so that "Mt Cook" and "Mount Cook" are one name.
+_NAME_ABBREVIATIONS = {"Mt": "Mount"}
 _ASCII_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 
@@ -180,7 +184,11 @@ def _capitalised_runs(text: str, lower_words: set[str]) -> list[list[str]]:
             clean = tok.strip(".,'\u2019-").replace("\u2019", "'")
             if clean.endswith("'s"):
                 clean = clean[:-2]
+            clean = _NAME_ABBREVIATIONS.get(clean, clean)
             is_cap = bool(clean) and clean[0].isupper() and clean.lower() not in NOT_NAMES
+            if not is_cap and clean in _NAME_PREFIXES and toks[i + 1 : i + 2] != []:
+                # "New" starts a name ("New Zealand", "New York") when a capital follows
+                is_cap = toks[i + 1][0].isupper() and toks[i + 1].lower() not in NOT_NAMES
             if is_cap and i == 0 and not (len(toks) > 1 and toks[1][:1].isupper()):
                 # sentence-initial single word: a name only if never written in lower case
                 is_cap = clean.lower() not in lower_words
@@ -204,7 +212,12 @@ def _capitalised_runs(text: str, lower_words: set[str]) -> list[list[str]]:
                 run.pop()
             while len(run) > 1 and run[0].lower() in TITLES:
                 run.pop(0)
-            if first == 0 and len(run) > 1 and run[0].lower() in lower_words:
+            if (
+                first == 0
+                and len(run) > 1
+                and run[0].lower() in lower_words
+                and run[0] not in _NAME_PREFIXES
+            ):
                 run.pop(0)
             # a title inside a run separates two names ("Patrol Officer Brad Baehr")
             piece: list[str] = []
@@ -227,11 +240,12 @@ _PLACE_QUALIFIERS = frozenset(
 )  # fmt: skip
 
 
-def _places_in_run(words: list[str], name_parts: set[str]) -> list[str]:
+def _places_in_run(words: list[str], name_parts: set[str], lower_words: set[str]) -> list[str]:
     """Gazetteer places in one run: countries, states and aliases wherever they stand (longest
     n-gram first); a city only as the whole run (or after a qualifier such as "central"),
     and not when it is also part of a longer name in the article ("Michael Jackson" ...
-    "Jackson")."""
+    "Jackson") or a word the article writes in lower case ("Police said" where it also writes
+    "the police": Police is a town in Poland)."""
     gaz, region = gazetteer(), regions()
     found: list[str] = []
     i = 0
@@ -241,7 +255,9 @@ def _places_in_run(words: list[str], name_parts: set[str]) -> list[str]:
             if i + n > len(words) or cand not in gaz:
                 continue
             whole = i + n == len(words) and all(w in _PLACE_QUALIFIERS for w in words[:i])
-            if cand in region or (whole and not (n == 1 and cand in name_parts)):
+            if cand in region or (
+                whole and not (n == 1 and (cand in name_parts or cand in lower_words))
+            ):
                 found.append(gaz[cand])
             i += n - 1
             break
@@ -258,7 +274,7 @@ def _names_and_places(text: str) -> tuple[defaultdict[str, float], list[str]]:
     names: defaultdict[str, float] = defaultdict(float)  # half weight for partial names
     places: list[str] = []
     for words in runs:
-        places.extend(_places_in_run(words, name_parts))
+        places.extend(_places_in_run(words, name_parts, lower_words))
         full = " ".join(words)
         if len(words) == 1:
             if full not in lower_words and len(full) >= 2:
