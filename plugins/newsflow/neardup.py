@@ -75,24 +75,22 @@ __all__ = [
 
 MIN_WORDS = 50  # below this many normalised words a text is never claimed as a near-duplicate
 
-_QUOTES = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2033": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-    }
-)
-_QUOTE_PAIRS = tuple((chr(code), target) for code, target in _QUOTES.items())
+_QUOTES = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2033": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+}
+_QUOTE_PAIRS = tuple(_QUOTES.items())
 _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 

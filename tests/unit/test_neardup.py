@@ -130,8 +130,8 @@ def test_duplicate_pairs_never_span_two_gold_events():
 
 
 def test_quote_unification_is_the_translation_table():
-    text = "".join(chr(c) for c in nd._QUOTES) + " l\u2019homme \u201equote\u201c a\u2013b"
-    assert replace_chars(text, nd._QUOTE_PAIRS) == text.translate(nd._QUOTES)
+    text = "".join(nd._QUOTES) + " l\u2019homme \u201equote\u201c a\u2013b"
+    assert replace_chars(text, nd._QUOTE_PAIRS) == text.translate(str.maketrans(nd._QUOTES))
 
 
 def test_fingerprint_shingles_are_the_texts():

@@ -186,7 +186,7 @@ def _capitalised_runs(text: str, lower_words: set[str]) -> list[list[str]]:
                 clean = clean[:-2]
             clean = _NAME_ABBREVIATIONS.get(clean, clean)
             is_cap = bool(clean) and clean[0].isupper() and clean.lower() not in NOT_NAMES
-            if not is_cap and clean in _NAME_PREFIXES and toks[i + 1 : i + 2] != []:
+            if not is_cap and clean in _NAME_PREFIXES and i + 1 < len(toks):
                 # "New" starts a name ("New Zealand", "New York") when a capital follows
                 is_cap = toks[i + 1][0].isupper() and toks[i + 1].lower() not in NOT_NAMES
             if is_cap and i == 0 and not (len(toks) > 1 and toks[1][:1].isupper()):
