@@ -183,6 +183,31 @@ def test_a_cancellation_turned_into_an_error_still_ends_it(
     run(scenario())
 
 
+def test_a_cancellation_swallowed_by_a_library_still_ends_it(
+    redis_stream: Stream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library that catches the triggerer's cancellation and returns as if nothing happened
+    must not keep the watcher polling: the cancellation request stands, and it ends."""
+    entered = asyncio.Event()
+
+    async def swallowing_read(*args: Any) -> None:
+        entered.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            return None
+
+    monkeypatch.setattr(watcher, "backlog", swallowing_read)
+
+    async def scenario() -> None:
+        listener = Listener(trigger_for(redis_stream))
+        await asyncio.wait_for(entered.wait(), 10)
+        await listener.stop()
+        assert listener.task.cancelled()
+
+    run(scenario())
+
+
 def test_a_client_that_cannot_close_does_not_hold_up_the_stop(
     redis_stream: Stream, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -120,6 +120,12 @@ class QueueBacklogTrigger(BaseEventTrigger):
         backoff = self.interval_s
         try:
             while True:
+                if _cancelling():
+                    # a library swallowed the triggerer's cancellation: Python 3.11's
+                    # asyncio.wait_for, which redis-py sends each command under, returns the
+                    # result when the command completes as the cancellation arrives. The
+                    # request still stands: end here rather than poll on
+                    raise asyncio.CancelledError
                 try:
                     if client is None:
                         client = aioredis.Redis.from_url(
