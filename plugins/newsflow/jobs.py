@@ -211,7 +211,10 @@ def cluster_pending(
     conn: db.Conn, *, batch_size: int = 500, params: ClusterParams | None = None
 ) -> dict[str, int]:
     """Assign every queued article to an event, one committed transaction per batch (a crash
-    loses at most the batch in hand; the queue keeps the rest). Counts."""
+    loses at most the batch in hand; the queue keeps the rest). Memberships stored with
+    features of an older version are re-featurised first (:func:`newsflow.events.refeaturize`).
+    Counts."""
+    upgraded = events.refeaturize(conn)
     clustering = events.Clustering(batch_size, params)
     totals = {"articles": 0, "events_created": 0, "articles_moved": 0, "events_retired": 0}
     while True:
@@ -221,4 +224,4 @@ def cluster_pending(
             totals[key] += n
         if counts["articles"] < batch_size:
             break
-    return {**totals, "events_touched": len(clustering.touched)}
+    return {**totals, "events_touched": len(clustering.touched), **upgraded}

@@ -352,3 +352,76 @@ def test_window_index_answers_like_the_candidates_query(db_url: str) -> None:
     for r in rows:
         pg.setdefault(r["event_id"], set()).add(r["article_id"])
     assert {frozenset(v) for v in pg.values()} == _partition(memory)
+
+
+def test_features_of_an_older_version_are_brought_up_to_date_in_place(
+    db_url: str, inbox: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memberships stored by an older featurize() (here: one that read every name as "Legacy
+    <name>" and also named every article "Legacy", stored as version 1) are re-featurised before the next clustering: same events,
+    new features, document frequencies counting exactly the stored keys, event states and
+    index keys rebuilt from them; once done, later runs change nothing."""
+    from newsflow.events import features as features_module
+    from newsflow.events import store as store_module
+
+    for path in seeds_dir.glob("*.txt"):
+        shutil.copy(path, inbox / path.name)
+    jobs.ingest_inbox(db_url, runs.identity("t", "r1"), inbox=inbox)
+
+    def old_featurize(*args: object, **kwargs: object) -> ev.ArticleFeatures:
+        f = ev.featurize(*args, **kwargs)  # type: ignore[arg-type]
+        f.names = {f"legacy {name}": weight for name, weight in f.names.items()}
+        f.names["legacy"] = 1.0
+        return f
+
+    with monkeypatch.context() as old_code:
+        old_code.setattr(features_module, "FEATURES_VERSION", 1)
+        old_code.setattr(store_module, "FEATURES_VERSION", 1)
+        old_code.setattr(store_module, "featurize", old_featurize)
+        assert _cluster(db_url)["articles"] == 5
+    membership = "SELECT article_id, event_id FROM news.event_articles ORDER BY article_id"
+    before = query(db_url, membership)
+    assert query(db_url, "SELECT df FROM news.event_docfreq WHERE key = 'e:legacy'") == [{"df": 5}]
+    assert {
+        r["v"] for r in query(db_url, "SELECT features->>'version' AS v FROM news.event_articles")
+    } == {"1"}
+
+    counts = _cluster(db_url)
+    assert counts["articles"] == 0
+    assert counts["articles_refeaturized"] == 5 and counts["events_rebuilt"] == 1
+    assert query(db_url, membership) == before  # nobody moved
+    rows = query(
+        db_url,
+        "SELECT ea.features, a.title, a.text, a.title_derived, "
+        "coalesce(a.published_at, a.first_seen_at) AS t "
+        "FROM news.event_articles ea JOIN news.articles a ON a.id = ea.article_id",
+    )
+    stored = [ev.ArticleFeatures.from_json(r["features"]) for r in rows]
+    for row, features in zip(rows, stored, strict=True):
+        assert row["features"]["version"] == ev.FEATURES_VERSION
+        fresh = ev.featurize(
+            row["title"], row["text"], row["t"], title_derived=row["title_derived"]
+        )
+        assert ev.ArticleFeatures.from_json(fresh.to_json()) == features
+    counted = {
+        r["key"]: r["df"] for r in query(db_url, "SELECT * FROM news.event_docfreq WHERE df > 0")
+    }
+    expected: dict[str, int] = {}
+    for features in stored:
+        for key in features.keys():  # noqa: SIM118 (not a dict)
+            expected[key] = expected.get(key, 0) + 1
+    assert counted == expected
+    assert query(db_url, "SELECT n_docs, features_version FROM news.event_corpus") == [
+        {"n_docs": 5, "features_version": ev.FEATURES_VERSION}
+    ]
+    [event] = query(db_url, "SELECT state FROM news.events WHERE merged_into IS NULL")
+    state = ev.EventState.from_json(event["state"])
+    assert not any("legacy" in name for name in state.names) and state.article_count == 5
+    index = {r["key"] for r in query(db_url, "SELECT key FROM news.event_keys")}
+    assert {"e:" + name for f in stored for name in f.names} <= index
+
+    tables = ("events", "event_articles", "event_keys", "event_docfreq", "event_corpus")
+    settled = snapshot(db_url, tables)
+    again = _cluster(db_url)
+    assert again["articles_refeaturized"] == 0
+    assert snapshot(db_url, tables) == settled

@@ -15,7 +15,7 @@ Callers use the names exported here (``from newsflow import events``).
 from .clusterer import Assignment, ClusterParams, EventClusterer, Move
 from .describe import event_keywords, event_places, event_summary, representative_headline
 from .docfreq import DocFreq
-from .features import ArticleFeatures, featurize
+from .features import FEATURES_VERSION, ArticleFeatures, featurize
 from .memory import InMemoryEventStore
 from .state import EventState, EventStore, Member
 from .store import (
@@ -26,10 +26,12 @@ from .store import (
     lazy_docfreq,
     load_docfreq,
     rebuild_event,
+    refeaturize,
     save_docfreq,
 )
 
 __all__ = [
+    "FEATURES_VERSION",
     "ArticleFeatures",
     "Assignment",
     "ClusterParams",
@@ -51,6 +53,7 @@ __all__ = [
     "forget",
     "load_docfreq",
     "rebuild_event",
+    "refeaturize",
     "representative_headline",
     "save_docfreq",
 ]

@@ -100,6 +100,18 @@ def channel_keys(
     return {"t:" + k for k in terms} | {"e:" + k for k in names} | {"n:" + k for k in facts}
 
 
+# What :func:`featurize` computes, as a number stored with every membership's features. Bump it
+# whenever featurize() can give other keys or weights for the same article: on its next run the
+# clustering job re-featurises the memberships stored with an older number from their articles'
+# text (:func:`newsflow.events.store.refeaturize`), so old and new articles are compared on the
+# same keys ("new zealand", not "zealand" beside it) and the document frequencies stay the
+# counts of the stored keys. Stored features without a number are version 1.
+#   1: until 2026-12 (no number stored)
+#   2: "New York"/"New Zealand" one name and place, "Mt" read as "Mount", a city the article also
+#      writes in lower case is not a place ("the police")
+FEATURES_VERSION = 2
+
+
 @dataclass
 class ArticleFeatures:
     """Features of one article (see module docstring). Vectors are raw weights (no IDF)."""
@@ -134,6 +146,7 @@ class ArticleFeatures:
             "published_at": iso(self.published_at),
             "lead": self.lead,
             "title_derived": self.title_derived,
+            "version": FEATURES_VERSION,
         }
 
     @classmethod

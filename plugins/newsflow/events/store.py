@@ -23,7 +23,7 @@ from newsflow.db import Conn
 from .clusterer import ClusterParams, EventClusterer
 from .describe import event_keywords, event_places, event_summary, representative_headline
 from .docfreq import DocFreq
-from .features import ArticleFeatures, featurize
+from .features import FEATURES_VERSION, ArticleFeatures, featurize
 from .state import EventState, Member, Placement, latest_first
 
 log = logging.getLogger(__name__)
@@ -443,6 +443,92 @@ def detach(conn: Conn, previous_texts: Mapping[int, str]) -> dict[str, int]:
         for event_id in sorted({e for _, e in detached}):
             retired += not rebuild_event(conn, event_id, docfreq)
     return {"articles_detached": len(detached), "events_retired": retired}
+
+
+def refeaturize(conn: Conn, batch_size: int = 1000) -> dict[str, int]:
+    """Bring the stored features of every membership to :data:`~.features.FEATURES_VERSION`,
+    one committed batch at a time (a crash loses at most the batch in hand; the next run goes
+    on), under the events lock. Memberships stay where they are: each article is featurised
+    again from its stored text, the document frequencies trade its old keys for the new ones
+    (they count the keys of the stored features), and the events it belongs to are rebuilt
+    from their members' new features and indexed under their new keys. Old index keys stay: an
+    extra candidate costs a comparison, a missing one a split event. Once nothing is older, the
+    version is recorded (``event_corpus.features_version``) and later calls read that one row.
+    Counts: articles re-featurised, distinct events rebuilt."""
+    totals = {"articles_refeaturized": 0, "events_rebuilt": 0}
+    stored = int(db.fetch_value(conn, "events/features_version") or 1)
+    conn.commit()  # the read opened a transaction: end it before the first batch's lock
+    if stored > FEATURES_VERSION:
+        log.warning(
+            "event features of version %d are stored and this code computes version %d: "
+            "an older worker clusters beside a newer one",
+            stored,
+            FEATURES_VERSION,
+        )
+    if stored >= FEATURES_VERSION:
+        return totals
+    after = (0, 0)
+    rebuilt: set[int] = set()
+    while True:
+        lock(conn)
+        rows = db.fetch_all(
+            conn,
+            "events/stale_features",
+            {
+                "after_event": after[0],
+                "after_article": after[1],
+                "version": FEATURES_VERSION,
+                "limit": batch_size,
+            },
+        )
+        if not rows:
+            db.execute(conn, "events/set_features_version", {"version": FEATURES_VERSION})
+            conn.commit()
+            if totals["articles_refeaturized"]:
+                log.info(
+                    "event features: %d memberships re-featurised to version %d, %d events rebuilt",
+                    totals["articles_refeaturized"],
+                    FEATURES_VERSION,
+                    totals["events_rebuilt"],
+                )
+            return totals
+        rebuilt |= _refeaturize_batch(conn, rows)
+        totals["articles_refeaturized"] += len(rows)
+        totals["events_rebuilt"] = len(rebuilt)
+        after = (int(rows[-1]["event_id"]), int(rows[-1]["article_id"]))
+        conn.commit()
+
+
+def _refeaturize_batch(conn: Conn, rows: list[dict[str, Any]]) -> set[int]:
+    """Re-featurise one batch of memberships; the events rebuilt."""
+    docfreq = lazy_docfreq(conn)
+    fresh = [
+        featurize(r["title"], r["text"], r["published_at"], title_derived=bool(r["title_derived"]))
+        for r in rows
+    ]
+    docfreq.prefetch(k for f in fresh for k in f.keys())  # noqa: SIM118 (not a dict)
+    for row, features in zip(rows, fresh, strict=True):
+        if row["features"] is not None:  # none stored (before migration 0005): nothing counted
+            docfreq.remove(ArticleFeatures.from_json(row["features"]).keys())
+            docfreq.update(features.keys())
+    db.execute(
+        conn,
+        "events/update_features",
+        {
+            "ids": [int(r["article_id"]) for r in rows],
+            "features": [json.dumps(f.to_json()) for f in fresh],
+        },
+    )
+    save_docfreq(conn, docfreq)
+    store = PostgresEventStore(conn, docfreq)
+    clusterer = EventClusterer(store, docfreq=docfreq)
+    event_ids = sorted({int(r["event_id"]) for r in rows})
+    for event_id, members in store.members(event_ids).items():
+        # the clusterer's own accumulation step, as rebuild_event; and the new keys
+        store.save(clusterer.build_state(event_id, members))
+        store.add_keys(event_id, [k for m in members for k in clusterer.index_keys(m.features)])
+    store.flush()
+    return set(event_ids)
 
 
 def _generation(conn: Conn) -> int:
