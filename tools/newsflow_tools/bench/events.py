@@ -162,6 +162,8 @@ def load_history(conn: Any, raw_id: int, articles: list[Article], pool: Any) -> 
                 for key in sorted(event_keys):
                     cp.write_row((key, eid))
         events.save_docfreq(conn, docfreq)
+        # written with the current features: nothing for the clustering job to upgrade first
+        db.execute(conn, "events/set_features_version", {"version": events.FEATURES_VERSION})
         # the articles trigger queued them for clustering: they are clustered already
         db.execute(conn, "bench/unqueue_articles", {"ids": [a.n for a in articles]})
         db.execute(conn, "bench/sync_articles_id_seq")
