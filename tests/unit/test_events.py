@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -358,3 +359,20 @@ def test_a_city_name_the_article_writes_in_lower_case_is_not_a_place():
     )
     assert "Toronto" in f.places
     assert "Union" not in f.places and "Police" not in f.places
+
+
+def test_what_featurize_gives_is_pinned_to_the_features_version() -> None:
+    """Memberships keep the features they were clustered with; only a bumped FEATURES_VERSION
+    makes the clustering job re-featurise them (events.store.refeaturize). So any change to
+    what featurize() gives (code, word lists, the gazetteer's data) must come with a bump:
+    then pin the new digest here beside the new version."""
+    seeds = data.load_seeds()
+    blob = json.dumps(
+        [ev.featurize(text.strip().split("\n", 1)[0], text, None).to_json() for _, text in seeds],
+        sort_keys=True,
+    )
+    digest = hashlib.sha256(blob.encode()).hexdigest()[:16]
+    assert (ev.FEATURES_VERSION, digest) == (2, "32c7716507d72098"), (
+        "featurize() gives other features than those pinned for this FEATURES_VERSION: bump it "
+        "(stored memberships are then re-featurised) and pin the new digest with it"
+    )
