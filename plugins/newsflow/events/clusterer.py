@@ -275,9 +275,7 @@ class EventClusterer:
             cached = holder.arrays[attr] = (self.docfreq, self.docfreq.ids(prefix, vec), values)
         return cached[1], cached[2]
 
-    def pair_similarities(
-        self, feats: list[ArticleFeatures], idf: IdfCache | None = None
-    ) -> NDArray[np.float64]:
+    def pair_similarities(self, feats: list[ArticleFeatures]) -> NDArray[np.float64]:
         """Symmetric matrix (numpy) of article-to-article similarities: per channel the cosine
         of IDF-weighted vectors, weighted by channel over the channels either article has,
         times the year-conflict factor and the time decay."""
