@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import lxml.html
@@ -18,16 +18,57 @@ from newsflow.records import DocumentContext, Extracted
 from newsflow.text import derive_title, repair_backslash_quotes
 
 
-def _optional_str(obj: dict[str, Any], *keys: str) -> str | None:
+def _optional_str(obj: dict[str, Any], repairs: list[str], *keys: str) -> str | None:
+    """The first non-empty of ``keys`` as a string. A broken optional field never costs the
+    article: a list of strings is joined (``field-joined:<key>``, several authors), a number
+    is written out (``field-coerced:<key>``), anything else is dropped
+    (``field-dropped:<key>: <type>``); each repair is recorded."""
     for key in keys:
         value = obj.get(key)
         if value is None:
             continue
-        if not isinstance(value, str):
-            raise ValueError(f"JSONL field {key!r} must be a string, got {type(value).__name__}")
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = ", ".join(v.strip() for v in value if v.strip())
+            if value:
+                add_repair(repairs, f"field-joined:{key}")
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+            add_repair(repairs, f"field-coerced:{key}")
+        elif not isinstance(value, str):
+            add_repair(repairs, f"field-dropped:{key}: a {type(value).__name__}, not a string")
+            continue
         if value.strip():
             return value.strip()
     return None
+
+
+# Epoch numbers above this are milliseconds (in seconds it would be past the year 5000).
+_EPOCH_MS_FROM = 100_000_000_000
+
+
+def _stated_date(raw: Any, repairs: list[str]) -> datetime | None:
+    """``published_at`` as given: an ISO 8601 or RFC 2822 string, or an epoch number (seconds
+    or milliseconds, ``date-from-epoch``). One that cannot be read is dropped with its repair
+    (``date-dropped:jsonl: ...``), never the article: the date then comes from the text."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        seconds = raw / 1000 if abs(raw) >= _EPOCH_MS_FROM else raw
+        try:
+            stated = datetime.fromtimestamp(seconds, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            add_repair(repairs, f"date-dropped:jsonl: {raw!r} is no epoch time")
+            return None
+        add_repair(repairs, "date-from-epoch")
+        return stated
+    if not isinstance(raw, str):
+        add_repair(repairs, f"date-dropped:jsonl: a {type(raw).__name__}, not a date")
+        return None
+    try:
+        return parse_datetime(raw)
+    except ValueError as exc:
+        add_repair(repairs, f"date-dropped:jsonl: {exc}")
+        return None
 
 
 def _html_to_text(text: str) -> str:
@@ -50,10 +91,12 @@ def extract_jsonl_record(
     Keys: ``text`` (required), ``title``, ``url``, ``published_at`` (ISO 8601 or RFC 2822),
     ``source``, and optionally ``author``/``byline`` and ``language``/``lang``. The text runs
     through the plain-text cleanup; headline detection only when no title is given.
-    Raises ValueError (with the field named) for a missing or non-string text, a
-    non-string optional field or an unparseable ``published_at``. A parseable but impossible
-    ``published_at`` (a placeholder such as ``0001-01-01``) is dropped with a repair, and the
-    date comes from the text's dateline or the inbox folder (:func:`~.plain.text_dates`).
+    Raises ValueError (with the field named) for a record that is not an object or a missing
+    or non-string text: without its text there is no article. A broken optional field is
+    repaired or dropped, with the repair recorded (:func:`_optional_str`, :func:`_stated_date`);
+    a parseable but impossible ``published_at`` (a placeholder such as ``0001-01-01``) is
+    dropped too, and the date then comes from the text's dateline or the inbox folder
+    (:func:`~.plain.text_dates`).
     """
     if not isinstance(obj, dict):
         raise ValueError(f"JSONL record must be an object, got {type(obj).__name__}")
@@ -65,26 +108,14 @@ def extract_jsonl_record(
     if not text.strip():
         raise EmptyDocumentError("JSONL field 'text' is empty")
 
-    title = _optional_str(obj, "title")
-    url = _optional_str(obj, "url")
-    source = _optional_str(obj, "source")
-    byline = _optional_str(obj, "author", "byline")
-    language = _optional_str(obj, "language", "lang")
-
-    published_at: datetime | None = None
-    raw_date = obj.get("published_at")
-    if raw_date is not None and raw_date != "":
-        if not isinstance(raw_date, str):
-            raise ValueError(
-                f"JSONL field 'published_at' must be an ISO 8601 or RFC 2822 string, "
-                f"got {type(raw_date).__name__}"
-            )
-        try:
-            published_at = parse_datetime(raw_date)
-        except ValueError as exc:
-            raise ValueError(f"JSONL field 'published_at': {exc}") from exc
-
     repairs: list[str] = []
+    title = _optional_str(obj, repairs, "title")
+    url = _optional_str(obj, repairs, "url")
+    source = _optional_str(obj, repairs, "source")
+    byline = _optional_str(obj, repairs, "author", "byline")
+    language = _optional_str(obj, repairs, "language", "lang")
+    published_at = _stated_date(obj.get("published_at"), repairs)
+
     if HTML_TAG_RE.search(text):
         text = _html_to_text(text)
         repairs.append("html-in-text")
