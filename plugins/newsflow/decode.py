@@ -184,7 +184,7 @@ def _count_invalid(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("newsflow-count-replace", _count_invalid)
 
 
-def _mostly_utf8(body: bytes, *, strict: bool = True) -> tuple[str, int] | None:
+def mostly_utf8(body: bytes, *, strict: bool = True) -> tuple[str, int] | None:
     """Decode bytes that are UTF-8 apart from a few invalid sequences.
 
     Returns (text, invalid byte count) when the body looks like damaged UTF-8: it has valid
@@ -257,7 +257,7 @@ def _detect_charset(body: bytes) -> tuple[str, str] | None:
     if ranked:
         codec = min(ranked)[2]
         return body.decode(codec, errors="replace"), codec
-    if _has_non_ascii(body) and _mostly_utf8(body, strict=False) is not None:
+    if _has_non_ascii(body) and mostly_utf8(body, strict=False) is not None:
         return None  # damaged UTF-8 rather than some exotic code page
     return str(matches[0]), matches[0].encoding
 
@@ -314,7 +314,7 @@ def decode_bytes(body: bytes, declared_charset: str | None = None) -> tuple[str,
             if meta_codec and meta_codec != "utf-8":
                 text = _strict(body, meta_codec)
         if text is None:
-            damaged = _mostly_utf8(body)
+            damaged = mostly_utf8(body)
             if damaged is not None:
                 text, invalid = damaged
                 repairs.append(f"invalid-utf8: {invalid} bytes replaced")

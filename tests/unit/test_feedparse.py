@@ -251,3 +251,58 @@ def test_feeds_grouped_by_host_for_one_task_each() -> None:
         "c.example #1",
         "c.example #2",
     ]
+
+
+def _rss(items: str, declaration: bytes = b'<?xml version="1.0" encoding="utf-8"?>') -> bytes:
+    return (
+        declaration
+        + b"<rss version='2.0'><channel><title>T</title><link>https://ex.com/</link>"
+        + items.encode("utf-8", "surrogatepass")
+        + b"</channel></rss>"
+    )
+
+
+def test_a_nul_in_one_entry_is_removed_not_stored() -> None:
+    """A NUL cannot be stored in Postgres text: one in one entry failed the whole feed."""
+    body = _rss(
+        "<item><title>Bad A&#0;B</title><link>https://ex.com/a</link>"
+        "<description><![CDATA[x\x00y]]></description><guid>id\x01-1</guid></item>"
+        "<item><title>Good</title><link>https://ex.com/b</link></item>"
+    )
+    parsed = parse_feed(body, base_url="https://ex.com/feed")
+    assert [e.url for e in parsed.entries] == ["https://ex.com/a", "https://ex.com/b"]
+    first = parsed.entries[0]
+    for value in (first.title, first.summary, first.entry_id):
+        assert value is not None and "\x00" not in value and "\x01" not in value
+    assert first.title == "Bad AB" or first.title == "Bad A\ufffdB"
+
+
+def test_an_emoji_written_as_surrogate_references_does_not_lose_the_feed() -> None:
+    body = _rss(
+        "<item><title>Fans cheer &#55357;&#56832; and &#xD83D;&#xDE00;, alone &#55357;</title>"
+        "<link>https://ex.com/a</link></item>"
+        "<item><title>Other</title><link>https://ex.com/b</link></item>"
+    )
+    parsed = parse_feed(body, base_url="https://ex.com/feed")
+    assert not parsed.fatal, parsed.bozo_reason
+    assert [e.title for e in parsed.entries] == [
+        "Fans cheer \U0001f600 and \U0001f600, alone \ufffd",
+        "Other",
+    ]
+
+
+def test_one_invalid_byte_does_not_garble_a_utf8_feed() -> None:
+    body = _rss(
+        "<item><title>Zürich élection résultats</title><link>https://ex.com/a</link></item>"
+        "<item><title>Other</title><link>https://ex.com/b</link>"
+        "<description>bad BYTE here</description></item>"
+    ).replace(b"BYTE", b"\xff")
+    parsed = parse_feed(body, base_url="https://ex.com/feed")
+    assert parsed.entries[0].title == "Zürich élection résultats"
+    assert parsed.entries[1].summary == "bad \ufffd here"
+    # a feed declared in another encoding is left to that encoding
+    latin = _rss(
+        "<item><title>ZRICH</title><link>https://ex.com/a</link></item>",
+        b'<?xml version="1.0" encoding="iso-8859-1"?>',
+    ).replace(b"ZRICH", "Zürich".encode("latin-1"))
+    assert parse_feed(latin, base_url="https://ex.com/feed").entries[0].title == "Zürich"

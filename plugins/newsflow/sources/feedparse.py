@@ -31,6 +31,9 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from newsflow.decode import mostly_utf8
+from newsflow.text import make_encodable
+
 SUMMARY_MAX_CHARS = 2000
 
 
@@ -96,7 +99,9 @@ def html_to_text(value: str | None) -> str | None:
             value = "".join(parser.parts)
         except Exception:  # malformed markup: fall back to a crude strip
             value = html.unescape(re.sub(r"<[^>]*>", " ", value))
-    value = re.sub(r"\s+", " ", value).strip()
+    # NUL and other control characters cannot be stored (one in one entry failed the whole
+    # feed's transaction); lone surrogates become U+FFFD
+    value = re.sub(r"\s+", " ", make_encodable(value)[0]).strip()
     return value or None
 
 
@@ -113,6 +118,8 @@ def _http_url(candidate: str | None, base: str) -> str | None:
     if not candidate:
         return None
     candidate = candidate.strip()
+    if make_encodable(candidate)[1] or any(ch.isspace() for ch in candidate):
+        return None  # control characters or white space inside: not a usable address
     try:
         absolute = urljoin(base, candidate) if base else candidate
         parts = urlsplit(absolute)
@@ -156,6 +163,71 @@ def _sniff_not_a_feed(body: bytes) -> str | None:
     return None
 
 
+# A character reference to a UTF-16 surrogate (&#55357;&#56832; for U+1F600, as some CMSs
+# write emoji): feedparser crashes on it, losing the whole feed.
+_SURROGATE_REF_RE = re.compile(rb"&#(?:[xX](d[89a-fA-F][0-9a-fA-F]{2})|(5[5-7][0-9]{3}));", re.I)
+
+
+def _surrogate(match: re.Match[bytes]) -> int | None:
+    """The surrogate code unit a reference names, or None for any other character."""
+    if match.group(1):
+        return int(match.group(1), 16)
+    value = int(match.group(2))
+    return value if 0xD800 <= value <= 0xDFFF else None
+
+
+def _repair_surrogate_refs(body: bytes) -> bytes:
+    """Pairs of surrogate references joined into the character they encode (``&#x1F600;``),
+    a lone one replaced by U+FFFD (``&#xFFFD;``)."""
+    if b"&#" not in body or _SURROGATE_REF_RE.search(body) is None:
+        return body
+    out, last = [], 0
+    matches = list(_SURROGATE_REF_RE.finditer(body))
+    skip = False
+    for i, m in enumerate(matches):
+        if skip:
+            skip = False
+            continue
+        unit = _surrogate(m)
+        if unit is None:
+            continue
+        out.append(body[last : m.start()])
+        nxt = matches[i + 1] if i + 1 < len(matches) else None
+        low = _surrogate(nxt) if nxt is not None and nxt.start() == m.end() else None
+        if 0xD800 <= unit <= 0xDBFF and low is not None and 0xDC00 <= low <= 0xDFFF:
+            code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+            out.append(b"&#x%X;" % code)
+            last = nxt.end()  # type: ignore[union-attr]
+            skip = True
+        else:
+            out.append(b"&#xFFFD;")
+            last = m.end()
+    out.append(body[last:])
+    return b"".join(out)
+
+
+_XML_ENCODING_RE = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def _repair_utf8(body: bytes, headers: dict[str, str]) -> bytes:
+    """A UTF-8 feed (declared so, or undeclared) with a few invalid bytes, its invalid bytes
+    replaced by U+FFFD: feedparser would otherwise decode the whole document as windows-1252
+    and garble every entry for one bad byte."""
+    match = _XML_ENCODING_RE.search(body[:512])
+    declared = match.group(1).decode("ascii").lower() if match else None
+    charset = re.search(r"charset=([^;\s]+)", headers.get("content-type", ""), re.I)
+    stated = charset.group(1).strip("\"'").lower() if charset else None
+    if any(e not in (None, "utf-8", "utf8") for e in (declared, stated)):
+        return body
+    try:
+        body.decode("utf-8")
+        return body
+    except UnicodeDecodeError:
+        pass
+    damaged = mostly_utf8(body)
+    return body if damaged is None else damaged[0].encode("utf-8")
+
+
 def _benign(exc: object) -> bool:
     """feedparser warnings that do not make a document unusable."""
     return isinstance(
@@ -176,6 +248,7 @@ def parse_feed(body: bytes, *, base_url: str, headers: dict[str, str] | None = N
     response_headers.setdefault("content-type", "application/xml")
     if body is None or not body.strip():
         return ParsedFeed(fatal=True, bozo=True, bozo_reason="empty body")
+    body = _repair_surrogate_refs(_repair_utf8(body, response_headers))
     try:
         parsed = feedparser.parse(
             io.BytesIO(body),
@@ -221,7 +294,7 @@ def parse_feed(body: bytes, *, base_url: str, headers: dict[str, str] | None = N
         if url is None:
             result.skipped += 1
             continue
-        entry_id = (entry.get("id") or "").strip() or url
+        entry_id = make_encodable(str(entry.get("id") or "").strip())[0] or url
         key = entry_id
         if key in seen or url in seen:
             result.skipped += 1
