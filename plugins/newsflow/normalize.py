@@ -13,9 +13,9 @@ import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
-import courlan
+from courlan.clean import TRACKERS_RE as _TRACKERS_RE
 
 from newsflow.records import Extracted, Normalized
 from newsflow.text import (
@@ -48,7 +48,9 @@ def canonicalize_url(url: str | None) -> str | None:
     """Canonical form of an http(s) URL, or None if it is not one.
 
     Lower-cases scheme and host, drops default ports, user info, fragments and tracking
-    parameters (``utm_*``, ``fbclid``, ``gclid`` ...) and sorts the query (courlan).
+    parameters (``utm_*``, ``fbclid``, ``gclid`` ...; courlan's list), sorts the query by
+    parameter name and collapses repeated slashes; every other character of the path and
+    query is kept as written (see :func:`_query`).
     """
     if not url or not isinstance(url, str):
         return None
@@ -78,13 +80,37 @@ def canonicalize_url(url: str | None) -> str | None:
         (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
     ):
         netloc = f"{netloc}:{port}"
-    rebuilt = urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
-    try:
-        normalised = courlan.normalize_url(rebuilt, strict=False, trailing_slash=True)
-    except (ValueError, AttributeError):
-        return None
-    normalised_parts = urlsplit(normalised)
-    return urlunsplit(normalised_parts._replace(fragment=""))
+    path = _PATH_SAFE_RE.sub(_quote_match, _SLASHES_RE.sub("/", parts.path or "/"))
+    return urlunsplit(
+        (scheme, netloc, _LEADING_UP_RE.sub("", path) or "/", _query(parts.query), "")
+    )
+
+
+# What the path and query keep as written: RFC 3986's unreserved and reserved characters and
+# percent escapes (so ";" stays a separator, "(" stays itself); anything else is escaped.
+_PATH_SAFE_RE = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
+_SLASHES_RE = re.compile(r"/{2,}")
+_LEADING_UP_RE = re.compile(r"^(?:/\.\.(?![^/]))+")
+
+
+def _quote_match(match: re.Match[str]) -> str:
+    return quote(match.group(0), safe="")
+
+
+def _query(query: str) -> str:
+    """The query with tracking parameters (``utm_*``, ``fbclid``, ``gclid`` ... as courlan
+    knows them) dropped and the rest sorted by name, each parameter otherwise kept as written:
+    a parameter without a value (``story.php?12345``) names the page as much as ``id=12345``,
+    and ``;`` or ``%20`` stay what the site wrote."""
+    kept = []
+    for part in query.split("&"):
+        if not part:
+            continue
+        name = unquote_plus(part.split("=", 1)[0]).lower()
+        if not _TRACKERS_RE.search(name):
+            kept.append((name, _PATH_SAFE_RE.sub(_quote_match, part)))
+    kept.sort(key=lambda kv: kv[0])  # stable: the values of a repeated name keep their order
+    return "&".join(part for _, part in kept)
 
 
 _LANGID_LOCK = threading.Lock()

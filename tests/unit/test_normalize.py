@@ -45,6 +45,18 @@ RUSSIAN = (
         ("https://user:secret@example.com/a", "https://example.com/a"),
         ("  https://example.com/padded  ", "https://example.com/padded"),
         ("http://localhost:8080/feed", "http://localhost:8080/feed"),
+        # what names the page is kept as written: a parameter without a value, ";" (path
+        # parameters, query separators), "(", percent escapes; only what may not stand in a
+        # URL is escaped
+        ("https://ex.com/story.php?12345", "https://ex.com/story.php?12345"),
+        ("https://ex.com/story.php?12346&utm_source=x", "https://ex.com/story.php?12346"),
+        ("https://ex.com/item;id=7", "https://ex.com/item;id=7"),
+        ("https://ex.com/x?b=1;c=2", "https://ex.com/x?b=1;c=2"),
+        ("https://ex.com/x?q=a%20b&empty=", "https://ex.com/x?empty=&q=a%20b"),
+        ("https://ex.com/wiki/Foo_(bar)", "https://ex.com/wiki/Foo_(bar)"),
+        ("https://ex.com/x?a=3&b=1&a=1", "https://ex.com/x?a=3&a=1&b=1"),
+        ("https://ex.com/über?q=ä", "https://ex.com/%C3%BCber?q=%C3%A4"),
+        ("https://ex.com//a//b?&&", "https://ex.com/a/b"),
     ],
 )
 def test_canonicalize_url(url: str, expected: str) -> None:
