@@ -216,9 +216,15 @@ def test_robots_5xx_disallows_all():
         assert srv.hits("/feeds/rss2") == 0
 
 
-def test_robots_unreachable_allows_all():
+def test_robots_unreachable_disallows_all():
+    """RFC 9309 2.3.1.4: a robots.txt that cannot be reached (the connection drops) is undefined,
+    not absent: nothing is fetched from the site until it is tried again."""
     with serve({"/robots.txt": Reply(drop=True)}) as srv, make_fetcher() as f:
-        assert f.fetch(srv.url("/feeds/rss2")).outcome == "ok"
+        res = f.fetch(srv.url("/feeds/rss2"))
+        assert res.outcome == "connection-error"  # the site's trouble, retried as such
+        assert res.error == "robots.txt unreachable: connection-error"
+        assert srv.hits("/feeds/rss2") == 0
+        assert srv.hits("/robots.txt") >= 1
 
 
 def test_robots_can_be_disabled(server: HostileServer):

@@ -357,6 +357,14 @@ class Fetcher:
                 entry = self._robots_entry(current)
                 if not robots_module.allowed(entry, self.user_agent, current):
                     why = entry.record.note or "disallowed by robots.txt"
+                    trouble = robots_module.unreachable_outcome(entry.record)
+                    if trouble is not None:  # the site is down: say so, retry as such
+                        return finish(
+                            _Hop(
+                                FetchResult(url, current, outcome=trouble, error=why),
+                                retryable=True,
+                            )
+                        )
                     return finish(
                         _Hop(FetchResult(url, current, outcome="blocked-robots", error=why))
                     )

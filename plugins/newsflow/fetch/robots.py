@@ -1,7 +1,8 @@
 """robots.txt: what one fetch of it establishes, and the verdict for a URL.
 
-RFC 9309: a 4xx answer means "allow all", a 5xx (or 429) "disallow all" for a while, an
-unreachable file "allow all" for a while. A fetched file is kept as a :class:`RobotsRecord`
+RFC 9309: a 4xx answer means "allow all" (2.3.1.3), a 5xx (or 429) or an unreachable file (a
+network error, a timeout) "disallow all" for a while (2.3.1.4: the file is undefined, not
+absent), too many redirects "allow all" (2.3.1.2). A fetched file is kept as a :class:`RobotsRecord`
 (its text, not a parsed object) so that it can be shared by every worker through Postgres
 (``news.robots_cache``, see :mod:`newsflow.fetch.shared`) and parsed again in each process.
 
@@ -78,8 +79,26 @@ def record_for(
                 "disallow", "", status, f"robots.txt returned HTTP {status}", error_ttl
             )
         return RobotsRecord("allow", "", status, f"HTTP {status}", ttl)
-    # Unreachable (connection error, timeout, refused by the guard, redirect trouble...)
-    return RobotsRecord("allow", "", status, f"robots.txt unreachable: {outcome}", error_ttl)
+    if outcome in _UNREACHABLE:  # the file may exist: assume it forbids everything, a while
+        return RobotsRecord("disallow", "", status, f"robots.txt unreachable: {outcome}", error_ttl)
+    # Redirect trouble (a loop, more than the redirects followed) and the rest: unavailable
+    return RobotsRecord("allow", "", status, f"robots.txt unavailable: {outcome}", error_ttl)
+
+
+# Fetch outcomes that leave robots.txt undefined (RFC 9309 2.3.1.4: network errors).
+_UNREACHABLE = frozenset({"connection-error", "timeout", "decompression-bomb"})
+_UNREACHABLE_NOTE = "robots.txt unreachable: "
+
+
+def unreachable_outcome(record: RobotsRecord) -> str | None:
+    """The network outcome that left robots.txt undefined (``connection-error``,
+    ``timeout`` ...), or None: a page of a site whose robots.txt cannot be reached is not
+    fetched, and its fetch reports the site's trouble, not a robots.txt rule."""
+    note = record.note or ""
+    if record.mode == "disallow" and note.startswith(_UNREACHABLE_NOTE):
+        outcome = note[len(_UNREACHABLE_NOTE) :]
+        return outcome if outcome in _UNREACHABLE else None
+    return None
 
 
 def entry_for(record: RobotsRecord, origin_key: str, user_agent: str) -> RobotsEntry:
