@@ -30,6 +30,7 @@ from newsflow.text import (
 )
 
 __all__ = [
+    "MAX_URL_CHARS",
     "canonicalize_url",
     "clean_inline",
     "collapse_whitespace",
@@ -44,6 +45,11 @@ __all__ = [
 ]
 
 
+# Longer addresses are not kept: no browser or server takes them, and Postgres cannot index
+# a value over ~2.7 kB (feed_entries, pages and articles have their URL as a key).
+MAX_URL_CHARS = 2048
+
+
 def canonicalize_url(url: str | None) -> str | None:
     """Canonical form of an http(s) URL, or None if it is not one.
 
@@ -55,6 +61,8 @@ def canonicalize_url(url: str | None) -> str | None:
     if not url or not isinstance(url, str):
         return None
     url = url.strip()
+    if len(url) > MAX_URL_CHARS:
+        return None
     if any(ch.isspace() for ch in url):
         return None
     try:
@@ -81,9 +89,10 @@ def canonicalize_url(url: str | None) -> str | None:
     ):
         netloc = f"{netloc}:{port}"
     path = _PATH_SAFE_RE.sub(_quote_match, _SLASHES_RE.sub("/", parts.path or "/"))
-    return urlunsplit(
+    canonical = urlunsplit(
         (scheme, netloc, _LEADING_UP_RE.sub("", path) or "/", _query(parts.query), "")
     )
+    return canonical if len(canonical) <= MAX_URL_CHARS else None
 
 
 # What the path and query keep as written: RFC 3986's unreserved and reserved characters and

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from newsflow.extract.dates import EARLIEST_PLAUSIBLE, implausibility
+from newsflow.normalize import MAX_URL_CHARS
 from newsflow.records import Normalized
 from newsflow.settings import Settings, get_settings
 from newsflow.text import derive_title, is_timestamp, make_encodable, shorten_title
@@ -210,6 +211,9 @@ def repair_fields(row: Normalized, settings: Settings, now: datetime) -> list[st
         value = getattr(row, name)
         if value is not None and not _URL_RE.match(value):
             done.append(f"{name}-dropped: {_shown(value)} is not a valid http(s) URL")
+            setattr(row, name, None)
+        elif value is not None and len(value) > MAX_URL_CHARS:
+            done.append(f"{name}-dropped: {len(value)} characters, over {MAX_URL_CHARS}")
             setattr(row, name, None)
     if row.published_at is not None:
         why = implausibility(row.published_at, now, FUTURE_TOLERANCE)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -457,3 +458,31 @@ def test_fetch_each_holds_at_most_the_concurrency_in_bodies() -> None:
         # never more than the window fetched ahead of what was consumed
         assert all(n - i <= 3 for i, n in enumerate(started_before_each, start=1))
         assert len(started_before_each) == 12
+
+
+def test_entries_with_bad_text_or_overlong_links_cost_only_themselves(db_url: str) -> None:
+    """Postgres refuses a NUL in text and cannot index a URL of several kB: either one, in one
+    entry, used to fail the poll's transaction and lose every entry of the feed."""
+    noise = random.Random(7).choices("abcdefghijklmnopqrstuvwxyz0123456789", k=4000)
+    long_link = "https://127.0.0.1/p/" + "".join(noise)  # 4 kB that do not compress
+    items = (
+        f"<item><title>Too long</title><link>{long_link}</link></item>"
+        "<item><title>Bad A&#0;B</title><link>/p/a</link><description>x\x00y</description></item>"
+        "<item><title>Fine</title><link>/p/b</link></item>"
+    )
+    body = (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>T</title>"
+        f"<link>/</link>{items}</channel></rss>"
+    ).encode()
+    routes = {
+        "/robots.txt": Reply(404, b"none"),
+        "/f/mixed": Reply(200, body, "application/rss+xml"),
+    }
+    with serve(routes, defaults=False) as site:
+        feed_id = add(db_url, site.url("/f/mixed"), "mixed")
+        with make_fetcher() as fetcher:
+            result = poll_once(db_url, feed_id, fetcher, "mixed")
+    assert result["outcome"] in ("ok", "ok-malformed"), result
+    entries = query(db_url, "SELECT entry_url, title, summary FROM news.feed_entries")
+    assert sorted(e["title"] for e in entries) == ["Bad AB", "Fine"]
+    assert all("\x00" not in (e["summary"] or "") for e in entries)

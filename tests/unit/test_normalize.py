@@ -83,6 +83,12 @@ def test_canonicalize_url_rejects(url: str | None) -> None:
     assert canonicalize_url(url) is None
 
 
+def test_an_overlong_url_is_no_canonical_url() -> None:
+    """Postgres cannot index a value of several kB (articles.canonical_url is unique)."""
+    assert canonicalize_url("https://ex.com/" + "a" * 2100) is None
+    assert canonicalize_url("https://ex.com/" + "a" * 2000) is not None
+
+
 def test_canonicalize_url_is_idempotent() -> None:
     once = canonicalize_url("https://News.Example.org/a/b/?utm_campaign=x&page=2#top")
     assert once == "https://news.example.org/a/b/?page=2"

@@ -90,6 +90,14 @@ def test_broken_fields_are_dropped_and_recorded() -> None:
     assert all(d in row.repairs for d in done)
 
 
+def test_an_overlong_url_is_dropped_not_the_article() -> None:
+    long_url = "https://ex.com/" + "a" * 3000  # Postgres could not index it
+    row = _row(url=long_url)
+    done = repair_fields(row, get_settings(), NOW)
+    assert row.url is None
+    assert done == ["url-dropped: 3015 characters, over 2048"]
+
+
 def test_future_date_is_dropped() -> None:
     rows = [_row(published_at=datetime(2031, 1, 1, tzinfo=UTC), published_at_source="jsonl")]
     outcome = validate_batch(rows, now=NOW)

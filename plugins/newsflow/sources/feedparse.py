@@ -32,6 +32,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from newsflow.decode import mostly_utf8
+from newsflow.normalize import MAX_URL_CHARS
 from newsflow.text import make_encodable
 
 SUMMARY_MAX_CHARS = 2000
@@ -120,6 +121,8 @@ def _http_url(candidate: str | None, base: str) -> str | None:
     candidate = candidate.strip()
     if make_encodable(candidate)[1] or any(ch.isspace() for ch in candidate):
         return None  # control characters or white space inside: not a usable address
+    if len(candidate) > MAX_URL_CHARS:
+        return None  # no server takes it, and Postgres could not index it
     try:
         absolute = urljoin(base, candidate) if base else candidate
         parts = urlsplit(absolute)
