@@ -460,9 +460,16 @@ def test_fetch_each_holds_at_most_the_concurrency_in_bodies() -> None:
         assert len(started_before_each) == 12
 
 
-def test_entries_with_bad_text_or_overlong_links_cost_only_themselves(db_url: str) -> None:
+@pytest.mark.parametrize("parser_guard", [True, False])
+def test_entries_with_bad_text_or_overlong_links_cost_only_themselves(
+    db_url: str, parser_guard: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Postgres refuses a NUL in text and cannot index a URL of several kB: either one, in one
-    entry, used to fail the poll's transaction and lose every entry of the feed."""
+    entry, used to fail the poll's transaction and lose every entry of the feed. The parser
+    drops both; should a value still reach the database and be refused (``parser_guard``
+    off), the entry's own savepoint keeps the others."""
+    if not parser_guard:
+        monkeypatch.setattr(feedparse, "MAX_URL_CHARS", 10**6)
     noise = random.Random(7).choices("abcdefghijklmnopqrstuvwxyz0123456789", k=4000)
     long_link = "https://127.0.0.1/p/" + "".join(noise)  # 4 kB that do not compress
     items = (
@@ -486,3 +493,4 @@ def test_entries_with_bad_text_or_overlong_links_cost_only_themselves(db_url: st
     entries = query(db_url, "SELECT entry_url, title, summary FROM news.feed_entries")
     assert sorted(e["title"] for e in entries) == ["Bad AB", "Fine"]
     assert all("\x00" not in (e["summary"] or "") for e in entries)
+    assert result["new_entries"] == 2

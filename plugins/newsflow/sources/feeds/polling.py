@@ -26,6 +26,8 @@ import logging
 import time
 from typing import Any, TypedDict
 
+import psycopg
+
 from newsflow import db, fetch, normalize
 from newsflow.db import Autocommit, Conn
 from newsflow.settings import Settings, get_settings
@@ -134,6 +136,11 @@ def _record_success(
     )
 
 
+# What the database says of one entry's values (a character it cannot store, a value too
+# large for an index): that entry is skipped, the poll goes on.
+_ENTRY_REFUSED = (psycopg.DataError, psycopg.errors.ProgramLimitExceeded)
+
+
 def _record_entries(
     pages: Autocommit,
     run_id: int,
@@ -142,33 +149,39 @@ def _record_entries(
     counts: page_queue.PageCounts,
 ) -> int:
     """Record the entries and mark the pages of new or changed ones wanted, in one committed
-    transaction; the number of new entries."""
+    transaction; the number of new entries. Each entry has its own savepoint: one the database
+    refuses is logged and counted (``counts.errors``), the others are recorded."""
     new_entries = 0
     with pages.transaction():
         for entry in parsed.entries:
             url = normalize.canonicalize_url(entry.url) or entry.url
             entry_hash = _entry_hash(entry)
-            row = db.fetch_one(
-                pages,
-                "feeds/upsert_entry",
-                {
-                    "feed_id": feed["id"],
-                    "url": url,
-                    "entry_id": entry.entry_id,
-                    "title": entry.title,
-                    "published_at": entry.published_at,
-                    "author": entry.author,
-                    "summary": (entry.summary or "")[:2000] or None,
-                    "entry_hash": entry_hash,
-                },
-            )
-            assert row is not None
-            if row["inserted"]:
-                new_entries += 1
-            if not (row["inserted"] or row["old_hash"] != entry_hash):
-                continue
-            if not page_queue.want_page(pages, url, run_id):
-                counts.skipped += 1
+            try:
+                with pages.transaction():  # a savepoint
+                    row = db.fetch_one(
+                        pages,
+                        "feeds/upsert_entry",
+                        {
+                            "feed_id": feed["id"],
+                            "url": url,
+                            "entry_id": entry.entry_id,
+                            "title": entry.title,
+                            "published_at": entry.published_at,
+                            "author": entry.author,
+                            "summary": (entry.summary or "")[:2000] or None,
+                            "entry_hash": entry_hash,
+                        },
+                    )
+                    assert row is not None
+                    if row["inserted"]:
+                        new_entries += 1
+                    if not (row["inserted"] or row["old_hash"] != entry_hash):
+                        continue
+                    if not page_queue.want_page(pages, url, run_id):
+                        counts.skipped += 1
+            except _ENTRY_REFUSED as exc:  # this entry's values, not the database's state
+                log.warning("feed %s: entry %s not recorded: %s", feed["id"], url[:200], exc)
+                counts.errors.append(f"entry not recorded ({type(exc).__name__}): {url[:200]}")
     return new_entries
 
 
