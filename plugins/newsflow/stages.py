@@ -205,8 +205,9 @@ def normalize_item(item: Item, doc: Document) -> None:
         item.normalized = normalize.normalize(
             item.extracted, extractor_version=extract.EXTRACTOR_VERSION
         )
-        if item.normalized.source:
-            item.source_name = item.normalized.source
+        source = item.normalized.source
+        if source and len(source) <= validate.MAX_SOURCE_CHARS:  # longer: dropped by repair
+            item.source_name = source
     except ValueError as exc:
         item.stop(Stage.EXTRACT, [str(exc)])
 

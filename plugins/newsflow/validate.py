@@ -112,6 +112,7 @@ URL_REGEX = (
 )
 _URL_RE = re.compile(URL_REGEX)
 MIN_TITLE_CHARS = 3
+MAX_SOURCE_CHARS = 200  # a publication's name; longer is some other text in the field
 MIN_WORDS = 20
 
 
@@ -215,6 +216,10 @@ def repair_fields(row: Normalized, settings: Settings, now: datetime) -> list[st
         elif value is not None and len(value) > MAX_URL_CHARS:
             done.append(f"{name}-dropped: {len(value)} characters, over {MAX_URL_CHARS}")
             setattr(row, name, None)
+    if row.source is not None and len(row.source) > MAX_SOURCE_CHARS:
+        # a source's name is a key (news.sources.name): a blob there is a broken field
+        done.append(f"source-dropped: {len(row.source)} characters, over {MAX_SOURCE_CHARS}")
+        row.source = None
     if row.published_at is not None:
         why = implausibility(row.published_at, now, FUTURE_TOLERANCE)
         if why is not None:

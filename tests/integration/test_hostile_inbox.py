@@ -73,3 +73,44 @@ def test_hostile_inbox_is_accounted_for_and_every_good_document_lands(
     again = jobs.ingest_inbox(db_url, runs.identity("fuzz", f"again{seed}"), inbox=inbox)
     assert again["status"] == "success" and again["articles_stored"] == 0
     assert snapshot(db_url) == before
+
+
+def test_jsonl_lines_with_broken_fields_are_stored_with_their_repairs(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A broken optional field costs the field, through the whole pipeline into Postgres: a
+    date nobody can read, a list of authors, a number for a title, an address or a source
+    name too long to be a key (Postgres could not index them)."""
+    import json
+    import random
+
+    from tests.integration.helpers import article_text
+
+    noise = "".join(random.Random(3).choices("abcdefghijklmnopqrstuvwxyz0123456789", k=3000))
+    records = [
+        {"title": "Ferry timetable changes", "published_at": "yesterday", "source": "Coast News"},
+        {"title": 2025, "author": ["Jane Doe", "John Roe"], "source": "Coast News"},
+        {"title": "Harbour wall repaired", "url": "https://coast.example/" + noise},
+        {"title": "Tram line extended", "source": noise},
+    ]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    lines = [json.dumps({**r, "text": article_text(500 + i)}) for i, r in enumerate(records)]
+    (inbox / "broken-fields.jsonl").write_text("\n".join(lines) + "\n")
+    run = jobs.ingest_inbox(db_url, runs.identity("t", "fields"), inbox=inbox)
+    assert run["articles_stored"] == 4 and run["quarantined"] == 0, run
+    rows = {
+        r["title"]: r
+        for r in query(
+            db_url,
+            "SELECT a.title, a.byline, a.url, a.published_at, a.repairs, s.name AS source "
+            "FROM news.articles a LEFT JOIN news.sources s ON s.id = a.source_id",
+        )
+    }
+    assert any(
+        r.startswith("date-dropped:jsonl") for r in rows["Ferry timetable changes"]["repairs"]
+    )
+    assert rows["2025"]["byline"] == "Jane Doe, John Roe"
+    assert rows["Harbour wall repaired"]["url"] is None
+    assert rows["Tram line extended"]["source"] != noise
+    assert any(r.startswith("source-dropped") for r in rows["Tram line extended"]["repairs"])

@@ -98,6 +98,12 @@ def test_an_overlong_url_is_dropped_not_the_article() -> None:
     assert done == ["url-dropped: 3015 characters, over 2048"]
 
 
+def test_a_source_name_that_is_a_blob_is_dropped_not_the_article() -> None:
+    row = _row(source="Daily Planet " * 40)
+    assert repair_fields(row, get_settings(), NOW) == ["source-dropped: 520 characters, over 200"]
+    assert row.source is None
+
+
 def test_future_date_is_dropped() -> None:
     rows = [_row(published_at=datetime(2031, 1, 1, tzinfo=UTC), published_at_source="jsonl")]
     outcome = validate_batch(rows, now=NOW)
