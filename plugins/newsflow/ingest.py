@@ -209,16 +209,20 @@ class Decider:
         )
 
 
-def decide_and_load(conn: Conn, run_id: int, items: list[Item]) -> dict[str, int]:
-    """Leave out what a concurrent run settled, decide every valid item, settle the stopped
-    ones, load the batch. The caller holds the load lock. The states counted."""
+def decide_and_load(
+    conn: Conn, run_id: int, items: list[Item], elsewhere: set[int] | None = None
+) -> dict[str, int]:
+    """Leave out what a concurrent run settled (``elsewhere``: read here when not given),
+    decide every valid item, settle the stopped ones, load the batch. The caller holds the
+    load lock. The states counted."""
     batch = Batch()
     states: dict[str, int] = {}
 
     def count(state: DocState) -> None:
         states[state.value] = states.get(state.value, 0) + 1
 
-    elsewhere = settled_elsewhere(conn, sorted({i.raw_document_id for i in items}))
+    if elsewhere is None:
+        elsewhere = settled_elsewhere(conn, sorted({i.raw_document_id for i in items}))
     for item in (i for i in items if i.raw_document_id in elsewhere):
         batch.outcomes.append(
             OutcomeRow(
@@ -263,38 +267,61 @@ def decide_and_load(conn: Conn, run_id: int, items: list[Item]) -> dict[str, int
     return states
 
 
+# What the database says of a document's values, not of its own state: a character it cannot
+# store, a constraint, a value too large for an index (ProgramLimitExceeded).
+_REFUSED = (
+    psycopg.DataError,
+    psycopg.IntegrityError,
+    psycopg.ProgrammingError,
+    psycopg.errors.ProgramLimitExceeded,
+)
+
+
 def land(conn: Conn, run_id: int, items: list[Item]) -> dict[str, int]:
-    """Decide and load ``items`` under the load lock, isolating a bad document: should the
-    batch fail to load (a value the database refuses), it is taken apart, half by half, in
-    savepoints, until the document that fails is alone; that one is quarantined at ``load``
-    with the database's reason and everything else lands. The states counted."""
+    """Decide and load ``items`` under the load lock, isolating a bad item: should the batch
+    fail to load (a value the database refuses), it is taken apart, half by half, in
+    savepoints, until the item that fails is alone (a document, or one line of a JSONL file);
+    that one is quarantined at ``load`` with the database's reason and everything else lands.
+    The states counted."""
     lock_loading(conn)
-    return _land(conn, run_id, items)
+    # read once: the halves a split lands first must not look settled by another run
+    elsewhere = settled_elsewhere(conn, sorted({i.raw_document_id for i in items}))
+    return _land(conn, run_id, items, elsewhere)
 
 
-def _land(conn: Conn, run_id: int, items: list[Item]) -> dict[str, int]:
+def _land(conn: Conn, run_id: int, items: list[Item], elsewhere: set[int]) -> dict[str, int]:
     try:
         with conn.transaction():  # a savepoint
-            return decide_and_load(conn, run_id, items)
+            return decide_and_load(conn, run_id, items, elsewhere)
     except db.PipelineLockTimeout:
         raise
-    except (psycopg.DataError, psycopg.IntegrityError, psycopg.ProgrammingError) as exc:
-        docs = sorted({i.raw_document_id for i in items})
-        if len(docs) > 1:
-            log.warning("loading %d documents failed (%s); splitting the batch", len(docs), exc)
-            half = set(docs[: len(docs) // 2])
-            first = _land(conn, run_id, [i for i in items if i.raw_document_id in half])
-            second = _land(conn, run_id, [i for i in items if i.raw_document_id not in half])
+    except _REFUSED as exc:
+        keys = sorted({(i.raw_document_id, i.item_no) for i in items})
+        if len(keys) > 1:
+            log.warning("loading %d items failed (%s); splitting the batch", len(keys), exc)
+            half = set(keys[: len(keys) // 2])
+            first = _land(
+                conn,
+                run_id,
+                [i for i in items if (i.raw_document_id, i.item_no) in half],
+                elsewhere,
+            )
+            second = _land(
+                conn,
+                run_id,
+                [i for i in items if (i.raw_document_id, i.item_no) not in half],
+                elsewhere,
+            )
             return {k: first.get(k, 0) + second.get(k, 0) for k in {*first, *second}}
         reason = f"the database refused to store it: {str(exc).strip().splitlines()[0][:300]}"
-        log.warning("raw document %s quarantined at load: %s", docs[0], reason)
+        log.warning("raw document %s item %s quarantined at load: %s", *keys[0], reason)
         for item in items:
             if item.standing:
                 item.stop(Stage.LOAD, [reason])
             item.normalized = None  # keep the quarantine record free of what was refused
             item.extracted = None
         with conn.transaction():
-            return decide_and_load(conn, run_id, items)
+            return decide_and_load(conn, run_id, items, elsewhere)
 
 
 class ChunkRef(TypedDict):

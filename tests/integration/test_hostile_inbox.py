@@ -75,12 +75,19 @@ def test_hostile_inbox_is_accounted_for_and_every_good_document_lands(
     assert snapshot(db_url) == before
 
 
+@pytest.mark.parametrize("repair_guard", [True, False])
 def test_jsonl_lines_with_broken_fields_are_stored_with_their_repairs(
-    db_url: str, tmp_path: Path
+    db_url: str, tmp_path: Path, repair_guard: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A broken optional field costs the field, through the whole pipeline into Postgres: a
     date nobody can read, a list of authors, a number for a title, an address or a source
-    name too long to be a key (Postgres could not index them)."""
+    name too long to be a key (Postgres could not index them). Should such a value still
+    reach the database (``repair_guard`` off), the batch is split and only its document is
+    quarantined at ``load``, with the database's reason: the run goes on."""
+    from newsflow import validate
+
+    if not repair_guard:
+        monkeypatch.setattr(validate, "MAX_SOURCE_CHARS", 10**6)
     import json
     import random
 
@@ -98,6 +105,11 @@ def test_jsonl_lines_with_broken_fields_are_stored_with_their_repairs(
     lines = [json.dumps({**r, "text": article_text(500 + i)}) for i, r in enumerate(records)]
     (inbox / "broken-fields.jsonl").write_text("\n".join(lines) + "\n")
     run = jobs.ingest_inbox(db_url, runs.identity("t", "fields"), inbox=inbox)
+    if not repair_guard:
+        assert run["articles_stored"] == 3 and run["quarantined"] == 1, run
+        [held] = query(db_url, "SELECT stage, reasons FROM news.quarantine")
+        assert held["stage"] == "load" and "index row size" in held["reasons"][0]
+        return
     assert run["articles_stored"] == 4 and run["quarantined"] == 0, run
     rows = {
         r["title"]: r
