@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -110,9 +111,14 @@ def _entry_meta_fallback(ex: Extracted, meta: Mapping[str, Any] | None) -> None:
         ex.published_at_source = "feed"
 
 
+# JSON Lines end at LF (CRLF and CR taken too): never at U+2028, U+2029 or U+0085, which a
+# JSON string may hold as they are (str.splitlines() breaks at them, cutting a record in two).
+_JSONL_LINE_END_RE = re.compile(r"\r\n|\n|\r")
+
+
 def iter_jsonl_lines(text: str) -> Iterator[tuple[int, str]]:
     """(1-based line number, line) for every non-blank line."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_JSONL_LINE_END_RE.split(text), start=1):
         if line.strip():
             yield number, line
 
@@ -147,6 +153,9 @@ def _extract_jsonl(doc: Document, text: str, repairs: list[str]) -> list[Item]:
     context = context_of(doc)
     for line_no, line in iter_jsonl_lines(text):
         item = Item(doc.id, line_no, doc.origin, doc.feed_source)
+        line_repairs: list[str] = []
+        if line.startswith("\ufeff"):  # files joined with `cat`, each saved with a BOM
+            line, line_repairs = line[1:], ["bom-removed"]
         try:
             obj = json.loads(line)
             if not isinstance(obj, dict):
@@ -159,7 +168,7 @@ def _extract_jsonl(doc: Document, text: str, repairs: list[str]) -> list[Item]:
         except Exception as exc:  # deterministic for these bytes: quarantine the line
             item.stop(Stage.EXTRACT, [f"line {line_no}: {_unreadable(exc)}"])
         else:
-            item.extracted.repairs = repairs + item.extracted.repairs
+            item.extracted.repairs = repairs + line_repairs + item.extracted.repairs
         items.append(item)
     if not items:
         empty = Item(doc.id, 0, doc.origin, doc.feed_source)

@@ -48,3 +48,30 @@ def test_inbox_folder_date_and_long_title(db_url: str, inbox: Path) -> None:
     assert len(art["title"]) <= 160
     assert any(r.startswith("title-shortened:") for r in art["repairs"])
     assert any(r.startswith("date-dropped:jsonl: 0001-01-01") for r in art["repairs"])
+
+
+def test_jsonl_lines_end_at_newlines_only_and_a_bom_per_line_is_removed(
+    db_url: str, inbox: Path
+) -> None:
+    """U+2028, U+2029 and U+0085 may stand raw in a JSON string (json.dumps with
+    ensure_ascii=False writes them so); str.splitlines() broke a record there. Files joined with
+    `cat`, each saved with a BOM, have one at the start of a line."""
+    records = [
+        {"title": "Line separator inside", "text": article_text(11) + "\u2028" + "More."},
+        {"title": "Next line inside", "text": article_text(12) + "\u0085" + "More."},
+        {"title": "Paragraph separator inside", "text": article_text(13) + "\u2029" + "More."},
+    ]
+    lines = [json.dumps(r, ensure_ascii=False) for r in records]
+    bommed = "\ufeff" + json.dumps({"title": "After a BOM", "text": article_text(14)})
+    body = "\r\n".join([*lines, bommed]) + "\r\n"
+    (inbox / "joined.jsonl").write_bytes(body.encode("utf-8"))
+    run = _ingest(db_url, inbox, "r1")
+    assert run["articles_stored"] == 4 and run["quarantined"] == 0, run
+    rows = query(db_url, "SELECT title, item_no, repairs FROM news.articles ORDER BY item_no")
+    assert [(r["title"], r["item_no"]) for r in rows] == [
+        ("Line separator inside", 1),
+        ("Next line inside", 2),
+        ("Paragraph separator inside", 3),
+        ("After a BOM", 4),
+    ]
+    assert "bom-removed" in rows[3]["repairs"]
