@@ -587,3 +587,47 @@ def test_jsonl_record_empty_text() -> None:
         extract_jsonl_record({"text": "   "})
     with pytest.raises(ValueError, match="must be an object"):
         extract_jsonl_record(["not", "a", "dict"])  # type: ignore[arg-type]
+
+
+_STORY_PARAS = (
+    "<p>Residents of the harbour town spent a quiet day indoors on Sunday as the storm passed, "
+    "shops stayed shut and the streets along the sea front were largely empty.</p>"
+    "<p>Officials said the ferry would run again on Monday morning once the crews had checked "
+    "the piers, according to a statement published by the council.</p>"
+)
+
+
+@pytest.mark.parametrize(
+    "logo",
+    [
+        "<header><h1 class='logo'>The Courier</h1></header>",  # the site's name
+        "<header><h1><a href='/'>Courier Online</a></h1></header>",  # a link home
+        "<div><h1><a href='https://courier.example/'>Courier</a></h1></div>",
+        "<nav><h1>Courier Network</h1></nav>",  # in the page's navigation
+    ],
+)
+def test_a_logo_h1_is_not_the_headline(logo: str) -> None:
+    """Many templates put the site's logo in the page's only <h1> and the headline in an <h2>:
+    taken as the title, every page of the site had one headline (and the same-title rule took
+    them for duplicates of each other)."""
+    html = (
+        "<html><head><title>Storm closes the harbour | The Courier</title>"
+        "<meta property='og:title' content='Storm closes the harbour'>"
+        "<meta property='og:site_name' content='The Courier'></head><body>"
+        f"{logo}<article><h2>Storm closes the harbour</h2>{_STORY_PARAS}</article></body></html>"
+    )
+    assert extract_html(html, url="https://courier.example/storm").title == (
+        "Storm closes the harbour"
+    )
+
+
+def test_a_headline_h1_in_the_article_header_is_kept() -> None:
+    html = (
+        "<html><head><title>Courier</title>"
+        "<meta property='og:site_name' content='The Courier'></head><body><article>"
+        "<header><h1>Ferry runs again after the storm</h1></header>"
+        f"{_STORY_PARAS}</article></body></html>"
+    )
+    assert extract_html(html, url="https://courier.example/ferry").title == (
+        "Ferry runs again after the storm"
+    )

@@ -141,9 +141,11 @@ def page_metadata(tree: Any, url: str | None) -> PageMeta:
                 break
     info.language = lang.strip() if lang else None
 
-    # The page's only <h1> is its headline (as trafilatura reads it); else og:title, <title>.
+    info.sitename = metas.get("og:site_name") or metas.get("application-name")
+    # The page's only <h1> is its headline (as trafilatura reads it), unless it is the site's
+    # logo; else og:title, <title>.
     headings = tree.findall(".//h1")
-    only_h1 = clean_inline(headings[0].text_content()) if len(headings) == 1 else None
+    only_h1 = _headline_h1(headings[0], info.sitename) if len(headings) == 1 else None
     title_el = tree.find(".//title")
     info.title = (
         only_h1
@@ -165,6 +167,24 @@ def page_metadata(tree: Any, url: str | None) -> PageMeta:
             if names:
                 info.byline = "; ".join(names)
                 break
-    info.sitename = metas.get("og:site_name") or metas.get("application-name")
     info.description = metas.get("og:description") or metas.get("description")
     return info
+
+
+def _headline_h1(h1: Any, sitename: str | None) -> str | None:
+    """The text of a page's only ``<h1>``, or None when it is the site's logo rather than the
+    headline: the site's own name, a link to the home page, or inside the page's ``<header>``
+    or ``<nav>`` outside any ``<article>``/``<main>``. Taken as the title, a logo made every
+    page of a site one headline, and the same-title rule took its articles for duplicates."""
+    text = clean_inline(h1.text_content())
+    site = clean_inline(sitename) if sitename else None
+    if not text or (site and text.casefold() == site.casefold()):
+        return None
+    for link in h1.iter("a"):
+        href = (link.get("href") or "").strip()
+        if href in ("/", "./", "index.html") or re.fullmatch(r"https?://[^/]+/?", href):
+            return None
+    ancestors = {a.tag for a in h1.iterancestors() if isinstance(a.tag, str)}
+    if ancestors & {"header", "nav"} and not ancestors & {"article", "main"}:
+        return None
+    return text
