@@ -20,6 +20,13 @@ TEXT_A = "Harbour crane collapses\n\n" + article_text(101, sentences=30)
 TEXT_B = "Council votes on the budget\n\n" + article_text(102, sentences=30)
 TEXT_C = "Rail strike ends after talks\n\n" + article_text(103, sentences=30)
 TEXT_D = "Museum opens a new wing\n\n" + article_text(104, sentences=30)
+# the budget story rewritten: its first sentences kept (the title rule wants shared wording)
+TEXT_B_REWRITE = (
+    "Council votes on the budget\n\n"
+    + article_text(102, sentences=8)
+    + " "
+    + article_text(105, sentences=22)
+)
 
 
 def _rec(url: str, title: str, text: str, day: int, source: str, hour: int = 8) -> dict:
@@ -59,7 +66,11 @@ BATCH = [
     ),
     # the same headline from the same source within days (title rule)
     _rec(
-        "https://city-daily.com/budget-2", "Council votes on the budget", TEXT_D, 11, "City Daily"
+        "https://city-daily.com/budget-2",
+        "Council votes on the budget",
+        TEXT_B_REWRITE,
+        11,
+        "City Daily",
     ),
     # new
     _rec(

@@ -13,11 +13,17 @@ from newsflow import jobs, neardup, runs
 from tests.integration.helpers import article_text, query
 
 
-def _record(seed: int, title: str, day: int, source: str = "Coast News") -> dict[str, Any]:
+def _record(
+    seed: int, title: str, day: int, source: str = "Coast News", story: int | None = 1
+) -> dict[str, Any]:
+    """A version of ``story``: its first eight sentences kept, the rest rewritten (too little
+    in common for a near-duplicate, enough wording for the title rule); ``story`` None: a text
+    of its own."""
+    kept = f"{article_text(story, sentences=8)} " if story is not None else ""
     return {
         "url": f"https://{source.lower().replace(' ', '-')}.example/story-{seed}",
         "title": title,
-        "text": article_text(seed),
+        "text": kept + article_text(seed, sentences=17),
         "published_at": f"2026-11-{day:02d}T08:00:00Z",
         "source": source,
     }
@@ -71,10 +77,25 @@ def test_same_headline_same_source_within_three_days_is_a_duplicate(
 def test_articles_stored_before_keys_were_kept_are_still_matched(
     db_url: str, tmp_path: Path
 ) -> None:
-    _ingest(db_url, tmp_path, "old", _record(11, "Night trains return to the coast", 16))
+    _ingest(db_url, tmp_path, "old", _record(11, "Night trains return to the coast", 16, story=11))
     # as a row stored before migration 0023
     query(db_url, "UPDATE news.articles SET title_key = NULL RETURNING id")
-    _ingest(db_url, tmp_path, "new", _record(12, "Night Trains Return To The Coast", 17))
+    _ingest(db_url, tmp_path, "new", _record(12, "Night Trains Return To The Coast", 17, story=11))
     assert _title_duplicates(db_url) == {
         "https://coast-news.example/story-12": "https://coast-news.example/story-11"
     }
+
+
+def test_a_recurring_headline_over_texts_of_their_own_is_not_a_duplicate(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A daily column ("Morning Briefing") keeps its headline and changes its text: the
+    same-title rule wants the texts to share some wording, so each day's column is stored,
+    while a rewrite of a story (which keeps some of its sentences) is still a duplicate."""
+    days = [_record(20 + d, "Morning Briefing", 16 + d, story=None) for d in range(3)]
+    _ingest(db_url, tmp_path, "briefings", *days)
+    _ingest(db_url, tmp_path, "rewrite", _record(30, "Morning Briefing", 18, story=22))
+    assert _title_duplicates(db_url) == {
+        "https://coast-news.example/story-30": "https://coast-news.example/story-22"
+    }
+    assert len(query(db_url, "SELECT id FROM news.articles")) == 3

@@ -3,7 +3,7 @@
 -- asked, by index, and those stored before keys were kept (NULL: compared in code). Each row
 -- once (a source's rows without a key would otherwise come once per asking article); each
 -- article's own window and key are applied in code, in this order.
-SELECT DISTINCT s.name AS source, a.id, a.title, a.title_key, a.published_at
+SELECT DISTINCT s.name AS source, a.id, a.title, a.title_key, a.published_at, a.minhash
 FROM unnest(%(sources)s::text[], %(keys)s::text[], %(starts)s::timestamptz[],
             %(ends)s::timestamptz[]) AS q(source, key, start_at, end_at)
 JOIN news.sources s ON s.name = q.source
