@@ -292,3 +292,23 @@ def test_article_split_by_ads_and_recirculation_keeps_every_part() -> None:
     text = extract_html(html, url="https://news.example/budget").text
     assert text.count("ONE ") == 5 and text.count("TWO ") == 5 and text.count("THREE ") == 4
     assert "Other story" not in text and "Advertisement" not in text
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ("LONDON, Dec. 7, 2024 - The council met.", date(2024, 12, 7)),
+        ("NEW YORK (Reuters) - Dec 7, 2024: markets fell.", date(2024, 12, 7)),
+        ("Headline\n\nPublished 7 December 2024\n\nText.", date(2024, 12, 7)),
+        ("Headline\nBy Jane Doe | December 7, 2024\nText.", date(2024, 12, 7)),
+        ("Headline\nSaturday, December 7, 2024\nText.", date(2024, 12, 7)),
+        ("Updated: 2024-12-07 10:00\nText.", date(2024, 12, 7)),
+        # a date inside a sentence is what the article is about, not when it was published
+        ("Vigil\n\nTwenty-three years after September 11, 2001, families gathered.", None),
+        ("A contract signed on 3 March 2015 was void, the court said on Tuesday.", None),
+        ("On 3 March 2015 the court ruled against the city.", None),
+    ],
+)
+def test_only_a_dateline_dates_a_text(head: str, expected: date | None) -> None:
+    found = dates.dateline_date(head)
+    assert (found.date() if found else None) == expected

@@ -144,13 +144,32 @@ def url_date(url: str | None) -> datetime | None:
     return _build(match["year"], int(match["mnum"]), match["day"])
 
 
+# What may stand before a dateline's date on its line: nothing, a place and a comma ("LONDON,",
+# "New York (Reuters),"), a label ("Published", "Updated:", "Stand:"), a byline and a bar
+# ("By Jane Doe |"). A date inside a sentence ("Twenty-three years after September 11, 2001")
+# is what the article is about, not when it was published.
+_DATELINE_PREFIX_RE = re.compile(
+    r"(?:"
+    r"[A-Z][\w.'’ -]{0,40}(?:\([^)]{1,30}\))?\s*[,:–—-]\s*"
+    r"|(?:published|updated|posted|date|dated|first published|last updated|veröffentlicht|"
+    r"aktualisiert|stand|datum|publié le|mis à jour le|publicado|actualizado)\b[^\n]{0,12}?"
+    r"|[^\n]{0,60}[|·•]\s*"
+    r")?(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?",
+    re.I,
+)
+
+
 def dateline_date(text: str) -> datetime | None:
-    """A full date (day, month, year) stated at the start of a text, e.g. a dateline
-    ("LONDON, Dec. 7, 2024 -") or a "Published 7 December 2024" line."""
+    """A full date (day, month, year) in a dateline at the start of a text: alone on its
+    line, or after a place ("LONDON, Dec. 7, 2024 -"), a label ("Published 7 December 2024")
+    or a byline and a bar; never a date inside a sentence."""
     head = text[:_DATELINE_WINDOW]
     for pattern in _TEXT_DATE_RES:
-        match = pattern.search(head)
-        if match is None:
+        for match in pattern.finditer(head):
+            line_start = head.rfind("\n", 0, match.start()) + 1
+            if _DATELINE_PREFIX_RE.fullmatch(head[line_start : match.start()]):
+                break
+        else:
             continue
         groups = match.groupdict()
         month = int(groups["mnum"]) if groups.get("mnum") else _MONTHS[groups["month"].lower()]
