@@ -40,6 +40,8 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
+BOMS = tuple(bom for bom, _ in _BOMS)  # the byte order marks, as str.startswith takes them
+
 # (signature at offset 0, what it is); text-like signatures are made specific enough that
 # a text document starting with the same letters is not mistaken for binary.
 _MAGIC_NUMBERS: tuple[tuple[re.Pattern[bytes], str], ...] = tuple(

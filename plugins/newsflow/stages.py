@@ -146,16 +146,43 @@ def context_of(doc: Document) -> DocumentContext:
     )
 
 
-def _extract_jsonl(doc: Document, text: str, repairs: list[str]) -> list[Item]:
+def _decode_jsonl(body: bytes, charset: str | None) -> tuple[str, dict[int, list[str]]]:
+    """A JSONL file that is not clean UTF-8, decoded line by line: files written by different
+    tools and joined hold lines in different encodings, and one decision for the whole file
+    garbled the UTF-8 lines (or the others). The text and each line's decoding repairs, by
+    line number (LF-separated lines; the text keeps the numbering)."""
+    lines: list[str] = []
+    repairs: dict[int, list[str]] = {}
+    for number, raw in enumerate(body.split(b"\n"), start=1):
+        try:
+            lines.append(raw.decode("utf-8"))
+            continue
+        except UnicodeDecodeError:
+            pass
+        try:
+            text, done = decode.decode_bytes(raw, charset)
+        except (decode.BinaryContentError, decode.EmptyDocumentError):
+            text, done = raw.decode("utf-8", errors="replace"), ["invalid-utf8: line replaced"]
+        lines.append(text.replace("\n", " "))  # a decoder's newline must not make a line
+        repairs[number] = done
+    return "\n".join(lines), repairs
+
+
+def _extract_jsonl(
+    doc: Document, text: str, repairs: list[str], by_line: dict[int, list[str]] | None = None
+) -> list[Item]:
     """One item per non-blank line: a line is the unit, so one bad line (broken JSON, a
-    record that makes the parser give up) is quarantined and every other line goes on."""
+    record that makes the parser give up) is quarantined and every other line goes on.
+    ``repairs`` apply to every line, ``by_line`` to one (see :func:`_decode_jsonl`)."""
     items: list[Item] = []
     context = context_of(doc)
+    by_line = by_line or {}
     for line_no, line in iter_jsonl_lines(text):
         item = Item(doc.id, line_no, doc.origin, doc.feed_source)
-        line_repairs: list[str] = []
+        line_repairs: list[str] = list(by_line.get(line_no, ()))
         if line.startswith("\ufeff"):  # files joined with `cat`, each saved with a BOM
-            line, line_repairs = line[1:], ["bom-removed"]
+            line = line[1:]
+            line_repairs.append("bom-removed")
         try:
             obj = json.loads(line)
             if not isinstance(obj, dict):
@@ -188,6 +215,14 @@ def extract_items(doc: Document) -> list[Item]:
         return [item]
     media = doc.media_type or "text/plain"
     if media == "application/jsonl":
+        wide = (
+            body.startswith(decode.BOMS)
+            or "16" in (doc.charset or "")
+            or "32" in (doc.charset or "")
+        )  # UTF-16/32: its lines cannot be split as bytes
+        if repairs and not wide:  # not clean UTF-8: decoded line by line
+            lines_text, by_line = _decode_jsonl(body, doc.charset)
+            return _extract_jsonl(doc, lines_text, [], by_line)
         return _extract_jsonl(doc, text, repairs)
     try:
         context = context_of(doc)

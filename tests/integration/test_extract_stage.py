@@ -75,3 +75,24 @@ def test_jsonl_lines_end_at_newlines_only_and_a_bom_per_line_is_removed(
         ("After a BOM", 4),
     ]
     assert "bom-removed" in rows[3]["repairs"]
+
+
+def test_a_jsonl_file_joined_from_two_encodings_is_decoded_line_by_line(
+    db_url: str, inbox: Path
+) -> None:
+    """Lines written by different tools and joined: one decision for the whole file turned
+    the UTF-8 lines into mojibake ("CafÃ©"); each line is decoded on its own now."""
+    utf8 = json.dumps({"title": "Café council meeting report", "text": article_text(21)},
+                      ensure_ascii=False).encode("utf-8")  # fmt: skip
+    cp1252 = json.dumps({"title": "Fête à Zürich: élèves en fête", "text": article_text(22)},
+                        ensure_ascii=False).encode("cp1252")  # fmt: skip
+    (inbox / "joined.jsonl").write_bytes(utf8 + b"\n" + cp1252 + b"\n")
+    run = _ingest(db_url, inbox, "r1")
+    assert run["articles_stored"] == 2, run
+    rows = query(db_url, "SELECT title, item_no, repairs FROM news.articles ORDER BY item_no")
+    assert [r["title"] for r in rows] == [
+        "Café council meeting report",
+        "Fête à Zürich: élèves en fête",
+    ]
+    assert not any(r.startswith(("charset", "invalid")) for r in rows[0]["repairs"])
+    assert any(r.startswith("charset") for r in rows[1]["repairs"]), rows[1]["repairs"]
