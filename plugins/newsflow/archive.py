@@ -150,7 +150,9 @@ def archive_many(conn: Conn, run_id: int, raws: Sequence[RawInput]) -> list[Arch
     max_attempts = get_settings().max_attempts
     upsert = db.sql("archive/raw_document")
     with conn.pipeline():
-        bodies = _compress_all([raw.body for raw in raws])
+        # kept for the batch (smaller than the raw bodies it already holds): a document
+        # readmitted below stores its body again
+        bodies = list(_compress_all([raw.body for raw in raws]))
         cursors = [
             conn.execute(upsert, _raw_params(run_id, raw, body))
             for raw, body in zip(raws, bodies, strict=True)
@@ -158,7 +160,8 @@ def archive_many(conn: Conn, run_id: int, raws: Sequence[RawInput]) -> list[Arch
     rows = [cursor.fetchone() for cursor in cursors]
     decided: list[tuple[int, ArchiveState, str | None]] = []
     refused: list[tuple[int, RawInput, str]] = []
-    for raw, row in zip(raws, rows, strict=True):
+    readmitted: list[tuple[int, RawInput, bytes | None]] = []
+    for raw, row, body in zip(raws, rows, bodies, strict=True):
         assert row is not None
         raw_id = int(row["id"])
         state: ArchiveState
@@ -166,11 +169,14 @@ def archive_many(conn: Conn, run_id: int, raws: Sequence[RawInput]) -> list[Arch
         gave_up = _gave_up(int(row["failed_attempts"]), row["last_failure"], max_attempts)
         if row["settled"]:
             state = "already-ingested"
-            detail = (
-                f"refused in an earlier run: {raw.refusal}"
-                if raw.refusal
-                else "these bytes were processed in an earlier run"
-            )
+            detail = "these bytes were processed in an earlier run"
+        elif row["refused_before"] and raw.refusal:
+            state, detail = "already-ingested", f"refused in an earlier run: {raw.refusal}"
+        elif row["refused_before"] and not gave_up:
+            # refused before (a type not read, over the size cap), no longer: renamed, a
+            # raised cap. Processed now, with its bytes and type as read now.
+            readmitted.append((raw_id, raw, body))
+            state, detail = "pending", "refused in an earlier run for a reason that no longer holds"
         elif raw.refusal or gave_up:
             state, detail = "quarantined", raw.refusal or gave_up or ""
             refused.append((raw_id, raw, detail))
@@ -178,7 +184,23 @@ def archive_many(conn: Conn, run_id: int, raws: Sequence[RawInput]) -> list[Arch
             state = "pending"
         decided.append((raw_id, state, detail))
     quarantine, queue = db.sql("archive/quarantine_refused"), db.sql("archive/queue")
+    readmit = db.sql("archive/readmit")
     with conn.pipeline():
+        for raw_id, raw, body in readmitted:
+            conn.execute(
+                readmit,
+                {
+                    "id": raw_id,
+                    "body": body,
+                    "codec": CODEC,
+                    "body_stored": raw.body is not None,
+                    "media_type": raw.media_type,
+                    "charset": raw.charset,
+                    "size_bytes": raw.size_bytes,
+                    "locator": raw.locator,
+                    "partition_date": raw.partition_date,
+                },
+            )
         for raw_id, raw, detail in refused:
             conn.execute(
                 quarantine,

@@ -126,3 +126,32 @@ def test_jsonl_lines_with_broken_fields_are_stored_with_their_repairs(
     assert rows["Harbour wall repaired"]["url"] is None
     assert rows["Tram line extended"]["source"] != noise
     assert any(r.startswith("source-dropped") for r in rows["Tram line extended"]["repairs"])
+
+
+def test_a_refused_file_is_processed_once_its_reason_no_longer_holds(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file of a type newsflow does not read, or over the size cap, is quarantined at
+    acquisition; renamed to a type it reads, or under a raised cap, the same bytes are
+    processed (they stayed 'already ingested' for good before), and the refusal is released."""
+    from tests.integration.helpers import article_text
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "story.tx").write_text("Ferry returns to the harbour\n\n" + article_text(41))
+    (inbox / "big.txt").write_text("Harbour wall rebuilt at last\n\n" + article_text(42, 60))
+    monkeypatch.setenv("NEWSFLOW_MAX_DOCUMENT_BYTES", "2000")
+    first = jobs.ingest_inbox(db_url, runs.identity("t", "refused"), inbox=inbox)
+    assert first["articles_stored"] == 0 and first["quarantined"] == 2, first
+    again = jobs.ingest_inbox(db_url, runs.identity("t", "again"), inbox=inbox)
+    assert again["articles_stored"] == 0 and again["quarantined"] == 0, again  # nothing new
+
+    (inbox / "story.tx").rename(inbox / "story.txt")
+    monkeypatch.delenv("NEWSFLOW_MAX_DOCUMENT_BYTES")
+    later = jobs.ingest_inbox(db_url, runs.identity("t", "later"), inbox=inbox)
+    assert later["articles_stored"] == 2, later
+    titles = {r["title"] for r in query(db_url, "SELECT title FROM news.articles")}
+    assert titles == {"Ferry returns to the harbour", "Harbour wall rebuilt at last"}
+    assert query(db_url, "SELECT count(*) AS n FROM news.quarantine") == [{"n": 0}]
+    final = jobs.ingest_inbox(db_url, runs.identity("t", "final"), inbox=inbox)
+    assert final["articles_stored"] == 0 and final["quarantined"] == 0, final

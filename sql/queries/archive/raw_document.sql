@@ -2,8 +2,9 @@
 -- The same bytes under several names keep the earliest (partition date, locator), so the row
 -- does not depend on which run archived them first (backfill days run in parallel); re-running
 -- the same names changes nothing. Returned with what archiving decides on (one round trip):
--- whether the document is settled (archive/document_settled) and its failed attempts
--- (archive/failed_attempts).
+-- whether the document is settled (archive/document_settled), whether it was refused at
+-- acquisition (over the size cap, a type not read: settled only while that still holds) and its
+-- failed attempts (archive/failed_attempts).
 WITH upserted AS (
 INSERT INTO news.raw_documents AS r
     (content_hash, origin, locator, url, feed_id, media_type, charset, http_status,
@@ -28,8 +29,10 @@ LIMIT 1
 SELECT doc.id,
        EXISTS (SELECT 1 FROM news.articles WHERE raw_document_id = doc.id)
     OR EXISTS (SELECT 1 FROM news.article_duplicates WHERE raw_document_id = doc.id)
-    OR EXISTS (SELECT 1 FROM news.quarantine WHERE raw_document_id = doc.id)
+    OR EXISTS (SELECT 1 FROM news.quarantine WHERE raw_document_id = doc.id AND stage <> 'acquire')
     OR EXISTS (SELECT 1 FROM news.article_versions WHERE raw_document_id = doc.id) AS settled,
+       EXISTS (SELECT 1 FROM news.quarantine WHERE raw_document_id = doc.id AND stage = 'acquire')
+           AS refused_before,
        f.attempts AS failed_attempts, f.last_detail AS last_failure
 FROM doc
 CROSS JOIN LATERAL (
