@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
-from typing import TypedDict
+from typing import Any, TypedDict
 
-from newsflow import db, events, extract, ingest, neardup, stages, staging
+from newsflow import db, events, extract, ingest, neardup, normalize, stages, staging
 from newsflow.db import Conn
 from newsflow.dedupe import content_hash_owner
 from newsflow.settings import get_settings
@@ -73,11 +73,19 @@ def reprocess(conn: Conn, run_id: int, sel: Selection) -> ReprocessCounts:
     docs = select_documents(conn, sel)
     counts = ReprocessCounts(documents=len(docs), updated=0, unchanged=0, kept=0, events_detached=0)
     items = [item for doc in docs for item in stages.prepare(doc)]
-    existing = {
-        (int(r["raw_document_id"]), int(r["item_no"])): r
-        for r in db.fetch_all(conn, "reprocess/existing_articles", {"ids": [d.id for d in docs]})
-    }
-    items = [i for i in items if (i.raw_document_id, i.item_no) in existing]
+    stored = db.fetch_all(
+        conn,
+        "reprocess/existing_articles",
+        {
+            "ids": [d.id for d in docs],
+            "sources": list(sel.sources) or None,
+            "version": sel.extractor_version,
+            "current": extract.EXTRACTOR_VERSION,
+            "force": sel.force,
+        },
+    )
+    existing = {(int(r["raw_document_id"]), int(r["item_no"])): r for r in stored}
+    items = _paired(items, stored)
     batch = Batch()
     for item in items:  # re-extraction failed before validation: the stored version stays
         if not item.standing:
@@ -90,6 +98,7 @@ def reprocess(conn: Conn, run_id: int, sel: Selection) -> ReprocessCounts:
     candidates = [i for i in items if i.standing]
     stages.validate_items(candidates, settings)
     changed: dict[int, str] = {}  # article id -> previous text
+    claimed: dict[str, int] = {}  # content hash -> the article re-extracted to it in this run
     ingest.lock_loading(conn)
     for item in candidates:
         key = (item.raw_document_id, item.item_no)
@@ -110,12 +119,15 @@ def reprocess(conn: Conn, run_id: int, sel: Selection) -> ReprocessCounts:
             )
             counts["unchanged"] += 1
             continue
-        clash = content_hash_owner(conn, art.content_hash, exclude=article_id)
+        clash = claimed.get(art.content_hash)
+        if clash is None:
+            clash = content_hash_owner(conn, art.content_hash, exclude=article_id)
         if clash is not None:
             why = f"re-extracted text equals article {clash}; stored version kept"
             batch.outcomes.append(_kept(run_id, key, article_id, why))
             counts["kept"] += 1
             continue
+        claimed[art.content_hash] = article_id
         fp = item.fingerprint or neardup.fingerprint(art.text)
         batch.articles.append(stages.article_row(article_id, item, art, fp.signature, run_id))
         if item.source_name:
@@ -138,6 +150,43 @@ def reprocess(conn: Conn, run_id: int, sel: Selection) -> ReprocessCounts:
         detach_from_events(conn, changed)
     counts["events_detached"] = len(changed)
     return counts
+
+
+def _paired(items: list[stages.Item], stored: list[Any]) -> list[stages.Item]:
+    """The re-extracted items that have a stored article to update, each carrying that
+    article's (raw document, item) key. A document's single item is its article. A record of
+    a JSONL file that has a URL is paired with the stored article of the same file and URL:
+    line numbers move when the way lines are read changes (a record once cut in two at a
+    U+2028), and pairing by number alone overwrote one story with another. A record without a
+    URL is paired by its line number, as long as that article has no URL either."""
+    by_key = {(int(r["raw_document_id"]), int(r["item_no"])): r for r in stored}
+    by_url: dict[tuple[int, str], Any] = {}
+    for row in stored:
+        if row["url"]:
+            by_url.setdefault((int(row["raw_document_id"]), _url_key(row["url"])), row)
+    out: list[stages.Item] = []
+    taken: set[int] = set()
+    for item in items:
+        url = item.extracted.url if item.extracted is not None else None
+        if item.item_no > 0 and url:
+            match = by_url.get((item.raw_document_id, _url_key(url)))
+            same_line = by_key.get((item.raw_document_id, item.item_no))
+            if match is None and same_line is not None and not same_line["url"]:
+                match = same_line  # stored without its URL (dropped as invalid)
+        else:
+            match = by_key.get((item.raw_document_id, item.item_no))
+            if match is not None and item.item_no > 0 and match["url"]:
+                match = None  # that line's article had a URL, this record has none
+        if match is None or int(match["id"]) in taken:
+            continue  # nothing stored from this record: not reprocessing's to add
+        taken.add(int(match["id"]))
+        item.item_no = int(match["item_no"])
+        out.append(item)
+    return out
+
+
+def _url_key(url: str) -> str:
+    return normalize.canonicalize_url(url) or url.strip()
 
 
 def detach_from_events(conn: Conn, previous_texts: dict[int, str]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from newsflow import db, extract, jobs, reprocess, runs
+from newsflow import db, extract, jobs, reprocess, runs, stages
 from tests.integration.helpers import query
 
 
@@ -149,3 +149,94 @@ def test_reprocessing_keeps_event_ids(
     assert not query(db_url, "SELECT * FROM news.event_queue")
     latest = query(db_url, "SELECT event_id FROM news.latest_events")
     assert [r["event_id"] for r in latest] == [event["id"]]
+
+
+def _jsonl_inbox(db_url: str, inbox: Path) -> dict[str, int]:
+    """Three records of two sources in one JSONL file, ingested; article id by URL."""
+    import json
+
+    from tests.integration.helpers import article_text
+
+    records = [
+        {"url": "https://a.example/ferry", "title": "Ferry cuts winter sailings",
+         "text": article_text(61), "source": "Coast News"},
+        {"url": "https://a.example/library", "title": "Library reopens after repairs",
+         "text": article_text(62), "source": "Coast News"},
+        {"url": "https://b.example/orchard", "title": "Orchard harvest comes early",
+         "text": article_text(63), "source": "Valley Post"},
+    ]  # fmt: skip
+    (inbox / "wire.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    run = jobs.ingest_inbox(db_url, runs.identity("t", "wire"), inbox=inbox)
+    assert run["articles_stored"] == 3, run
+    return {r["url"]: r["id"] for r in query(db_url, "SELECT id, url FROM news.articles")}
+
+
+def _reprocess(db_url: str, name: str, sel: reprocess.Selection) -> dict[str, Any]:
+    with db.connect(db_url) as conn:
+        run_id = runs.start_run(conn, runs.identity("news_reprocess", name))
+        conn.commit()
+        counts = reprocess.reprocess(conn, run_id, sel)
+        runs.finish_run(conn, run_id)
+        conn.commit()
+    return dict(counts)
+
+
+def test_jsonl_records_are_paired_by_url_not_by_line_number(
+    db_url: str, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Line numbers move when the way lines are read changes (a record once cut in two at a
+    U+2028): each record must update the article it made, never its neighbour's."""
+    ids = _jsonl_inbox(db_url, inbox)
+    before = {r["id"]: r["title"] for r in query(db_url, "SELECT id, title FROM news.articles")}
+    shifted = stages.iter_jsonl_lines
+
+    def one_line_later(text: str):  # as if an earlier line had been cut in two
+        for number, line in shifted(text):
+            yield number + 1, line
+
+    monkeypatch.setattr(stages, "iter_jsonl_lines", one_line_later)
+    monkeypatch.setattr(extract, "EXTRACTOR_VERSION", "2099.1")
+    counts = _reprocess(db_url, "shifted", reprocess.Selection())
+    assert counts["updated"] == 3, counts
+    after = {r["id"]: r for r in query(db_url, "SELECT id, title, url FROM news.articles")}
+    assert {i: a["title"] for i, a in after.items()} == before  # nobody took another's story
+    assert all(after[i]["url"] == url for url, i in ids.items())
+
+
+def test_a_source_selection_leaves_the_file_s_other_records_alone(
+    db_url: str, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _jsonl_inbox(db_url, inbox)
+    monkeypatch.setattr(extract, "EXTRACTOR_VERSION", "2099.1")
+    counts = _reprocess(db_url, "valley", reprocess.Selection(sources=("Valley Post",)))
+    assert counts["documents"] == 1 and counts["updated"] == 1, counts
+    versions = {
+        r["id"]: r["extractor_version"]
+        for r in query(db_url, "SELECT id, extractor_version FROM news.articles")
+    }
+    assert versions[ids["https://b.example/orchard"]] == "2099.1"
+    assert versions[ids["https://a.example/ferry"]] != "2099.1"
+    assert versions[ids["https://a.example/library"]] != "2099.1"
+
+
+def test_two_articles_re_extracted_to_one_text_keep_one_stored_version(
+    db_url: str, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new extractor that makes two stored articles' texts equal: the first takes the new
+    text, the second keeps its stored version and says why (it aborted the whole run on the
+    unique content hash before)."""
+    _jsonl_inbox(db_url, inbox)
+    original = extract.extract_jsonl_record
+    from tests.integration.helpers import article_text
+
+    def converging(obj: dict[str, Any], **kwargs: Any):
+        if obj.get("source") == "Coast News":
+            obj = {**obj, "text": article_text(99)}
+        return original(obj, **kwargs)
+
+    monkeypatch.setattr(extract, "extract_jsonl_record", converging)
+    monkeypatch.setattr(extract, "EXTRACTOR_VERSION", "2099.1")
+    counts = _reprocess(db_url, "converging", reprocess.Selection())
+    assert counts["updated"] == 2 and counts["kept"] == 1, counts
+    kept = query(db_url, "SELECT detail FROM news.document_outcomes WHERE state = 'failed'")
+    assert len(kept) == 1 and "equals article" in kept[0]["detail"]
