@@ -82,6 +82,7 @@ def promote(conn: Conn, run_id: int, item: Item, decision: Decision) -> bool:
         return False
     if item.source_name:
         db.execute(conn, "load/upsert_source", {"name": item.source_name})
+    previous = db.fetch_all(conn, "dedupe/article_texts", {"ids": [decision.duplicate_of]})
     row = stages.article_row(decision.duplicate_of, item, art, decision.signature, run_id)
     params: dict[str, Any] = {
         name: getattr(row, name) for name in staging.columns(staging.ArticleRow)
@@ -94,6 +95,15 @@ def promote(conn: Conn, run_id: int, item: Item, decision: Decision) -> bool:
         run_id=run_id,
     )
     db.execute(conn, "load/promote_earlier_copy", params)
+    if previous:
+        # its event was placed, dated and headed by the text it held: cluster it again
+        from newsflow import events
+
+        events.detach(
+            conn,
+            {decision.duplicate_of: previous[0]["text"]},
+            "an earlier copy took its place: taken out to be clustered again",
+        )
     return True
 
 

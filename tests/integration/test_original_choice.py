@@ -151,3 +151,30 @@ def test_same_bytes_in_two_folders_keep_the_earliest_name_in_any_order(
     row = query(db_url, "SELECT locator, partition_date::text AS day FROM news.raw_documents")
     assert row == [{"locator": "2026-11-16/lens.txt", "day": "2026-11-16"}]
     assert query(db_url, "SELECT count(*) AS n FROM news.articles")[0]["n"] == 1
+
+
+def test_an_earlier_copy_taking_the_place_of_a_clustered_article_is_clustered_again(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The event was placed, dated and sourced by the text the article held: when an earlier
+    copy takes its place, the article is taken out of its event (with the reason recorded)
+    and clustered again, so the event shows the copy's time and source."""
+    _ingest(db_url, tmp_path, "late", [LATE])
+    with db.connect(db_url) as conn:
+        assert jobs.cluster_pending(conn)["articles"] == 1
+    [event] = query(db_url, "SELECT id, first_published_at FROM news.events")
+    assert event["first_published_at"].isoformat().startswith("2026-11-17")
+
+    run = _ingest(db_url, tmp_path, "early", [EARLY])
+    assert run["articles_stored"] == 1 and run["duplicates"] == 0, run
+    moves = query(db_url, "SELECT reason FROM news.event_moves WHERE to_event IS NULL")
+    assert [m["reason"] for m in moves] == [
+        "an earlier copy took its place: taken out to be clustered again"
+    ]
+    with db.connect(db_url) as conn:
+        assert jobs.cluster_pending(conn)["articles"] == 1
+    [after] = query(db_url, "SELECT id, first_published_at FROM news.events")
+    assert after["id"] == event["id"]  # the event keeps its id
+    assert after["first_published_at"].isoformat().startswith("2026-11-16")
+    [member] = query(db_url, "SELECT source FROM news.event_articles")
+    assert member["source"] == "Coast News"

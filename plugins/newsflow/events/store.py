@@ -406,7 +406,11 @@ def rebuild_event(conn: Conn, event_id: int, docfreq: DocFreq) -> bool:
     return True
 
 
-def detach(conn: Conn, previous_texts: Mapping[int, str]) -> dict[str, int]:
+def detach(
+    conn: Conn,
+    previous_texts: Mapping[int, str],
+    reason: str = "re-extracted: taken out to be clustered again",
+) -> dict[str, int]:
     """Take re-extracted articles out of their events and queue them to be clustered again.
 
     Their stored features leave the document frequencies (the previous text is featurised
@@ -431,7 +435,7 @@ def detach(conn: Conn, previous_texts: Mapping[int, str]) -> dict[str, int]:
         detached = [(int(r["article_id"]), int(r["event_id"])) for r in rows]
         record_moves(
             conn,
-            [(aid, eid, None, None, "re-extracted: taken out to be clustered again")
+            [(aid, eid, None, None, reason)
              for aid, eid in detached],
         )  # fmt: skip
         db.execute(
