@@ -155,3 +155,18 @@ def test_a_refused_file_is_processed_once_its_reason_no_longer_holds(
     assert query(db_url, "SELECT count(*) AS n FROM news.quarantine") == [{"n": 0}]
     final = jobs.ingest_inbox(db_url, runs.identity("t", "final"), inbox=inbox)
     assert final["articles_stored"] == 0 and final["quarantined"] == 0, final
+
+
+def test_quarantine_by_run_names_the_file_that_run_saw(db_url: str, tmp_path: Path) -> None:
+    """The archive keeps one name per bytes (the earliest); the view shows each quarantining
+    run the name it saw, not a name that turned up later."""
+    first, later = tmp_path / "first", tmp_path / "later"
+    first.mkdir()
+    later.mkdir()
+    (first / "z-short.txt").write_text("Too short to be an article.\n")
+    jobs.ingest_inbox(db_url, runs.identity("t", "q1"), inbox=first)
+    (later / "a-short.txt").write_text("Too short to be an article.\n")
+    jobs.ingest_inbox(db_url, runs.identity("t", "q2"), inbox=later)
+    assert query(db_url, "SELECT locator FROM news.raw_documents") == [{"locator": "a-short.txt"}]
+    rows = query(db_url, "SELECT run_id, locator FROM news.quarantine_by_run")
+    assert rows == [{"run_id": "q1", "locator": "z-short.txt"}]
