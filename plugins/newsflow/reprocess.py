@@ -113,14 +113,17 @@ def reprocess(conn: Conn, run_id: int, sel: Selection) -> ReprocessCounts:
         if (
             old["content_hash"] == art.content_hash
             and old["extractor_version"] == art.extractor_version
+            and old["title"] == art.title
+            and (art.published_at is None or old["published_at"] == art.published_at)
         ):
             batch.outcomes.append(
                 OutcomeRow(run_id, *key, DocState.ALREADY_INGESTED, article_id, None)
             )
             counts["unchanged"] += 1
             continue
-        clash = claimed.get(art.content_hash)
-        if clash is None:
+        same_text = old["content_hash"] == art.content_hash
+        clash = None if same_text else claimed.get(art.content_hash)
+        if clash is None and not same_text:
             clash = content_hash_owner(conn, art.content_hash, exclude=article_id)
         if clash is not None:
             why = f"re-extracted text equals article {clash}; stored version kept"
@@ -140,7 +143,8 @@ def reprocess(conn: Conn, run_id: int, sel: Selection) -> ReprocessCounts:
                 *key,
                 DocState.UPDATED,
                 article_id,
-                f"extractor {old['extractor_version']} -> {art.extractor_version}",
+                f"extractor {old['extractor_version']} -> {art.extractor_version}"
+                + ("" if old["content_hash"] != art.content_hash else "; title or date corrected"),
             )
         )
         counts["updated"] += 1

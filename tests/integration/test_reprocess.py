@@ -240,3 +240,36 @@ def test_two_articles_re_extracted_to_one_text_keep_one_stored_version(
     assert counts["updated"] == 2 and counts["kept"] == 1, counts
     kept = query(db_url, "SELECT detail FROM news.document_outcomes WHERE state = 'failed'")
     assert len(kept) == 1 and "equals article" in kept[0]["detail"]
+
+
+def test_a_re_extraction_that_corrects_only_the_date_is_stored(
+    db_url: str, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fix that changes only the date (or the title) of the same bytes is a new version,
+    and the corrected date replaces the stored one (it was kept for good before: re-fetched
+    pages keep their first date, and 'same text, same version' counted as unchanged)."""
+    from datetime import UTC, datetime
+
+    from newsflow.extract import dates
+    from tests.integration.helpers import article_text
+
+    folder = inbox / "2026-11-18"
+    folder.mkdir()
+    text = (
+        "Families gather at the memorial\n\nTwenty-three years after September 11, 2001, "
+        "families gathered at the memorial. " + article_text(71)
+    )
+    (folder / "vigil.txt").write_text(text)
+    wrong = datetime(2001, 9, 11, tzinfo=UTC)
+    with monkeypatch.context() as old_code:  # the old dateline rule: any date near the start
+        old_code.setattr(dates, "dateline_date", lambda text: wrong)
+        jobs.ingest_inbox(db_url, runs.identity("t", "vigil"), inbox=inbox)
+    [stored] = query(db_url, "SELECT published_at, published_at_source FROM news.articles")
+    assert stored == {"published_at": wrong, "published_at_source": "dateline"}
+
+    counts = _reprocess(db_url, "dates", reprocess.Selection(force=True))
+    assert counts["updated"] == 1, counts
+    [fixed] = query(db_url, "SELECT published_at, published_at_source, version FROM news.articles")
+    assert fixed["published_at"] == datetime(2026, 11, 18, tzinfo=UTC)
+    assert fixed["published_at_source"] == "inbox-folder" and fixed["version"] == 2
+    assert _reprocess(db_url, "again", reprocess.Selection(force=True))["unchanged"] == 1

@@ -18,8 +18,15 @@ ON CONFLICT (id) DO UPDATE SET
     title_key           = EXCLUDED.title_key,
     title_derived       = EXCLUDED.title_derived,
     byline              = EXCLUDED.byline,
-    published_at        = COALESCE(a.published_at, EXCLUDED.published_at),
-    published_at_source = CASE WHEN a.published_at IS NULL THEN EXCLUDED.published_at_source
+    -- a changed page keeps the first date known; a re-extraction of the same bytes (the same
+    -- raw document) corrects it, unless it found none
+    published_at        = CASE WHEN a.raw_document_id = EXCLUDED.raw_document_id
+                               THEN COALESCE(EXCLUDED.published_at, a.published_at)
+                               ELSE COALESCE(a.published_at, EXCLUDED.published_at) END,
+    published_at_source = CASE WHEN a.raw_document_id = EXCLUDED.raw_document_id
+                                    AND EXCLUDED.published_at IS NOT NULL
+                               THEN EXCLUDED.published_at_source
+                               WHEN a.published_at IS NULL THEN EXCLUDED.published_at_source
                                ELSE a.published_at_source END,
     language            = EXCLUDED.language,
     text                = EXCLUDED.text,
@@ -33,4 +40,9 @@ ON CONFLICT (id) DO UPDATE SET
     version             = a.version + 1,
     updated_at          = now()
 WHERE a.content_hash IS DISTINCT FROM EXCLUDED.content_hash
-   OR a.extractor_version IS DISTINCT FROM EXCLUDED.extractor_version;
+   OR a.extractor_version IS DISTINCT FROM EXCLUDED.extractor_version
+   -- a re-extraction that corrects only the title or the date
+   OR (a.raw_document_id = EXCLUDED.raw_document_id
+       AND (a.title IS DISTINCT FROM EXCLUDED.title
+            OR (EXCLUDED.published_at IS NOT NULL
+                AND a.published_at IS DISTINCT FROM EXCLUDED.published_at)));
