@@ -85,8 +85,60 @@ def _headline_like(title: str) -> bool:
 # --------------------------------------------------------------------------- seeds
 
 
-def test_version_constant() -> None:
-    assert EXTRACTOR_VERSION == "2026.11.2"
+def _sample_outputs() -> str:
+    """What extraction and normalisation make of the sample inbox (every .txt, .html and
+    .jsonl file of data/inbox) and of the seeds, as sorted JSON: a guard, not a proof (a
+    change that none of them meets goes unnoticed)."""
+    import json
+    from pathlib import Path
+
+    from newsflow.decode import decode_bytes
+    from newsflow.extract import extract_html, extract_jsonl_record, extract_text
+
+    project = Path(__file__).resolve().parents[2]
+    paths = [*sorted((project / "data" / "inbox").rglob("*")), *_seed_files()]
+    out: list[dict[str, Any]] = []
+    for path in paths:
+        if path.suffix not in (".txt", ".html", ".jsonl") or not path.read_bytes().strip():
+            continue
+        try:
+            text, _ = decode_bytes(path.read_bytes())
+        except ValueError:
+            continue
+        extracted = []
+        try:
+            if path.suffix == ".html":
+                extracted = [extract_html(text)]
+            elif path.suffix == ".txt":
+                extracted = [extract_text(text)]
+            else:
+                for line in text.splitlines():
+                    if line.strip():
+                        extracted.append(extract_jsonl_record(json.loads(line)))
+        except ValueError:
+            continue
+        for ex in extracted:
+            n = normalize(ex, extractor_version="pinned")
+            out.append(
+                {"file": path.name, "title": n.title, "text": n.text, "byline": n.byline,
+                 "published_at": str(n.published_at), "language": n.language,
+                 "canonical_url": n.canonical_url, "repairs": n.repairs}
+            )  # fmt: skip
+    return json.dumps(out, sort_keys=True, ensure_ascii=False)
+
+
+def test_what_extraction_gives_is_pinned_to_the_extractor_version() -> None:
+    """Reprocessing re-extracts the articles made by another EXTRACTOR_VERSION: a change to
+    what extraction or normalisation gives that does not bump it is never applied to stored
+    articles. Any change to the outputs of the sample inbox and the seeds must come with a
+    bump; then pin the new digest here beside the new version."""
+    import hashlib
+
+    digest = hashlib.sha256(_sample_outputs().encode()).hexdigest()[:16]
+    assert (EXTRACTOR_VERSION, digest) == ("2026.12.1", "8f3ae470abf2a03b"), (
+        "extraction gives other outputs than those pinned for this EXTRACTOR_VERSION: bump it "
+        "(so that reprocessing applies the change to stored articles) and pin the new digest"
+    )
 
 
 def test_five_seed_records(seeds: dict[str, tuple[Extracted, Normalized]]) -> None:
