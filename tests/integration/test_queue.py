@@ -92,6 +92,22 @@ def test_malformed_messages_are_quarantined_and_acknowledged(
     assert "must be a JSON object" in text and "no 'text' field" in text
 
 
+def test_a_message_nested_too_deeply_is_quarantined_not_the_batch(
+    db_url: str, redis_stream: Stream
+) -> None:
+    """json.loads raises RecursionError (not ValueError) on very deep nesting: it failed the
+    whole batch, which was claimed again and failed again, blocking every message in it."""
+    client, name = redis_stream.client, redis_stream.name
+    client.xadd(name, {"article": '{"text": "x", "a": ' + "[" * 100_000 + "]" * 100_000 + "}"})
+    queue.push(client, name, record(8))
+    taken, acked, row = run_once(db_url, "deep")
+    assert taken["messages"] == 2 and taken["quarantined"] == 1, taken
+    assert acked["unsettled"] == 0 and redis_stream.pending() == 0
+    assert row["articles_stored"] == 1
+    [held] = query(db_url, "SELECT reasons FROM news.quarantine")
+    assert "nested too deeply" in held["reasons"][0]
+
+
 def test_a_crash_before_the_acknowledgement_redelivers_without_effect(
     db_url: str, redis_stream: Stream, monkeypatch: pytest.MonkeyPatch
 ) -> None:

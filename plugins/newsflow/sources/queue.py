@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,6 +45,8 @@ from newsflow.db import Conn
 # imports the jobs, most of which use no queue.
 if TYPE_CHECKING:
     import redis
+
+log = logging.getLogger(__name__)
 
 FIELD = "article"
 MEDIA_TYPE = "application/jsonl"
@@ -142,6 +145,8 @@ def to_raw_input(stream: str, message: Message, max_bytes: int) -> RawInput:
         record = json.loads(article)
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
         refusal = f"the {FIELD!r} field is not valid JSON ({str(exc)[:200]})"
+    except RecursionError:  # nested deeper than the parser goes: it raised for the whole batch
+        refusal = f"the {FIELD!r} field is nested too deeply to be read"
     else:
         if not isinstance(record, dict):
             refusal = (
@@ -223,12 +228,32 @@ def take(
     return taken
 
 
+def _raw_or_refusal(stream: str, message: Message, max_bytes: int) -> RawInput:
+    """:func:`to_raw_input`, or, should reading the message raise, a refusal that says so: one
+    message must not fail its batch (which would be claimed again, and fail again, for ever)."""
+    try:
+        return to_raw_input(stream, message, max_bytes)
+    except Exception as exc:
+        log.exception("queue message %s could not be read", message.entry_id)
+        entry = message.entry_id
+        key = f"newsflow-unreadable\0{stream}\0{entry}".encode()
+        return RawInput(
+            origin="queue",
+            locator=locator(stream, entry),
+            body=None,
+            content_hash=hashlib.sha256(key).hexdigest(),
+            size_bytes=0,
+            media_type=MEDIA_TYPE,
+            refusal=f"the message could not be read ({type(exc).__name__}: {str(exc)[:200]})",
+        )
+
+
 def archive_messages(
     conn: Conn, run_id: int, stream: str, messages: Iterable[Message], max_bytes: int
 ) -> dict[str, int]:
     """Archive the messages into the run; counts of messages and per archive state."""
     counts: dict[str, int] = {"messages": 0}
-    raws = [to_raw_input(stream, message, max_bytes) for message in messages]
+    raws = [_raw_or_refusal(stream, message, max_bytes) for message in messages]
     for done in archive_many(conn, run_id, raws):
         state: ArchiveState = done.state
         counts["messages"] += 1
