@@ -494,3 +494,45 @@ def test_entries_with_bad_text_or_overlong_links_cost_only_themselves(
     assert sorted(e["title"] for e in entries) == ["Bad AB", "Fine"]
     assert all("\x00" not in (e["summary"] or "") for e in entries)
     assert result["new_entries"] == 2
+
+
+def test_a_page_that_failed_mid_body_is_fetched_again_in_full(db_url: str) -> None:
+    """The first response carried an ETag and then stalled past the read timeout: nothing was
+    archived. Its validators must not make the next fetch conditional (the server's 304 would
+    settle a page nobody archived, and the article would be lost)."""
+    paragraphs = "".join(f"<p>{article_text(90 + i, sentences=6)}</p>" for i in range(4))
+    page = (
+        "<html><head><title>Harbour wall rebuilt</title></head><body><article>"
+        f"<h1>Harbour wall rebuilt</h1>{paragraphs}</article></body></html>"
+    ).encode()
+    served: list[str | None] = []
+
+    def slow_then_conditional(req: SeenRequest, server: HostileServer) -> Reply:
+        served.append(req.headers.get("if-none-match"))
+        headers = {"ETag": '"v1"'}
+        if len(served) == 1:  # half the page, then silence past the read timeout
+            return Reply(200, [page[:200], page[200:]], "text/html", headers, chunk_delay=3.0)
+        if req.headers.get("if-none-match") == '"v1"':
+            return Reply(304, b"", None, headers)
+        return Reply(200, page, "text/html; charset=utf-8", headers)
+
+    feed = (
+        b"<?xml version='1.0'?><rss version='2.0'><channel><title>T</title><link>/</link>"
+        b"<item><title>Harbour wall rebuilt</title><link>/p/slow</link></item>"
+        b"</channel></rss>"
+    )
+    routes = {
+        "/robots.txt": Reply(404, b"none"),
+        "/f/slow": Reply(200, feed, "application/rss+xml"),
+        "/p/slow": slow_then_conditional,
+    }
+    with serve(routes, defaults=False) as site:
+        feed_id = add(db_url, site.url("/f/slow"), "slow")
+        with make_fetcher(fetch_read_timeout=1.0, fetch_max_tries=1) as fetcher:
+            poll_once(db_url, feed_id, fetcher, "slow-1")
+            assert len(served) == 1  # fetched once, failed: nothing archived
+            assert query(db_url, "SELECT count(*) AS n FROM news.raw_documents")[0]["n"] == 0
+            poll_once(db_url, feed_id, fetcher, "slow-2")
+    assert served[:2] == [None, None]  # the second fetch was not conditional
+    [row] = query(db_url, "SELECT last_outcome, raw_document_id FROM news.pages")
+    assert row["last_outcome"] == "ok" and row["raw_document_id"] is not None

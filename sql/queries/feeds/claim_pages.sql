@@ -16,5 +16,8 @@ UPDATE news.pages p
            (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())
   FROM candidates c
  WHERE p.url = c.url
-RETURNING p.url, p.etag, p.last_modified, c.entry_id, c.title, c.published_at, c.author,
-          c.summary, c.first_seen_at
+-- validators only for a page archived before: "not modified" must mean "the copy we hold"
+RETURNING p.url,
+          CASE WHEN p.raw_document_id IS NOT NULL THEN p.etag END AS etag,
+          CASE WHEN p.raw_document_id IS NOT NULL THEN p.last_modified END AS last_modified,
+          c.entry_id, c.title, c.published_at, c.author, c.summary, c.first_seen_at

@@ -176,8 +176,9 @@ def _record(
             "outcome": outcome,
             "error": error,
             "http_status": page.status,
-            "etag": page.etag,
-            "last_modified": page.last_modified,
+            # validators of the copy archived now (or confirmed by a 304), never of a failure
+            "etag": page.etag if raw_id is not None else None,
+            "last_modified": page.last_modified if raw_id is not None else None,
             "raw_id": raw_id,
             "settled": raw_id is not None or page.not_modified,
             "max_attempts": settings.feed_max_page_attempts,
