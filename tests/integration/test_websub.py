@@ -381,3 +381,40 @@ def test_the_api_server_serves_the_callback_without_login_and_the_news_view_with
     assert answers["unknown"][:2] == [404, "unknown subscription"]
     assert answers["news"][0] == 303 and "/auth/login" in answers["news"][2]
     assert _feed(db_url, feed_id)["websub_state"] == "subscribed"
+
+
+def test_only_a_requested_subscription_is_verified_and_its_lease_is_kept_sane(
+    db_url: str,
+) -> None:
+    """A verification GET confirms a request of ours: one for a running subscription (anyone
+    can send it: the topic is public) must not rewrite its lease, which ended its renewals; a
+    lease of billions of seconds overflowed the database (HTTP 500); no lease at all is the
+    lease we asked for."""
+    with db.connect(db_url) as conn:
+        feed_id = feeds.add_feed(conn, "https://news.example/feed.xml", name="verify")
+        conn.commit()
+
+    def verify(state: str, **params: str) -> tuple[int, dict[str, Any]]:
+        with db.connect(db_url) as conn:
+            conn.execute(
+                "UPDATE news.feeds SET websub_state = %s, websub_topic = 'urn:t', "
+                "websub_lease_until = now() + interval '9 days' WHERE id = %s",
+                (state, feed_id),
+            )
+            q = {"hub.mode": "subscribe", "hub.topic": "urn:t", "hub.challenge": "c", **params}
+            reply = websub.handle_callback(conn, "GET", feed_id, q, {}, b"")
+            conn.commit()
+        [row] = query(
+            db_url,
+            "SELECT websub_state, websub_lease_until - now() AS left FROM news.feeds WHERE id = %s",
+            (feed_id,),
+        )
+        return reply.status, row
+
+    status, row = verify("subscribed")  # unsolicited
+    assert status == 404 and row["left"].days == 8  # the running lease untouched
+    status, row = verify("requested", **{"hub.lease_seconds": "3000000000"})
+    assert status == 200 and row["websub_state"] == "subscribed"
+    assert 360 <= row["left"].days <= 366
+    status, row = verify("requested")  # no lease given: the one we asked for
+    assert status == 200 and row["left"] is not None

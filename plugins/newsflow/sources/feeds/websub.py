@@ -38,6 +38,7 @@ from newsflow.settings import Settings, get_settings
 from newsflow.sources import feedparse
 
 RENEW_MARGIN_S = 3600.0  # renew a subscription this long before its lease ends
+MAX_LEASE_S = 366 * 24 * 3600  # a longer lease a hub grants is renewed after a year anyway
 RETRY_REQUEST_S = 3600.0  # ask again when a hub never verified a request
 MAX_PUSH_BYTES = 5 * 1024 * 1024
 MAX_CHALLENGE_CHARS = 1024  # a hub's challenge is a short token; longer is not echoed
@@ -226,13 +227,18 @@ def _verify(conn: Conn, feed: Mapping[str, Any], query: Mapping[str, str]) -> Re
         return Reply(200, "")
     if mode != "subscribe" or topic != expected_topic:
         return Reply(404, "no such subscription")
-    if feed["websub_state"] not in ("requested", "subscribed"):
-        return Reply(404, "no subscription was requested")
     challenge = query.get("hub.challenge", "")
     if not challenge or len(challenge) > MAX_CHALLENGE_CHARS:
         return Reply(400, "hub.challenge missing or too long")
+    if feed["websub_state"] != "requested":
+        # only a request of ours is confirmed: an unsolicited "verification" of a running
+        # subscription could otherwise rewrite its lease (and end its renewals)
+        return Reply(404, "no subscription was requested")
     lease_raw = query.get("hub.lease_seconds", "")
-    lease = int(lease_raw) if lease_raw.isdigit() else None
+    # the hub's lease, within reason (a huge number overflowed the database: HTTP 500); none
+    # given: the lease we asked for, so that the subscription is still renewed
+    requested = int(get_settings().websub_lease)
+    lease = min(int(lease_raw), MAX_LEASE_S) if lease_raw.isdigit() else requested
     db.execute(
         conn,
         "feeds/websub_verified",
