@@ -536,3 +536,33 @@ def test_a_page_that_failed_mid_body_is_fetched_again_in_full(db_url: str) -> No
     assert served[:2] == [None, None]  # the second fetch was not conditional
     [row] = query(db_url, "SELECT last_outcome, raw_document_id FROM news.pages")
     assert row["last_outcome"] == "ok" and row["raw_document_id"] is not None
+
+
+def test_an_entry_redirected_to_the_front_page_is_not_stored_as_its_article(
+    db_url: str,
+) -> None:
+    """A site sends a removed article's address to its front page: that page's lead story is
+    not the entry's article (it was stored under the entry's title before)."""
+    home = (
+        "<html><head><title>Daily Home</title></head><body><article><h1>Lead story</h1>"
+        + "".join(f"<p>{article_text(95 + i, sentences=6)}</p>" for i in range(3))
+        + "</article></body></html>"
+    ).encode()
+    feed = (
+        b"<?xml version='1.0'?><rss version='2.0'><channel><title>T</title><link>/</link>"
+        b"<item><title>Removed story</title><link>/p/removed</link></item>"
+        b"</channel></rss>"
+    )
+    routes = {
+        "/robots.txt": Reply(404, b"none"),
+        "/f/home": Reply(200, feed, "application/rss+xml"),
+        "/p/removed": Reply(301, b"", None, {"Location": "/"}),
+        "/": Reply(200, home, "text/html; charset=utf-8"),
+    }
+    with serve(routes, defaults=False) as site:
+        feed_id = add(db_url, site.url("/f/home"), "home")
+        with make_fetcher() as fetcher:
+            poll_once(db_url, feed_id, fetcher, "home-1")
+    assert query(db_url, "SELECT count(*) AS n FROM news.raw_documents")[0]["n"] == 0
+    [row] = query(db_url, "SELECT last_outcome, wanted FROM news.pages")
+    assert row == {"last_outcome": "redirected-home", "wanted": False}

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from newsflow import db, fetch
 from newsflow.archive import RawInput, archive, is_settled, queue_document
@@ -140,6 +141,11 @@ def _settle(
 ) -> None:
     """Archive one fetched page and record its outcome, committed together."""
     outcome, error = page.outcome, page.error
+    if page.ok and _redirected_home(claim.url, page.final_url):
+        # a removed article sent to the front page: that page is not this entry's article
+        outcome = "redirected-home"
+        error = f"redirected to the site's front page ({page.final_url}); not the article"
+        page.body = None
     try:
         with pages.transaction():
             raw_id = None
@@ -157,6 +163,15 @@ def _settle(
         counts.fetched += 1
     elif not page.not_modified:
         counts.failed += 1
+
+
+def _redirected_home(url: str, final_url: str | None) -> bool:
+    """Whether fetching an article's address ended on a site's front page (a path of "/" or
+    none, where the entry's own path was longer): what a site does with a removed article."""
+    if not final_url or final_url == url:
+        return False
+    asked, landed = urlsplit(url), urlsplit(final_url)
+    return landed.path in ("", "/") and not landed.query and asked.path not in ("", "/")
 
 
 def _record(
