@@ -274,7 +274,7 @@ def test_a_nul_in_one_entry_is_removed_not_stored() -> None:
     first = parsed.entries[0]
     for value in (first.title, first.summary, first.entry_id):
         assert value is not None and "\x00" not in value and "\x01" not in value
-    assert first.title == "Bad AB" or first.title == "Bad A\ufffdB"
+    assert first.title == "Bad AB"
 
 
 def test_an_emoji_written_as_surrogate_references_does_not_lose_the_feed() -> None:
