@@ -215,11 +215,12 @@ def extract_items(doc: Document) -> list[Item]:
         return [item]
     media = doc.media_type or "text/plain"
     if media == "application/jsonl":
-        wide = (
-            body.startswith(decode.BOMS)
-            or "16" in (doc.charset or "")
-            or "32" in (doc.charset or "")
-        )  # UTF-16/32: its lines cannot be split as bytes
+        declared = (doc.charset or "").lower().replace("_", "-")
+        # a byte order mark or UTF-16/32: the file is decoded whole (UTF-16/32 lines cannot be
+        # split as bytes)
+        wide = body.startswith(decode.BOMS) or declared.startswith(
+            ("utf-16", "utf-32", "utf16", "utf32")
+        )
         if repairs and not wide:  # not clean UTF-8: decoded line by line
             lines_text, by_line = _decode_jsonl(body, doc.charset)
             return _extract_jsonl(doc, lines_text, [], by_line)
