@@ -191,7 +191,7 @@ def _record(
             "outcome": outcome,
             "error": error,
             "http_status": page.status,
-            # validators of the copy archived now (or confirmed by a 304), never of a failure
+            # validators of the copy archived now, never of a failure (a 304 keeps the stored ones)
             "etag": page.etag if raw_id is not None else None,
             "last_modified": page.last_modified if raw_id is not None else None,
             "raw_id": raw_id,
