@@ -566,3 +566,49 @@ def test_an_entry_redirected_to_the_front_page_is_not_stored_as_its_article(
     assert query(db_url, "SELECT count(*) AS n FROM news.raw_documents")[0]["n"] == 0
     [row] = query(db_url, "SELECT last_outcome, wanted FROM news.pages")
     assert row == {"last_outcome": "redirected-home", "wanted": False}
+
+
+def test_a_page_archived_by_a_run_that_died_is_processed_by_a_later_one(db_url: str) -> None:
+    """The run archived the page and died before processing it. When the entry changes, the
+    server answers "not modified" for the page: that settled it before, and the article was
+    never made; now the later run processes the copy it holds."""
+    from newsflow import jobs
+
+    paragraphs = "".join(f"<p>{article_text(110 + i, sentences=6)}</p>" for i in range(4))
+    page = (
+        "<html><head><title>Harbour crane repaired</title></head><body><article>"
+        f"<h1>Harbour crane repaired</h1>{paragraphs}</article></body></html>"
+    ).encode()
+
+    def conditional(req: SeenRequest, server: HostileServer) -> Reply:
+        if req.headers.get("if-none-match") == '"v1"':
+            return Reply(304, b"", None, {"ETag": '"v1"'})
+        return Reply(200, page, "text/html; charset=utf-8", {"ETag": '"v1"'})
+
+    summary = ["first"]
+
+    def feed(req: SeenRequest, server: HostileServer) -> Reply:
+        body = (
+            "<?xml version='1.0'?><rss version='2.0'><channel><title>T</title><link>/</link>"
+            "<item><title>Harbour crane repaired</title><link>/p/crane</link>"
+            f"<description>{summary[0]}</description></item></channel></rss>"
+        ).encode()
+        return Reply(200, body, "application/rss+xml")
+
+    routes = {"/robots.txt": Reply(404, b"none"), "/f/crane": feed, "/p/crane": conditional}
+    with serve(routes, defaults=False) as site:
+        feed_id = add(db_url, site.url("/f/crane"), "crane")
+        with make_fetcher() as fetcher:
+            poll_once(db_url, feed_id, fetcher, "died")  # archived, never processed
+            assert query(db_url, "SELECT count(*) AS n FROM news.articles")[0]["n"] == 0
+            summary[0] = "updated"  # the entry changes: its page is wanted again
+            run_id = start_run(db_url, "later")
+            with db.connect(db_url) as conn, db.connect_autocommit(db_url) as pages:
+                feeds.poll_feed(conn, pages, run_id, feed_id, fetcher)
+                conn.commit()
+                jobs.process(conn, run_id)
+    [row] = query(db_url, "SELECT last_outcome FROM news.pages")
+    assert row["last_outcome"] == "not-modified"
+    assert [r["title"] for r in query(db_url, "SELECT title FROM news.articles")] == [
+        "Harbour crane repaired"
+    ]

@@ -151,6 +151,8 @@ def _settle(
             raw_id = None
             if page.ok and page.body is not None:
                 raw_id = archive(pages, run_id, _raw_input(feed, claim, page)).raw_document_id
+            elif page.not_modified:
+                _requeue_unprocessed(pages, run_id, claim.url)
             _record(pages, claim.url, page, outcome, error, raw_id, settings)
     except Exception as exc:  # a page that cannot be archived must not stop the others
         log.exception("page %s could not be archived", claim.url)
@@ -163,6 +165,22 @@ def _settle(
         counts.fetched += 1
     elif not page.not_modified:
         counts.failed += 1
+
+
+def _requeue_unprocessed(pages: Autocommit, run_id: int, url: str) -> None:
+    """A page the server says we hold: if its archived copy was never processed (the run that
+    archived it died before processing), this run processes it; "not modified" settled it
+    before, and the article was never made."""
+    raw_id = db.fetch_value(pages, "feeds/page_document", {"url": url})
+    if raw_id is not None and not is_settled(pages, int(raw_id)):
+        queue_document(
+            pages,
+            run_id,
+            int(raw_id),
+            url,
+            DocState.PENDING,
+            "archived by an earlier run that did not process it",
+        )
 
 
 def _redirected_home(url: str, final_url: str | None) -> bool:
