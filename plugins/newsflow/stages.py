@@ -77,7 +77,7 @@ class Item:
     raw_document_id: int
     item_no: int
     origin: str
-    source_name: str | None
+    feed_source: str | None  # the source of the feed it came from, if any
     extracted: Extracted | None = None
     normalized: Normalized | None = None
     stopped_at: Stage | None = None  # the stage that refused the input (quarantine)
@@ -87,6 +87,13 @@ class Item:
     trace: str | None = None
     # the text's MinHash, made while preparing (in parallel, outside the load lock)
     fingerprint: neardup.Fingerprint | None = None
+
+    @property
+    def source_name(self) -> str | None:
+        """The source the article is stored under: the one it names (after validation's
+        repairs, which drop one that is not a name), else its feed's."""
+        named = self.normalized.source if self.normalized is not None else None
+        return named or self.feed_source
 
     @property
     def standing(self) -> bool:
@@ -250,9 +257,6 @@ def normalize_item(item: Item, doc: Document) -> None:
         item.normalized = normalize.normalize(
             item.extracted, extractor_version=extract.EXTRACTOR_VERSION
         )
-        source = item.normalized.source
-        if source and len(source) <= validate.MAX_SOURCE_CHARS:  # longer: dropped by repair
-            item.source_name = source
     except ValueError as exc:
         item.stop(Stage.EXTRACT, [str(exc)])
 
