@@ -85,7 +85,7 @@ def reprocess(conn: Conn, run_id: int, sel: Selection) -> ReprocessCounts:
         },
     )
     existing = {(int(r["raw_document_id"]), int(r["item_no"])): r for r in stored}
-    items = _paired(items, stored)
+    items = _paired(items, existing)
     batch = Batch()
     for item in items:  # re-extraction failed before validation: the stored version stays
         if not item.standing:
@@ -121,10 +121,12 @@ def reprocess(conn: Conn, run_id: int, sel: Selection) -> ReprocessCounts:
             )
             counts["unchanged"] += 1
             continue
-        same_text = old["content_hash"] == art.content_hash
-        clash = None if same_text else claimed.get(art.content_hash)
-        if clash is None and not same_text:
-            clash = content_hash_owner(conn, art.content_hash, exclude=article_id)
+        text_changed = old["content_hash"] != art.content_hash
+        clash = None
+        if text_changed:  # its new text must be no other article's, stored or re-extracted
+            clash = claimed.get(art.content_hash) or content_hash_owner(
+                conn, art.content_hash, exclude=article_id
+            )
         if clash is not None:
             why = f"re-extracted text equals article {clash}; stored version kept"
             batch.outcomes.append(_kept(run_id, key, article_id, why))
@@ -144,7 +146,7 @@ def reprocess(conn: Conn, run_id: int, sel: Selection) -> ReprocessCounts:
                 DocState.UPDATED,
                 article_id,
                 f"extractor {old['extractor_version']} -> {art.extractor_version}"
-                + ("" if old["content_hash"] != art.content_hash else "; title or date corrected"),
+                + ("" if text_changed else "; title or date corrected"),
             )
         )
         counts["updated"] += 1
@@ -156,16 +158,16 @@ def reprocess(conn: Conn, run_id: int, sel: Selection) -> ReprocessCounts:
     return counts
 
 
-def _paired(items: list[stages.Item], stored: list[Any]) -> list[stages.Item]:
+def _paired(items: list[stages.Item], by_key: dict[tuple[int, int], Any]) -> list[stages.Item]:
     """The re-extracted items that have a stored article to update, each carrying that
     article's (raw document, item) key. A document's single item is its article. A record of
     a JSONL file that has a URL is paired with the stored article of the same file and URL:
     line numbers move when the way lines are read changes (a record once cut in two at a
     U+2028), and pairing by number alone overwrote one story with another. A record without a
-    URL is paired by its line number, as long as that article has no URL either."""
-    by_key = {(int(r["raw_document_id"]), int(r["item_no"])): r for r in stored}
+    URL is paired by its line number, as long as that article has no URL either. ``by_key``:
+    the stored articles by (raw document, item)."""
     by_url: dict[tuple[int, str], Any] = {}
-    for row in stored:
+    for row in by_key.values():
         if row["url"]:
             by_url.setdefault((int(row["raw_document_id"]), _url_key(row["url"])), row)
     out: list[stages.Item] = []
