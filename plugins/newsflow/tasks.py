@@ -189,7 +189,8 @@ def quality_gate(context: Mapping[str, Any]) -> list[str]:
 
 def feeds_start(context: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Open the run; the due feeds grouped for the poll tasks (a backfill queues the pages
-    archived in its interval instead, and polls nothing)."""
+    archived in its interval instead, and polls nothing). A run also takes up the pages that
+    earlier runs archived and never processed (:func:`feeds.resume_unsettled_pages`)."""
     from newsflow.sources import feeds
     from newsflow.sources.feeds import websub
 
@@ -204,6 +205,10 @@ def feeds_start(context: Mapping[str, Any]) -> list[dict[str, Any]]:
             conn.commit()
             log.info("backfill: reprocessing the raw archive of the interval: %s", counts)
             return []
+        resumed = feeds.resume_unsettled_pages(conn, run_id, settings.max_attempts)
+        conn.commit()
+        if any(resumed.values()):
+            log.info("pages archived earlier and never processed, taken up again: %s", resumed)
         due = feeds.due_feeds(conn)
         if settings.websub_callback_url:
             # a WebSub subscription to request or renew: its feed's poll (re)subscribes it

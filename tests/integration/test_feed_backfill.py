@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from newsflow import archive, db, ingest, runs
 from newsflow.sources import feeds
 from tests.integration.helpers import article_text, query, snapshot
@@ -104,3 +106,98 @@ def test_backfill_window_reprocesses_the_archive_and_changes_nothing_twice(db_ur
         conn.commit()
     assert counts == {"pages": 2, "pending": 0, "already-ingested": 2}
     assert snapshot(db_url) == before
+
+
+def _outcomes(db_url: str, url: str) -> list[tuple[str, str | None]]:
+    return [
+        (r["state"], r["detail"])
+        for r in query(
+            db_url,
+            "SELECT o.state, o.detail FROM news.document_outcomes o JOIN news.raw_documents r "
+            "ON r.id = o.raw_document_id WHERE r.url = %(url)s ORDER BY o.run_id",
+            {"url": url},
+        )
+    ]
+
+
+def test_pages_a_dead_run_left_unprocessed_are_taken_up_by_the_next_feeds_run(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page is fetched once per entry: when the run that archived it died, or failed on it,
+    the next feeds run processes the copy it holds, once; pages another run holds pending,
+    settled ones and ones that failed too often are left alone."""
+    day = datetime(2026, 11, 20, tzinfo=UTC)
+    died, failing, tried_out, busy_url = (
+        "https://coast-news.com/died",
+        "https://coast-news.com/failing",
+        "https://coast-news.com/tried-out",
+        "https://coast-news.com/busy",
+    )
+
+    def outcome(conn, run_id: int, url: str, state: str, detail: str) -> None:
+        conn.execute(
+            "INSERT INTO news.document_outcomes (run_id, raw_document_id, state, detail) "
+            "SELECT %(run)s, id, %(state)s, %(detail)s FROM news.raw_documents WHERE url = %(url)s",
+            {"run": run_id, "url": url, "state": state, "detail": detail},
+        )
+
+    with db.connect(db_url) as conn:
+        dead = runs.start_run(conn, runs.identity("news_feeds", "scheduled-1"))
+        for n, url in enumerate((died, failing, tried_out)):
+            _archive(conn, dead, url, _page(20 + n, f"Ferry timetable {n} changed"), day)
+        conn.commit()
+        # the process died before processing them; two of them had failed in later runs
+        for url, failures in ((failing, 1), (tried_out, 3)):
+            for k in range(failures):
+                earlier = runs.start_run(conn, runs.identity("news_feeds", f"{url}-{k}"))
+                outcome(conn, earlier, url, "failed", "database connection lost")
+                runs.finish_run(conn, earlier)
+        # a live run holds this page pending, while a later run that also had it died
+        busy = runs.start_run(conn, runs.identity("news_feeds", "scheduled-busy"))
+        _archive(conn, busy, busy_url, _page(30, "Pier lights fixed"), day)
+        dead_too = runs.start_run(conn, runs.identity("news_feeds", "scheduled-dead-too"))
+        outcome(conn, dead_too, busy_url, "pending", "")
+        conn.execute(
+            "UPDATE news.ingest_runs SET heartbeat_at = now() + interval '1 hour' "
+            "WHERE id = %(id)s",
+            {"id": busy},
+        )
+        conn.commit()
+
+        monkeypatch.setenv("NEWSFLOW_RUN_ABANDON_AFTER", "0")  # closes the dead runs at once
+        later = runs.start_run(conn, runs.identity("news_feeds", "scheduled-2"))
+        conn.commit()
+        counts = feeds.resume_unsettled_pages(conn, later, max_attempts=3)
+        conn.commit()
+        assert counts == {"abandoned": 1, "failed": 1}
+        ingest.process_run(conn, later)
+        runs.finish_run(conn, later)
+        conn.commit()
+
+    titles = {r["title"] for r in query(db_url, "SELECT title FROM news.articles")}
+    assert titles == {"Ferry timetable 0 changed", "Ferry timetable 1 changed"}
+    assert _outcomes(db_url, died) == [
+        ("abandoned", "the run died before this document was processed"),
+        ("stored", None),
+    ]
+    assert _outcomes(db_url, failing)[-2:] == [
+        ("failed", "database connection lost"),
+        ("stored", None),
+    ]
+    # given up after three failed runs (archiving the page again quarantines it, saying so)
+    assert [s for s, _ in _outcomes(db_url, tried_out)] == [
+        "abandoned",
+        "failed",
+        "failed",
+        "failed",
+    ]
+    # the live run keeps its page
+    assert [s for s, _ in _outcomes(db_url, busy_url)] == ["pending", "abandoned"]
+
+    with db.connect(db_url) as conn:
+        again = runs.start_run(conn, runs.identity("news_feeds", "scheduled-3"))
+        assert feeds.resume_unsettled_pages(conn, again, max_attempts=3) == {
+            "abandoned": 0,
+            "failed": 0,
+        }
+        conn.rollback()

@@ -11,7 +11,7 @@ Feeds call the raw archive (:mod:`newsflow.archive`), never the processing code.
 """
 
 from newsflow.sources.feeds.discovery import discover_feeds
-from newsflow.sources.feeds.pages import queue_archived_pages
+from newsflow.sources.feeds.pages import queue_archived_pages, resume_unsettled_pages
 from newsflow.sources.feeds.polling import PollResult, poll_feed, poll_feeds
 from newsflow.sources.feeds.registry import (
     FeedExists,
@@ -51,5 +51,6 @@ __all__ = [
     "poll_feed",
     "poll_feeds",
     "queue_archived_pages",
+    "resume_unsettled_pages",
     "rename_feed",
 ]

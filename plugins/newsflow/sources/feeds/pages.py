@@ -269,3 +269,27 @@ def queue_archived_pages(conn: Conn, run_id: int, start: datetime, end: datetime
         counts["pages"] += 1
         counts[state] += 1
     return counts
+
+
+# Pages taken up again per feeds run (oldest first); the rest wait for the next run.
+RESUME_LIMIT = 1000
+
+
+def resume_unsettled_pages(conn: Conn, run_id: int, max_attempts: int) -> dict[str, int]:
+    """Queue for this run the pages whose last run ended without processing them: that run
+    died (its documents were released as abandoned) or failed on them (transient errors, at
+    most ``max_attempts`` failed runs). A page is fetched once per entry, so nothing else brings
+    back the page of an entry that never changes. Pages pending in another run, or settled
+    since, are left alone. Does not commit; counts."""
+    rows = db.fetch_all(
+        conn, "feeds/unsettled_pages", {"max_attempts": max_attempts, "limit": RESUME_LIMIT}
+    )
+    counts = {"abandoned": 0, "failed": 0}
+    for row in rows:
+        if row["state"] == "abandoned":
+            detail = f"taken up again: run {row['run_id']} died before processing it"
+        else:
+            detail = f"retried: run {row['run_id']} failed on it ({row['detail'] or 'no detail'})"
+        if queue_document(conn, run_id, int(row["id"]), row["locator"], DocState.PENDING, detail):
+            counts[row["state"]] += 1
+    return counts
