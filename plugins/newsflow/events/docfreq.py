@@ -112,20 +112,23 @@ class DocFreq:
     def ids(self, prefix: str, keys: Iterable[str]) -> NDArray[np.int64]:
         """Dense ids of ``prefix + key`` for each key (assigned on first use)."""
         table, df = self.key_id, self.df
-        keys = list(keys)
-        if isinstance(df, LazyCounts):
-            df.prefetch(prefix + k for k in keys if prefix + k not in table)
-        out = []
-        for k in keys:
-            full = prefix + k
-            i = table.get(full)
-            if i is None:
-                i = table[full] = len(table)
-                if i >= len(self._log_df):
-                    self._log_df = np.concatenate([self._log_df, np.zeros(len(self._log_df))])
-                self._log_df[i] = math.log(df.get(full, 0) + 1)
-            out.append(i)
-        return np.array(out, dtype=np.int64)
+        fulls = [prefix + k for k in keys]
+        ids = [table.get(full, -1) for full in fulls]
+        if -1 in ids:  # keys met for the first time: their frequencies in one read
+            new = [full for full, i in zip(fulls, ids, strict=True) if i < 0]
+            if isinstance(df, LazyCounts):
+                df.prefetch(new)
+            for n, full in enumerate(fulls):
+                if ids[n] < 0:
+                    i = table.get(full)  # a key given twice
+                    if i is None:
+                        i = table[full] = len(table)
+                        if i >= len(self._log_df):
+                            grown = np.zeros(len(self._log_df))
+                            self._log_df = np.concatenate([self._log_df, grown])
+                        self._log_df[i] = math.log(df.get(full, 0) + 1)
+                    ids[n] = i
+        return np.array(ids, dtype=np.int64)
 
     def log_df(self) -> NDArray[np.float64]:
         """log(df + 1) by key id (see :meth:`ids`); IDF = log(n_docs + 1) + 1 - log_df."""
@@ -228,7 +231,10 @@ def add_into(target: dict[str, float], vec: Mapping[str, float]) -> None:
 
 
 def truncate(vec: dict[str, float], n: int, idf: DocFreq, prefix: str) -> dict[str, float]:
+    """The ``n`` entries of ``vec`` with the largest IDF-weighted values (ties: by key)."""
     if len(vec) <= n:
         return vec
-    top = sorted(vec.items(), key=lambda kv: (-kv[1] * idf.idf(prefix + kv[0]), kv[0]))[:n]
-    return dict(top)
+    get, n1, log = idf.df.get, idf.n_docs + 1, math.log
+    # the weight of DocFreq.idf, inlined: this runs on every article an event absorbs
+    scored = sorted((-v * (log(n1 / (get(prefix + k, 0) + 1)) + 1.0), k) for k, v in vec.items())
+    return {k: vec[k] for _, k in scored[:n]}
