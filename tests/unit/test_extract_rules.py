@@ -9,7 +9,7 @@ import pytest
 from newsflow.extract import dates, extract_html, extract_jsonl_record, extract_text
 from newsflow.extract.metadata import PageMeta
 from newsflow.extract.plausibility import implausible
-from newsflow.extract.tail import trim_tail
+from newsflow.extract.tail import drop_author_note, trim_tail
 from newsflow.records import DocumentContext
 
 ARTICLE = [
@@ -312,3 +312,64 @@ def test_article_split_by_ads_and_recirculation_keeps_every_part() -> None:
 def test_only_a_dateline_dates_a_text(head: str, expected: date | None) -> None:
     found = dates.dateline_date(head)
     assert (found.date() if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        "A Contoso spokesperson declined to comment.",
+        "Northwind did not respond to a request for comment.",
+        "Contoso said its subscriber base grew by 8 percent last year.",
+        "The European Commission is expected to open an in-depth investigation into the merger.",
+        "Residents can sign up for the new tariff at any shop.",
+        "Copyright lawyers say the case could take years.",
+    ],
+)
+def test_closing_sentences_that_share_words_with_footers_stay(last: str) -> None:
+    """The footer rules read words ("comment", "subscriber", "commission", "sign up"); a news
+    sentence that uses them is the article's last line, not a footer."""
+    repairs: list[str] = []
+    assert trim_tail([*ARTICLE, last], repairs) == [*ARTICLE, last] and repairs == []
+    assert extract_text(
+        "Transport budget approved\n\n" + "\n\n".join([*ARTICLE, last])
+    ).text.endswith(last)
+
+
+def test_footer_calls_to_the_reader_still_go() -> None:
+    footers = [
+        "We may earn a commission when you buy through links on our site.",
+        "For the latest stories download the Example News apps for iOS and Android.",
+        "Subscribe to our newsletter.",
+        "A Contoso spokesperson declined to comment.",  # not a footer: the loop stops here
+    ]
+    repairs: list[str] = []
+    assert trim_tail([*ARTICLE, footers[3], *footers[:3]], repairs) == [*ARTICLE, footers[3]]
+    assert len(repairs) == 3
+
+
+@pytest.mark.parametrize(
+    ("last", "byline", "dropped"),
+    [
+        ("Jane Doe is a reporter at the Daily Example covering energy.", "Jane Doe", True),
+        ("Daniel Roe arbeitete viele Jahre als Redakteur bei einer Zeitung.", "Daniel Roe", True),
+        ("The author is a professor of economics at the University of Example.", None, True),
+        (
+            "Reuters could not independently verify the figures given by the company.",
+            "Reuters",
+            False,
+        ),
+        (
+            "The author of the consumer group's report, Maria Lopez, said prices would rise.",
+            None,
+            False,
+        ),
+        ("El autor de los disparos huyó a pie y todavía no ha sido detenido.", None, False),
+    ],
+)
+def test_author_note_is_what_the_author_is_not_a_sentence_naming_them(
+    last: str, byline: str | None, dropped: bool
+) -> None:
+    repairs: list[str] = []
+    kept = drop_author_note([*ARTICLE, last], byline, repairs)
+    assert kept == (ARTICLE if dropped else [*ARTICLE, last])
+    assert bool(repairs) is dropped

@@ -89,12 +89,22 @@ MAX_SOURCES = 30
 MAX_SOURCE_CHARS = 250
 
 
+# A reported statement: news prose, never a site's boilerplate, whatever words it shares with
+# a footer ("declined to comment", "said its subscriber base grew", "the European Commission").
+REPORTED_RE = re.compile(
+    r"\b(said|says|(?<!your )say|told|declined|according to|reported|announced|added|confirmed|stated"
+    r"|(did|does) not (immediately )?respond|could not be reached|requests? for comment"
+    r"|sagte|sagt|erklärte|betonte|dijo|afirmó|señaló|explicó|a déclaré|a indiqué|selon)\b",
+    re.IGNORECASE,
+)
+
+
 def is_boilerplate(line: str, *, trailing: bool) -> bool:
     if len(line) > 200:
         return False
     patterns = _BOILERPLATE_TRAILING if trailing else _BOILERPLATE_ANYWHERE
     stripped = line.strip().strip("|·•»›>").strip()
-    return any(p.fullmatch(stripped) for p in patterns)
+    return not REPORTED_RE.search(stripped) and any(p.fullmatch(stripped) for p in patterns)
 
 
 def is_list_item(line: str) -> bool:

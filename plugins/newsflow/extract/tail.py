@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from newsflow.extract.patterns import REPORTED_RE
+
 # Paragraphs from the end that the trailing-line rules look at.
 _TAIL_WINDOW = 12
 # A recirculation header cuts the rest of the text only in the last part of it.
@@ -63,6 +65,18 @@ _TAGS_RE = re.compile(
     r"|filed under|etiquetas|mots-clés|tagi|keywords)\s*[:：]?.{0,200}",
     re.IGNORECASE,
 )
+_NEWSLETTER_WORDS = (
+    r"(newsletter|subscribe|subscription|subscriber|sign up|abonnier|abonnement|abo\b"
+    r"|suscr[ií]b|inscrivez|posteingang|eingeloggt|logged in|log in|login|registrier"
+    r"|follow (us|him|her|them|me|the \w+)|folgen sie|folge uns|síguenos|suivez-nous"
+    r"|on (twitter|facebook|instagram|linkedin|telegram|whatsapp|youtube)"
+    r"|(canal|channel) de (youtube|telegram)|telegram|download (the|our) app|apps? for ios"
+    r"|have a tip|got a tip|send us (a|your)|support (our|us)\b|unterstütze|enjoyed reading"
+    r"|we want to hear|submit a letter|write to us|schreiben sie uns"
+    r"|klicken sie|click (here|the button)|button)"
+)
+# ... opening the line: a call to the reader ("Follow her on Twitter", "Subscribe now")
+_NEWSLETTER_OPENING_RE = re.compile(_NEWSLETTER_WORDS, re.IGNORECASE)
 _TRAILING_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "copyright",
@@ -83,20 +97,7 @@ _TRAILING_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
-    (
-        "newsletter",
-        re.compile(
-            r".*\b(newsletter|subscribe|subscription|subscriber|sign up|abonnier|abonnement|abo\b"
-            r"|suscr[ií]b|inscrivez|posteingang|eingeloggt|logged in|log in|login|registrier"
-            r"|follow (us|him|her|them|me|the \w+)|folgen sie|folge uns|síguenos|suivez-nous"
-            r"|on (twitter|facebook|instagram|linkedin|telegram|whatsapp|youtube)"
-            r"|(canal|channel) de (youtube|telegram)|telegram|download (the|our) app|apps? for ios"
-            r"|have a tip|got a tip|send us (a|your)|support (our|us)\b|unterstütze|enjoyed reading"
-            r"|we want to hear|submit a letter|write to us|schreiben sie uns"
-            r"|klicken sie|click (here|the button)|button).{0,120}",
-            re.IGNORECASE,
-        ),
-    ),
+    ("newsletter", re.compile(rf".*\b{_NEWSLETTER_WORDS}.{{0,120}}", re.IGNORECASE)),
     (
         "comments",
         re.compile(r".{0,40}\b(kommentare?|comments?|comentarios?|commentaires?)\b.{0,60}", re.I),
@@ -104,7 +105,8 @@ _TRAILING_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "disclaimer",
         re.compile(
-            r".*\b(affiliate|provision|partnerlinks?|werbelinks?|we may earn|commission"
+            r".*\b(affiliate|(eine|kleine|erhalten|bekommen) .{0,20}provision|partnerlinks?"
+            r"|werbelinks?|we may earn|(earn|receive|get)s? (a )?(small )?commission"
             r"|bonus value|sponsored|anzeige\b|werbung\b|our standards|trust principles"
             r"|editorial independence|ohne gewähr|sin garantía|sans garantie).*",
             re.IGNORECASE,
@@ -126,6 +128,14 @@ _TRAILING_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
+)
+# Words of a call to the reader: addressing them, or telling them what to do.
+_READER_RE = re.compile(
+    r"\b(you|your|our|us|we|me|unsere?[nmrs]?|uns|ihr|dich|euch|du|nuestr[oa]s?|te|tu|tus"
+    r"|tenemos|vous|votre|nos|notre|download|get|join|únete|visit|check out|(never|don't) miss"
+    r"|jetzt|bitte|klicken|anklicken|click)\b|\b(sie|usted)\b(?!\s+(haben|hatten|wurden|sind"
+    r"|waren)\b)",
+    re.IGNORECASE,
 )
 _ELLIPSIS_RE = re.compile(r"(…|\.\.\.|\[…\]|\[\.\.\.\])\s*[\]»”\"]?$")
 _PIPE_LIST_RE = re.compile(r"[^|]{2,120}(\s\|\s[^|]{2,120}){2,}")
@@ -159,7 +169,8 @@ def _cut_recirculation(paragraphs: list[str], repairs: list[str]) -> list[str]:
 # reading-time badges. Only short lines, so an article *about* subscriptions keeps its text.
 _INTERRUPTION_RE = re.compile(
     r".*?\b(to (view|read) the full (story|article)|for the full story|already a subscriber"
-    r"|subscribe (now|today|to)|sign up|subskrypcj\w*|jetzt (anmelden|registrieren)|abonnieren"
+    r"|subscribe (now|today|to)|sign up(?=\s*[.!]?$)|sign up (now|today|here|free|for (a|an|our"
+    r"|the) (free )?(newsletter|account|trial|briefing)|to (our|get|receive))|subskrypcj\w*|jetzt (anmelden|registrieren)|abonnieren"
     r"|registrieren sie sich|melden sie sich (jetzt )?an"
     r"|zum newsletter|\w*newsletter\w*|hazte (miembro|socio)|suscr[ií]bete|abonnez-vous"
     r"|pour (lire la suite|accéder|continuer)|cancela cuando quieras|e-paper|im abo"
@@ -195,7 +206,11 @@ def _drop_inline_links(paragraphs: list[str], repairs: list[str]) -> list[str]:
     for number, para in enumerate(paragraphs):
         if number and len(para) <= _SHORT and _INLINE_LINK_RE.fullmatch(para.strip()):
             _note(repairs, "link", para)
-        elif len(para) <= _INTERRUPTION_CHARS and _INTERRUPTION_RE.fullmatch(para.strip()):
+        elif (
+            len(para) <= _INTERRUPTION_CHARS
+            and _INTERRUPTION_RE.fullmatch(para.strip())
+            and not REPORTED_RE.search(para)
+        ):
             _note(repairs, "call-to-action", para)
         elif number and len(para) <= 300 and _CAPTION_RE.fullmatch(para.strip()):
             _note(repairs, "caption", para)
@@ -216,9 +231,20 @@ def _trailing_rule(paragraph: str) -> str | None:
     if len(paragraph) > 300:
         return None
     stripped = paragraph.strip()
+    if REPORTED_RE.search(stripped):
+        return None
     for name, pattern in _TRAILING_RULES:
-        if pattern.fullmatch(stripped):
-            return name
+        if not pattern.fullmatch(stripped):
+            continue
+        # a call to the reader opens with its verb or speaks to them; a sentence about a
+        # company's subscribers or a sign-up period does neither
+        if (
+            name == "newsletter"
+            and not _NEWSLETTER_OPENING_RE.match(stripped)
+            and not _READER_RE.search(stripped)
+        ):
+            continue
+        return name
     return None
 
 
@@ -310,22 +336,35 @@ def trim_tail(paragraphs: list[str], repairs: list[str]) -> list[str]:
     return result or paragraphs
 
 
+# "The author is ...", "Die Autorin ist ...": the note's subject and, within a few words, its
+# verb ("El autor de los disparos huyó" is the gunman, not the writer).
+_BIO_VERB = (
+    r"(is|was|has|lives|lived|writes|wrote|works|worked|joined|teaches|covers|ist|war|lebt|lebte"
+    r"|schreibt|schrieb|arbeitet|arbeitete|es|fue|vive|escribe|trabaja|trabajó|est|était|vit"
+    r"|écrit|travaille)\b"
+)
 _AUTHOR_NOTE_RE = re.compile(
-    r"(the author|die autorin|der autor|l'auteure?|el autor|la autora|about the author)\b.{5,450}",
+    r"about the author\b.{0,450}|(the author|die autorin|der autor|l'auteure?|el autor|la autora)"
+    rf"(\s*\([^)]*\))?,?\s+(\w+\s+){{0,2}}{_BIO_VERB}.{{0,450}}",
     re.IGNORECASE,
 )
 
 
 def drop_author_note(paragraphs: list[str], byline: str | None, repairs: list[str]) -> list[str]:
     """A short note about the author closing the text ("Jane Doe is a reporter at ...",
-    "Die Autorin ist ..."): it begins with the page's byline or names "the author"."""
+    "Die Autorin ist ..."): the page's byline or "the author", then what they are or do. A
+    reported statement ("Reuters could not verify", "the author of the report said") stays."""
     if len(paragraphs) < 2:
         return paragraphs
     last = paragraphs[-1].strip()
     if len(last) > 500:
         return paragraphs
     names = [n.strip() for n in re.split(r"[;,&]| and | und ", byline or "") if len(n.strip()) > 4]
-    if _AUTHOR_NOTE_RE.fullmatch(last) or any(last.startswith(name) for name in names):
+    bio = any(
+        re.match(rf"{re.escape(name)}(,[^,]{{1,60}},)?\s+(\w+\s+)?{_BIO_VERB}", last, re.I)
+        for name in names
+    )
+    if not REPORTED_RE.search(last) and (_AUTHOR_NOTE_RE.fullmatch(last) or bio):
         _note(repairs, "author-note", last)
         return paragraphs[:-1]
     return paragraphs
