@@ -41,6 +41,10 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 
 BOMS = tuple(bom for bom, _ in _BOMS)  # the byte order marks, as str.startswith takes them
+# ... of UTF-16/32, whose lines cannot be split as bytes
+WIDE_BOMS = tuple(bom for bom, codec in _BOMS if codec != "utf-8")
+# the repair of UTF-16/32 text found without a byte order mark (see _wide_without_bom)
+BOM_MISSING = "bom-missing"
 
 # (signature at offset 0, what it is); text-like signatures are made specific enough that
 # a text document starting with the same letters is not mistaken for binary.
@@ -141,14 +145,39 @@ def sniff_meta_charset(body: bytes) -> str | None:
     return label
 
 
+# NUL bytes in text: a stray one (a bad copy, a broken CMS) is removed; beyond this share of
+# the document, and not the pattern of UTF-16/32, the bytes are binary.
+_NUL_SHARE_LIMIT = 0.005
+
+
+def _wide_without_bom(body: bytes) -> str | None:
+    """The codec of UTF-16/32 text without a byte order mark, told by where its NUL bytes
+    fall (Latin-script text: one byte of each UTF-16 unit is NUL), when the body decodes
+    strictly with it; else None."""
+    sample = body[: _SNIFF_BYTES - _SNIFF_BYTES % 4]
+    if len(sample) < 16 or b"\x00" not in sample:
+        return None
+    for codec, width in (("utf-32-le", 4), ("utf-32-be", 4), ("utf-16-le", 2), ("utf-16-be", 2)):
+        text_at = 0 if codec.endswith("le") else width - 1  # the byte that carries the letter
+        lanes = [sample[i::width] for i in range(width)]
+        nul_lanes = [lane.count(0) / len(lane) for lane in lanes]
+        if nul_lanes[text_at] < 0.05 and all(
+            share > 0.6 for n, share in enumerate(nul_lanes) if n != text_at
+        ):
+            text = _strict(body, codec)
+            if text is not None and "\x00" not in text:
+                return codec
+    return None
+
+
 def _check_binary(body: bytes) -> None:
     for magic, kind in _MAGIC_NUMBERS:
         if magic.match(body):
             raise BinaryContentError(
                 f"binary content: the document is binary data ({kind}), not text"
             )
-    if b"\x00" in body:
-        nuls = body.count(0)
+    nuls = body.count(0)
+    if nuls > _NUL_SHARE_LIMIT * len(body):
         raise BinaryContentError(f"binary content: {nuls} NUL byte(s) in the document")
     sample = body[:_SNIFF_BYTES]
     controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
@@ -264,6 +293,28 @@ def _detect_charset(body: bytes) -> tuple[str, str] | None:
     return str(matches[0]), matches[0].encoding
 
 
+# Codecs of one byte per character: any bytes decode, so their label cannot tell UTF-8 with a
+# stray byte from legacy text; multi-byte legacy codecs (GBK, Shift JIS) can look like UTF-8.
+_SINGLE_BYTE_CODECS = ("cp125", "iso8859", "latin", "koi8", "mac")
+
+
+def _unless_damaged_utf8(
+    body: bytes, codec: str, label: str, decoded: str, repairs: list[str]
+) -> str:
+    """``decoded`` (the body in the labelled ``codec``), unless the label is a single-byte code
+    page and the body is UTF-8 apart from a few invalid bytes (:func:`mostly_utf8`): pages
+    kept an old ISO-8859-1 label after moving to UTF-8, and one stray byte made every "ü" of
+    them "Ã¼"."""
+    if not codec.startswith(_SINGLE_BYTE_CODECS):
+        return decoded
+    damaged = mostly_utf8(body)
+    if damaged is None:
+        return decoded
+    repairs.append(f"declared-charset-overridden: {label} -> utf-8")
+    repairs.append(f"invalid-utf8: {damaged[1]} bytes replaced")
+    return damaged[0]
+
+
 def decode_bytes(body: bytes, declared_charset: str | None = None) -> tuple[str, list[str]]:
     """Decode a raw document to text; return (text, repairs).
 
@@ -293,7 +344,16 @@ def decode_bytes(body: bytes, declared_charset: str | None = None) -> tuple[str,
         declared_label = (declared_charset or "").strip()
         if declared and declared.startswith(("utf_16", "utf_32", "utf-16", "utf-32")):
             text = _strict(body, declared)
-        _check_binary(body)
+            if text is not None and "\x00" in text:
+                text = None  # NUL characters: binary data, whatever the label says
+        if text is None and (wide := _wide_without_bom(body)) is not None:
+            text = body.decode(wide)
+            repairs.append(f"{BOM_MISSING}: decoded as {wide}")
+        if text is None:
+            _check_binary(body)
+            if b"\x00" in body:
+                repairs.append(f"nul-removed: {body.count(0)}")
+                body = body.replace(b"\x00", b"")
         if text is None and declared_label and declared is None:
             repairs.append(f"declared-charset-unknown: {declared_label}")
         if text is None and declared:
@@ -307,14 +367,17 @@ def decode_bytes(body: bytes, declared_charset: str | None = None) -> tuple[str,
                 repairs.append(f"declared-charset-overridden: {declared_label} -> utf-8")
                 text = body.decode("utf-8")
             else:
-                text = candidate
+                text = _unless_damaged_utf8(body, declared, declared_label, candidate, repairs)
         if text is None:
             text = _strict(body, "utf-8")
         if text is None:
             meta = sniff_meta_charset(body)
             meta_codec = _codec_name(meta)
             if meta_codec and meta_codec != "utf-8":
-                text = _strict(body, meta_codec)
+                candidate = _strict(body, meta_codec)
+                if candidate is not None:
+                    label = f"meta {meta}"
+                    text = _unless_damaged_utf8(body, meta_codec, label, candidate, repairs)
         if text is None:
             damaged = mostly_utf8(body)
             if damaged is not None:

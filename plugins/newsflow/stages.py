@@ -223,10 +223,12 @@ def extract_items(doc: Document) -> list[Item]:
     media = doc.media_type or "text/plain"
     if media == "application/jsonl":
         declared = (doc.charset or "").lower().replace("_", "-")
-        # a byte order mark or UTF-16/32: the file is decoded whole (UTF-16/32 lines cannot be
-        # split as bytes)
-        wide = body.startswith(decode.BOMS) or declared.startswith(
-            ("utf-16", "utf-32", "utf16", "utf32")
+        # UTF-16/32 (a byte order mark, the label, or found without either): the file is
+        # decoded whole, as its lines cannot be split as bytes
+        wide = (
+            body.startswith(decode.WIDE_BOMS)
+            or declared.startswith(("utf-16", "utf-32", "utf16", "utf32"))
+            or any(r.startswith(decode.BOM_MISSING) for r in repairs)
         )
         if repairs and not wide:  # not clean UTF-8: decoded line by line
             lines_text, by_line = _decode_jsonl(body, doc.charset)

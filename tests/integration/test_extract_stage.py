@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from newsflow import jobs, runs
 from tests.integration.helpers import article_text, query
 
@@ -77,16 +79,18 @@ def test_jsonl_lines_end_at_newlines_only_and_a_bom_per_line_is_removed(
     assert "bom-removed" in rows[3]["repairs"]
 
 
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["no-bom", "utf8-bom"])
 def test_a_jsonl_file_joined_from_two_encodings_is_decoded_line_by_line(
-    db_url: str, inbox: Path
+    db_url: str, inbox: Path, bom: bytes
 ) -> None:
     """Lines written by different tools and joined: one decision for the whole file turned
-    the UTF-8 lines into mojibake ("CafÃ©"); each line is decoded on its own now."""
+    the UTF-8 lines into mojibake ("CafÃ©"); each line is decoded on its own now, also after
+    a UTF-8 byte order mark (only UTF-16/32 lines cannot be split as bytes)."""
     utf8 = json.dumps({"title": "Café council meeting report", "text": article_text(21)},
                       ensure_ascii=False).encode("utf-8")  # fmt: skip
     cp1252 = json.dumps({"title": "Fête à Zürich: élèves en fête", "text": article_text(22)},
                         ensure_ascii=False).encode("cp1252")  # fmt: skip
-    (inbox / "joined.jsonl").write_bytes(utf8 + b"\n" + cp1252 + b"\n")
+    (inbox / "joined.jsonl").write_bytes(bom + utf8 + b"\n" + cp1252 + b"\n")
     run = _ingest(db_url, inbox, "r1")
     assert run["articles_stored"] == 2, run
     rows = query(db_url, "SELECT title, item_no, repairs FROM news.articles ORDER BY item_no")
@@ -96,3 +100,16 @@ def test_a_jsonl_file_joined_from_two_encodings_is_decoded_line_by_line(
     ]
     assert not any(r.startswith(("charset", "invalid")) for r in rows[0]["repairs"])
     assert any(r.startswith("charset") for r in rows[1]["repairs"]), rows[1]["repairs"]
+
+
+def test_a_utf16_jsonl_file_without_a_byte_order_mark_is_read(db_url: str, inbox: Path) -> None:
+    lines = [
+        json.dumps({"title": title, "text": article_text(seed)}, ensure_ascii=False)
+        for title, seed in (("Café council meeting report", 23), ("Fête à Zürich", 24))
+    ]
+    (inbox / "wide.jsonl").write_bytes(("\n".join(lines) + "\n").encode("utf-16-le"))
+    run = _ingest(db_url, inbox, "r1")
+    assert run["articles_stored"] == 2, run
+    rows = query(db_url, "SELECT title, repairs FROM news.articles ORDER BY item_no")
+    assert [r["title"] for r in rows] == ["Café council meeting report", "Fête à Zürich"]
+    assert all("bom-missing: decoded as utf-16-le" in r["repairs"] for r in rows)

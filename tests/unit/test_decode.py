@@ -168,7 +168,8 @@ def _zip_bytes() -> bytes:
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
         (gzip.compress(b"<html>hello</html>", mtime=0), "gzip"),
         (_zip_bytes(), "ZIP"),
-        (b"<html><body>text with a NUL \x00 byte</body></html>", "NUL"),
+        (b"<html><body>text with a NUL \x00 byte</body></html>", "NUL"),  # 2% of it
+        ("UTF-16 that holds NUL characters\x00\x00\x00\x00".encode("utf-16-le"), "NUL"),
         (bytes(range(1, 9)) * 50 + b"some text", "control characters"),
     ],
 )
@@ -208,3 +209,40 @@ def test_decode_order_for_fetched_bodies() -> None:
     assert news in decode_text(("<p>" + news + "</p>").encode("cp1251"))
     assert decode_text(b"x", "no-such-charset") == "x"
     assert decode_text(b"") == "" and decode_text(b"\x89PNG\r\n\x1a\n....") == ""
+
+
+_PARAGRAPHS = (
+    "Die Brücke über den Fluss wird ab Montag für drei Monate gesperrt, teilte die Stadt mit. "
+    "Die Umleitung führt über die Südbrücke.\n\n"
+) * 6
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_without_a_byte_order_mark_are_read(codec: str) -> None:
+    text = "Brücke wird saniert\n\n" + _PARAGRAPHS
+    assert decode_bytes(text.encode(codec)) == (text, [f"bom-missing: decoded as {codec}"])
+
+
+def test_a_stray_nul_byte_is_removed_not_the_article() -> None:
+    body = ("Brücke wird saniert\n\n" + _PARAGRAPHS).encode()
+    assert decode_bytes(body[:90] + b"\x00" + body[90:]) == (body.decode(), ["nul-removed: 1"])
+
+
+@pytest.mark.parametrize("header", [None, "iso-8859-1"])
+def test_a_latin1_label_on_utf8_with_a_stray_byte_is_overridden(header: str | None) -> None:
+    """A page that moved to UTF-8 and kept its old label: one invalid byte made the strict
+    UTF-8 read fail and every "ü" became "Ã¼" through the label."""
+    body = (
+        b'<html><head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'
+        + f"<title>Brücke wird saniert</title></head><body><p>{_PARAGRAPHS}</p>".encode()
+        + b"<p>Foto \xa9 Stadt</p></body></html>"
+    )
+    text, repairs = decode_bytes(body, header)
+    assert "Brücke" in text and "Ã" not in text
+    label = header or "meta iso-8859-1"
+    assert repairs == [
+        f"declared-charset-overridden: {label} -> utf-8",
+        "invalid-utf8: 1 bytes replaced",
+    ]
+    legacy = body.replace(b"\xa9", b"").decode().encode("cp1252")  # really Latin-1: the label holds
+    assert decode_bytes(legacy, header) == (legacy.decode("cp1252"), [])
