@@ -373,3 +373,33 @@ def test_author_note_is_what_the_author_is_not_a_sentence_naming_them(
     kept = drop_author_note([*ARTICLE, last], byline, repairs)
     assert kept == (ARTICLE if dropped else [*ARTICLE, last])
     assert bool(repairs) is dropped
+
+
+@pytest.mark.parametrize(
+    ("stated", "expected"),
+    [
+        ("Sat, 07 Dec 2024 23:45 EST", datetime(2024, 12, 8, 4, 45, tzinfo=UTC)),
+        ("Dec 7, 2024 11:45 PM EST", datetime(2024, 12, 8, 4, 45, tzinfo=UTC)),
+        ("May 3, 2024 at 9:15 a.m. EDT", datetime(2024, 5, 3, 13, 15, tzinfo=UTC)),
+        ("December 7, 2024, 12:05 am", datetime(2024, 12, 7, 0, 5, tzinfo=UTC)),
+        (
+            "Sat Dec 07 2024 23:45:00 GMT-0500 (Eastern Standard Time)",
+            datetime(2024, 12, 8, 4, 45, tzinfo=UTC),
+        ),
+        ("Fri Feb 18 10:27:24 2022", datetime(2022, 2, 18, 10, 27, 24, tzinfo=UTC)),
+        ("Mon Oct 11 14:57:21 EDT 2021", datetime(2021, 10, 11, 18, 57, 21, tzinfo=UTC)),
+        ("Sun, 8 Dec 2024 00:30 CET", None),  # a zone RFC 2822 does not know: no guess
+        ("Tue Jan 28 15:28:56 CET 2020", None),
+        ("Dec 7, 2024 13:05 PM", None),
+    ],
+)
+def test_stated_dates_are_read_with_their_clock_and_zone_or_not_at_all(
+    stated: str, expected: datetime | None
+) -> None:
+    """email.utils read these leniently: PM, offsets and unknown zones were dropped, giving
+    times hours off and often on another day."""
+    if expected is None:
+        with pytest.raises(ValueError, match="not an ISO 8601 or RFC 2822 date"):
+            dates.parse_datetime(stated)
+    else:
+        assert dates.parse_datetime(stated) == expected

@@ -58,11 +58,57 @@ def _shown(value: str) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
+# RFC 2822 (email, RSS): the only other form taken, as email.utils reads much else leniently
+# and wrongly ("Dec 7, 2024 11:45 PM EST" at 11:45 UTC: no PM, no zone; "CET" as UTC).
+_RFC2822_RE = re.compile(
+    r"(?:[a-z]{3},\s*)?\d{1,2}\s+[a-z]{3}\s+\d{2,4}(?:\s+\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:\s*(?:[+-]\d{4}|ut|gmt|z|[ecmp][sd]t))?)?",
+    re.IGNORECASE,
+)
+# JavaScript's Date.toString(): "Sat Dec 07 2024 23:45:00 GMT-0500 (Eastern Standard Time)"
+_JS_DATE_RE = re.compile(
+    r"[a-z]{3}\s+(?P<mon>[a-z]{3})\s+(?P<day>\d{1,2})\s+(?P<year>\d{4})\s+"
+    r"(?P<time>\d{1,2}:\d{2}:\d{2})\s+(?:gmt|utc)(?P<offset>[+-]\d{4})(?:\s*\(.*\))?",
+    re.IGNORECASE,
+)
+
+
+# C's asctime and Unix date(1): "Fri Feb 18 10:27:24 2022", "Tue Jan 28 15:28:56 GMT 2020"
+_ASCTIME_RE = re.compile(
+    r"[a-z]{3}\s+(?P<mon>[a-z]{3})\s+(?P<day>\d{1,2})\s+(?P<time>\d{1,2}:\d{2}:\d{2})"
+    r"(?:\s+(?P<zone>ut|utc|gmt|z|[ecmp][sd]t))?\s+(?P<year>\d{4})",
+    re.IGNORECASE,
+)
+# "Dec 7, 2024 11:45 PM EST", "December 7, 2024, 11:45 pm": read as what it says, an RFC 2822
+# zone or offset or none (UTC, as for ISO 8601 without an offset); any other zone: not a date.
+_MONTH_FIRST_RE = re.compile(
+    r"(?P<mon>[a-z]{3})[a-z]*\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4}),?\s+(?:at\s+)?"
+    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<half>[ap])?\.?(?:m\.?)?"
+    r"\s*(?P<zone>[+-]\d{4}|ut|gmt|z|[ecmp][sd]t)?",
+    re.IGNORECASE,
+)
+
+
+def _month_first(match: re.Match[str]) -> str:
+    """A :data:`_MONTH_FIRST_RE` date as RFC 2822 (its 12-hour clock made 24-hour)."""
+    hour = int(match["hour"])
+    if match["half"]:
+        if not 1 <= hour <= 12:
+            return ""  # "13:00 PM": not a time
+        hour = hour % 12 + (12 if match["half"].lower() == "p" else 0)
+    second = match["second"] or "00"
+    zone = f" {match['zone']}" if match["zone"] else ""
+    return (
+        f"{match['day']} {match['mon']} {match['year']} {hour:02}:{match['minute']}:{second}{zone}"
+    )
+
+
 def parse_datetime(value: str) -> datetime:
     """Parse an ISO 8601 or RFC 2822 date; naive values are taken as UTC.
 
     Accepts ``2024-12-07``, ``2024-12-07T09:30:00Z``, ``2024-12-07T09:30:00+01:00``,
-    ``Sat, 07 Dec 2024 09:30:00 GMT`` and the like. The result is always UTC.
+    ``Sat, 07 Dec 2024 09:30:00 GMT`` and the like, JavaScript's ``Date.toString()``, C's
+    asctime and ``Dec 7, 2024 11:45 PM EST``. The result is always UTC.
     Raises ValueError if the value is neither.
     """
     raw = value.strip()
@@ -73,11 +119,20 @@ def parse_datetime(value: str) -> datetime:
         iso = iso[:-1] + "+00:00"
     iso = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", iso)  # +0100 -> +01:00
     parsed: datetime | None = None
+    rfc = raw  # the value as RFC 2822, when it is one of the forms converted to it
+    if js := _JS_DATE_RE.fullmatch(raw):
+        rfc = f"{js['day']} {js['mon']} {js['year']} {js['time']} {js['offset']}"
+    elif asc := _ASCTIME_RE.fullmatch(raw):
+        zone = asc["zone"] or ""
+        rfc = f"{asc['day']} {asc['mon']} {asc['year']} {asc['time']} {zone}".strip()
+        rfc = rfc.replace(" UTC", " UT").replace(" utc", " UT")
+    elif month_first := _MONTH_FIRST_RE.fullmatch(raw):
+        rfc = _month_first(month_first)
     try:
         parsed = datetime.fromisoformat(iso)
     except ValueError:
         try:
-            parsed = parsedate_to_datetime(raw)
+            parsed = parsedate_to_datetime(rfc) if _RFC2822_RE.fullmatch(rfc) else None
         except (TypeError, ValueError, IndexError, OverflowError):
             parsed = None
     if parsed is None:
