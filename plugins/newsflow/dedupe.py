@@ -39,6 +39,9 @@ TITLE_WINDOW = timedelta(days=3)
 # (3-word shingle Jaccard 0.05: 99% of rewrites pass; 0.02: 73%), while a recurring column
 # ("Morning Briefing", "Letters") of another day shares almost none (Jaccard 0.002: 3% pass).
 TITLE_MIN_SHARED_MINIMA = 2
+# A same-URL document of another origin than a feed page is that URL's article only if it
+# shares at least this share of its shingles with it (see Deduplicator._shares_text).
+URL_SHARED_CONTAINMENT = 0.2
 
 
 @dataclass
@@ -61,6 +64,9 @@ class Decision:
     threshold: float = 1.0
     signature: bytes | None = None
     band_keys: list[tuple[int, int]] = field(default_factory=list)
+    # the stored article that holds the candidate's canonical URL with other text (the URL is
+    # not this article's: it is dropped before the article is stored)
+    url_held_by: int | None = None
 
 
 def _order(published_at: datetime | None, article_id: int) -> tuple[Any, ...]:
@@ -236,7 +242,13 @@ class Deduplicator:
 
         if art.canonical_url:
             hit = self._url_hit(art.canonical_url)
-            if hit is not None:
+            if hit is not None and not (
+                hit[1] == art.content_hash
+                or cand.origin == "page"
+                or self._shares_text(art.text, hit[0])
+            ):
+                base["url_held_by"] = hit[0]
+            elif hit is not None:
                 article_id, stored_hash = hit
                 if stored_hash != art.content_hash and cand.origin == "page":
                     return Decision(
@@ -289,6 +301,16 @@ class Deduplicator:
             self.signatures[article_id] = decision.signature
         if decision.band_keys:
             self.index.add(article_id, decision.band_keys)
+
+    def _shares_text(self, text: str, article_id: int) -> bool:
+        """Whether ``text`` shares wording with the stored article (a fifth of the shorter
+        text's shingles): a document of another origin than a feed page that names the same
+        URL but shares nothing is another article under a wrong or shared URL (a section page
+        as ``canonical``, an export's one URL for every record), not a copy to discard."""
+        stored = self._texts_of([article_id]).get(article_id)
+        if stored is None:
+            return True
+        return neardup.verify(text, stored).containment >= URL_SHARED_CONTAINMENT
 
     def _url_hit(self, url: str) -> tuple[int, str] | None:
         if url in self.by_url:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from concurrent.futures import BrokenExecutor, Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 
@@ -148,6 +148,19 @@ class Decider:
         assert art is not None
         cand = self._candidate(item)
         decision = self.dedup.decide(cand)
+        if decision.url_held_by is not None and decision.kind is not DecisionKind.DUPLICATE:
+            # its canonical URL names another article (a section page, an export's one URL):
+            # the article is kept without it
+            art = item.normalized = replace(
+                art,
+                canonical_url=None,
+                repairs=[
+                    *art.repairs,
+                    f"canonical_url-dropped: article {decision.url_held_by} has this URL "
+                    "and another text",
+                ],
+            )
+            cand = self._candidate(item)
         if decision.kind is DecisionKind.PROMOTE:
             if promote(self.conn, self.run_id, item, decision):
                 # a stored article was rewritten: the prefetched answers may be stale

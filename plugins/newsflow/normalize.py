@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
-from courlan.clean import TRACKERS_RE as _TRACKERS_RE
-
 from newsflow.records import Extracted, Normalized
 from newsflow.text import (
     clean_body,
@@ -106,9 +104,21 @@ def _quote_match(match: re.Match[str]) -> str:
     return quote(match.group(0), safe="")
 
 
+# Tracking parameters, by their whole name: courlan's list, less the names that also identify
+# content (``cid``, ``eid``, ``uid``, ``session``), matched whole: courlan's pattern matched any
+# name starting with "ga", "ref", "source"..., so ``gameId=401585123`` was dropped and two
+# game recaps had one URL (the second recorded as a duplicate of the first).
+_TRACKER_NAME_RE = re.compile(
+    r"(dc|fbc|gc|twc|yc|ysc)lid|(click|gbra|msclk|igsh|partner|wbra)id"
+    r"|(ads?|mc|ga|gs|itm|mkt|ml|mtm|oly|pk|utm|vero)_\w*"
+    r"|_?(\w+_)?(aff|affi|affiliate|campaign|clid|ga|gl|kwd|keyword|medium|ref|referr?er|source"
+    r"|xtor)"
+)
+
+
 def _query(query: str) -> str:
-    """The query with tracking parameters (``utm_*``, ``fbclid``, ``gclid`` ... as courlan
-    knows them) dropped and the rest sorted by name, each parameter otherwise kept as written:
+    """The query with tracking parameters (``utm_*``, ``fbclid``, ``gclid``, ``ref``: see
+    :data:`_TRACKER_NAME_RE`) dropped and the rest sorted by name, each parameter otherwise kept as written:
     a parameter without a value (``story.php?12345``) names the page as much as ``id=12345``,
     and ``;`` or ``%20`` stay what the site wrote."""
     kept = []
@@ -116,7 +126,7 @@ def _query(query: str) -> str:
         if not part:
             continue
         name = unquote_plus(part.split("=", 1)[0]).lower()
-        if not _TRACKERS_RE.search(name):
+        if not _TRACKER_NAME_RE.fullmatch(name):
             kept.append((name, _PATH_SAFE_RE.sub(_quote_match, part)))
     kept.sort(key=lambda kv: kv[0])  # stable: the values of a repeated name keep their order
     return "&".join(part for _, part in kept)

@@ -123,6 +123,36 @@ def test_exact_duplicates_are_recorded_not_stored(db_url: str, inbox: Path) -> N
     assert query(db_url, "SELECT count(*) AS n FROM news.articles")[0]["n"] == 2
 
 
+def test_different_articles_under_one_url_are_both_stored(db_url: str, inbox: Path) -> None:
+    """A query parameter that names the page is kept (``gameId`` was dropped as a tracker, so
+    two recaps had one URL), and a record whose URL another article holds with a text it
+    shares nothing with (an export that gives every record the section's URL) is stored
+    without that URL instead of being recorded as the other's duplicate."""
+    lines = [
+        {"url": f"https://sports-example.com/recap?gameId=4015851{n}&utm_source=rss",
+         "title": title, "text": article_text(seed), "source": "Sports Example"}
+        for n, title, seed in ((23, "Celtics beat Knicks", 41), (24, "Nuggets edge Suns", 42))
+    ] + [
+        {"url": "https://news-example.com/local", "title": title, "text": article_text(seed),
+         "source": "Example News"}
+        for title, seed in (("Library reopens", 43), ("Ferry fares rise", 44))
+    ]  # fmt: skip
+    (inbox / "export.jsonl").write_text("\n".join(json.dumps(x) for x in lines))
+    run = ingest(db_url, inbox, "r1")
+    assert run["articles_stored"] == 4 and run["duplicates"] == 0, run
+    rows = query(db_url, "SELECT title, canonical_url, repairs FROM news.articles ORDER BY item_no")
+    assert [r["canonical_url"] for r in rows] == [
+        "https://sports-example.com/recap?gameId=401585123",
+        "https://sports-example.com/recap?gameId=401585124",
+        "https://news-example.com/local",
+        None,
+    ]
+    assert any(r.startswith("canonical_url-dropped: article") for r in rows[3]["repairs"])
+    before = snapshot(db_url)
+    ingest(db_url, inbox, "r2")  # a re-run changes nothing
+    assert snapshot(db_url) == before
+
+
 def test_bad_inputs_are_quarantined_and_nothing_stored_changes(
     db_url: str, seeded_inbox: Path, tmp_path: Path
 ) -> None:

@@ -54,6 +54,12 @@ RUSSIAN = (
         ("https://ex.com/x?b=1;c=2", "https://ex.com/x?b=1;c=2"),
         ("https://ex.com/x?q=a%20b&empty=", "https://ex.com/x?empty=&q=a%20b"),
         ("https://ex.com/wiki/Foo_(bar)", "https://ex.com/wiki/Foo_(bar)"),
+        # trackers by their whole name: parameters that start like one name the page
+        (
+            "https://ex.com/recap?gameId=4015&galleryid=3&cid=55&refno=2&sourceid=9&ref=home"
+            "&_ga=2.1&mc_cid=1&msclkid=7&source=rss&at_medium=x",
+            "https://ex.com/recap?cid=55&galleryid=3&gameId=4015&refno=2&sourceid=9",
+        ),
         ("https://ex.com/x?a=3&b=1&a=1", "https://ex.com/x?a=3&a=1&b=1"),
         ("https://ex.com/über?q=ä", "https://ex.com/%C3%BCber?q=%C3%A4"),
         ("https://ex.com//a//b?&&", "https://ex.com/a/b"),
