@@ -24,7 +24,7 @@ import psycopg
 from newsflow import db, stages, staging
 from newsflow.db import Conn
 from newsflow.dedupe import Candidate, Decision, Deduplicator, content_hash_owner
-from newsflow.runs import heartbeat, merge_validation
+from newsflow.runs import heartbeat, merge_validation, resume
 from newsflow.settings import Settings, get_settings
 from newsflow.stages import Document, Item
 from newsflow.staging import BandRow, Batch, DuplicateRow, OutcomeRow, SourceRow
@@ -414,6 +414,14 @@ def process_chunk(
     chunk (which also releases the load lock)."""
     settings = settings or get_settings()
     started = time.perf_counter()
+    resumed = resume(conn, chunk["run_id"], chunk["first_id"], chunk["last_id"])
+    if resumed:
+        log.warning(
+            "run %s was closed as abandoned while this chunk waited; %d of its documents are "
+            "processed now",
+            chunk["run_id"],
+            resumed,
+        )
     docs = chunk_documents(conn, chunk)
     items = prepare_all(docs, pool)
     del docs  # the archived bodies are not needed past this point

@@ -82,9 +82,12 @@ def check(conn: Conn, run_id: int, settings: Settings | None = None) -> GateResu
             f"{failed} documents failed (more than NEWSFLOW_GATE_MAX_FAILED={settings.gate_max_failed}); "
             "they are retried by the next runs"
         )
+    if run["status"] == "failed":
+        result.problems.append(f"the run {run['status_detail'] or 'failed'}")
     if int(run["pending"]):
         result.problems.append(
-            f"{run['pending']} documents were not processed (a chunk failed); the next run takes them"
+            f"{run['pending']} documents were not processed (a chunk failed, or the run was "
+            "closed as abandoned while they waited); the next run takes them"
         )
     if new >= settings.gate_min_documents:
         share = _share(quarantined, new)

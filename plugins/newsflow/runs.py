@@ -7,6 +7,7 @@ its documents (``document_outcomes``), so its counts are never kept by hand.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -28,6 +29,8 @@ RUN_COUNTS = (
     "quarantined",
     "failed",
 )
+
+log = logging.getLogger(__name__)
 
 
 class RunIdentity(TypedDict):
@@ -75,6 +78,23 @@ def abandon_dead_runs(conn: Conn, by_run: int) -> dict[str, int]:
     after = get_settings().run_abandon_after_s
     row = db.fetch_one(conn, "runs/abandon_dead_runs", {"by_run": by_run, "after_s": after})
     return {"runs": int(row["runs"]), "documents": int(row["documents"])} if row else {}
+
+
+def fail_run(conn: Conn, run_id: int, detail: str) -> None:
+    """Close the run as failed, saying why (does not commit)."""
+    db.execute(conn, "runs/fail_run", {"run_id": run_id, "detail": detail})
+
+
+def resume(conn: Conn, run_id: int, first_id: int, last_id: int) -> int:
+    """The run's work goes on (a chunk starts): if the run was closed as abandoned meanwhile,
+    it is running again and the chunk's documents it left are pending again (those no later
+    run took up). Does not commit; how many documents came back."""
+    db.execute(conn, "runs/resume_run", {"run_id": run_id})
+    cursor = conn.execute(
+        db.sql("runs/resume_documents"),
+        {"run_id": run_id, "first_id": first_id, "last_id": last_id},
+    )
+    return cursor.rowcount
 
 
 def heartbeat(conn: Conn, run_id: int) -> None:
@@ -134,7 +154,18 @@ def ingest_run(conn: Conn, ident: RunIdentity, *, finish: bool = True) -> Iterat
     With ``finish=False`` a later step (an Airflow ``report`` task) finishes it."""
     run_id = start_run(conn, ident)
     conn.commit()
-    yield run_id
+    try:
+        yield run_id
+    except BaseException as exc:
+        # the row says the run failed (not 'running' until taken for dead, nor a later
+        # report's 'success'); what the work committed stays
+        try:
+            conn.rollback()
+            fail_run(conn, run_id, f"failed: {type(exc).__name__}: {exc}"[:1000])
+            conn.commit()
+        except Exception:  # the connection went with the error: the run stays running
+            log.exception("could not record that run %s failed", run_id)
+        raise
     if finish:
         conn.commit()  # the work's last unit, before the run is counted
         finish_run(conn, run_id)

@@ -1,7 +1,10 @@
 -- Counts of a run, from its document outcomes.
 UPDATE news.ingest_runs r SET
     finished_at      = clock_timestamp(),  -- not now(): the transaction may be long
-    status           = CASE WHEN c.pending > 0 THEN 'incomplete' ELSE 'success' END,
+    -- a run whose acquisition failed stays failed; documents never processed (pending, or
+    -- abandoned while the run was taken for dead) make it incomplete
+    status           = CASE WHEN r.status = 'failed' THEN 'failed'
+                            WHEN c.pending > 0 THEN 'incomplete' ELSE 'success' END,
     documents_seen   = c.documents_seen,
     documents_new    = c.documents_new,
     articles_stored  = c.stored,
@@ -17,7 +20,7 @@ FROM (
            count(*) FILTER (WHERE o.state = 'duplicate') AS duplicates,
            count(*) FILTER (WHERE o.state = 'quarantined') AS quarantined,
            count(*) FILTER (WHERE o.state = 'failed') AS failed,
-           count(*) FILTER (WHERE o.state = 'pending') AS pending
+           count(*) FILTER (WHERE o.state IN ('pending', 'abandoned')) AS pending
     FROM news.document_outcomes o WHERE o.run_id = %(run_id)s
 ) c
 WHERE r.id = %(run_id)s
