@@ -138,7 +138,16 @@ def reprocess(conn: Conn, run_id: int, sel: Selection) -> ReprocessCounts:
         if item.source_name:
             batch.sources.append(SourceRow(item.source_name))
         batch.bands.extend(BandRow(b, h, article_id) for b, h in fp.keys)
-        changed[article_id] = old["text"]
+        if (
+            text_changed
+            or old["title"] != art.title
+            or old["title_derived"] != art.title_derived
+            or (art.published_at is not None and old["published_at"] != art.published_at)
+        ):
+            # what its event features are made of changed: clustered again. Only a new
+            # extractor version is no reason to move it (its event kept its id only by luck
+            # when its members came back later than newer articles)
+            changed[article_id] = old["text"]
         batch.outcomes.append(
             OutcomeRow(
                 run_id,

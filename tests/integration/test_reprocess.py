@@ -273,3 +273,24 @@ def test_a_re_extraction_that_corrects_only_the_date_is_stored(
     assert fixed["published_at"] == datetime(2026, 11, 18, tzinfo=UTC)
     assert fixed["published_at_source"] == "inbox-folder" and fixed["version"] == 2
     assert _reprocess(db_url, "again", reprocess.Selection(force=True))["unchanged"] == 1
+
+
+def test_a_new_extractor_version_that_changes_nothing_leaves_events_alone(
+    db_url: str, inbox: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Re-extraction under a new version with the same title, text and date is a new version
+    of each article, but no reason to take it out of its event: taken out and queued again,
+    articles came back after newer ones and their event could change its id."""
+    for path in seeds_dir.glob("*.txt"):
+        shutil.copy(path, inbox / path.name)
+    jobs.ingest_inbox(db_url, runs.identity("t", "r1"), inbox=inbox)
+    with db.connect(db_url) as conn:
+        jobs.cluster_pending(conn)
+    before = query(db_url, "SELECT * FROM news.events")
+    moves = query(db_url, "SELECT count(*) AS n FROM news.event_moves")[0]["n"]
+    monkeypatch.setattr(extract, "EXTRACTOR_VERSION", "2099.3")
+    counts = _reprocess(db_url, "rp-same", reprocess.Selection())
+    assert counts["updated"] == 5 and counts["events_detached"] == 0, counts
+    assert query(db_url, "SELECT * FROM news.events") == before
+    assert query(db_url, "SELECT count(*) AS n FROM news.event_moves")[0]["n"] == moves
+    assert not query(db_url, "SELECT * FROM news.event_queue")

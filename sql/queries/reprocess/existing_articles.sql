@@ -4,7 +4,7 @@
 -- their URL: a record is paired with the stored article it made by it, not by its line number
 -- alone.
 SELECT a.id, a.raw_document_id, a.item_no, a.content_hash, a.extractor_version, a.text,
-       a.url, a.title, a.published_at
+       a.url, a.title, a.title_derived, a.published_at
 FROM news.articles a
 LEFT JOIN news.sources s ON s.id = a.source_id
 WHERE a.raw_document_id = ANY(%(ids)s)
