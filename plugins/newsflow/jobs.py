@@ -45,10 +45,12 @@ def archive_inbox(
     on purpose (also kept in ``ingest_runs.acquisition``).
 
     ``only_new``: skip the files unchanged since a run archived them and whose documents are
-    settled (a run started by the inbox watcher reads what arrived, not the whole inbox)."""
+    settled (a run started by the inbox watcher reads what arrived, not the whole inbox), and
+    the files changed within the last second (still being written: the watcher fires again)."""
     found = inbox_source.scan(inbox, ident["interval_start"], ident["interval_end"])
     if only_new:
         inbox_source.skip_unchanged(conn, found)
+        inbox_source.skip_being_written(found)
     counts: dict[str, int] = {
         "files": 0,
         "pending": 0,

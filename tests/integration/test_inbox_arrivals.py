@@ -4,6 +4,7 @@ nothing else, and never skips a file whose document is not settled."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from newsflow import db, jobs, runs
@@ -11,8 +12,13 @@ from newsflow.settings import get_settings
 from tests.integration.helpers import article_text, query
 
 
-def _write(inbox: Path, name: str, seed: int) -> None:
-    (inbox / name).write_text(f"Headline number {seed}\n\n{article_text(seed)}\n")
+def _write(inbox: Path, name: str, seed: int, *, settled: bool = True) -> None:
+    """A file as the watcher reports it: written, then still (its time a while back)."""
+    path = inbox / name
+    path.write_text(f"Headline number {seed}\n\n{article_text(seed)}\n")
+    if settled:
+        past = time.time() - 10
+        os.utime(path, (past, past))
 
 
 def test_a_new_arrivals_run_reads_only_what_arrived(db_url: str, inbox: Path) -> None:
@@ -63,3 +69,22 @@ def test_a_file_archived_but_never_settled_is_taken_again(db_url: str, inbox: Pa
     assert again["acquisition"]["unchanged_skipped"] == 0
     assert again["articles_stored"] == 1
     assert query(db_url, "SELECT count(*) AS n FROM news.articles")[0]["n"] == 1
+
+
+def test_a_file_still_being_written_waits_for_the_next_arrivals_run(
+    db_url: str, inbox: Path
+) -> None:
+    """The watcher fired for one file; another is still being written in place: the run
+    leaves it (its half would be stored, and the whole file taken for its duplicate)."""
+    _write(inbox, "done.txt", 21)
+    _write(inbox, "growing.txt", 22, settled=False)
+    first = jobs.ingest_inbox(db_url, runs.identity("t", "arrivals-1"), only_new=True)
+    assert first["acquisition"]["being_written_skipped"] == 1
+    assert first["articles_stored"] == 1
+    past = time.time() - 10  # the writer is done: the watcher saw it still, and fires
+    os.utime(inbox / "growing.txt", (past, past))
+    second = jobs.ingest_inbox(db_url, runs.identity("t", "arrivals-2"), only_new=True)
+    assert second["acquisition"]["being_written_skipped"] == 0
+    assert second["articles_stored"] == 1
+    titles = {r["title"] for r in query(db_url, "SELECT title FROM news.articles")}
+    assert titles == {"Headline number 21", "Headline number 22"}

@@ -128,6 +128,34 @@ def test_a_steady_trickle_still_fires_within_max_wait(tmp_path: Path) -> None:
     assert event is not None and 0 < event.payload["files"] < 40
 
 
+def test_a_file_written_in_place_is_not_reported_until_it_is_still(tmp_path: Path) -> None:
+    """A slow writer keeps changing one file past max_wait: the trickle rule fired for it and
+    its run read half of it. It is reported once, after it stays still for one look."""
+
+    async def scenario() -> list[Any]:
+        trigger = InboxArrivalsTrigger(str(tmp_path), interval=INTERVAL, max_wait=0.3)
+        events = Events(trigger)
+        assert await events.next(0.2) is None
+        path = tmp_path / "growing.txt"
+
+        async def write() -> None:
+            for n in range(100):  # appended 4 times a look for over 1 s, 4 times max_wait
+                with path.open("a") as fh:
+                    fh.write(f"paragraph {n}\n")
+                await asyncio.sleep(INTERVAL / 4)
+
+        writer = asyncio.create_task(write())
+        during = await events.next(1.0)
+        await writer
+        after = await events.next(2.0)
+        await events.close()
+        return [during, after]
+
+    during, after = asyncio.run(scenario())
+    assert during is None
+    assert after is not None and after.payload["examples"] == ["growing.txt"]
+
+
 def test_a_missing_inbox_is_waited_for(tmp_path: Path) -> None:
     inbox = tmp_path / "later"
 

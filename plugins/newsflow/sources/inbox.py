@@ -28,6 +28,7 @@ import hashlib
 import os
 import re
 import stat
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -74,6 +75,7 @@ class Scan:
     folders: int = 0  # folders walked
     outside_interval: int = 0  # entries of other days (a backfill takes its own)
     unchanged: int = 0  # unchanged since archived and settled (a new-arrivals run skips them)
+    being_written: int = 0  # changed within the last SETTLE_SECONDS (a new-arrivals run waits)
 
     def counts(self) -> dict[str, int]:
         return {
@@ -82,6 +84,7 @@ class Scan:
             "folders": self.folders,
             "outside_interval": self.outside_interval,
             "unchanged_skipped": self.unchanged,
+            "being_written_skipped": self.being_written,
         }
 
 
@@ -407,3 +410,21 @@ def skip_unchanged(conn: Conn, found: Scan) -> None:
     known = {row["locator"] for row in rows}
     found.entries = [e for e in found.entries if e.relative not in known]
     found.unchanged += len(known)
+
+
+# A file changed this recently may still be being written (see skip_being_written).
+SETTLE_SECONDS = 1.0
+
+
+def skip_being_written(found: Scan, settle_s: float = SETTLE_SECONDS) -> None:
+    """Drop from ``found`` the files modified within the last ``settle_s`` seconds; count
+    them in ``found.being_written``. What a run started by the inbox watcher does: the
+    watcher fires for files that stayed still for one look, but the run lists the whole inbox,
+    and a file another writer is still filling in place was read half-written (its truncated
+    text stored, the whole one later taken for its duplicate). The watcher sees such a file
+    change, and fires again once it is still."""
+    limit = time.time_ns() - int(settle_s * 1e9)
+    young = [e for e in found.entries if e.refusal is None and e.mtime_ns > limit]
+    if young:
+        found.entries = [e for e in found.entries if not (e.refusal is None and e.mtime_ns > limit)]
+        found.being_written += len(young)

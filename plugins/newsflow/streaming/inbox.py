@@ -4,7 +4,8 @@
 ``news_inbox_arrivals`` Asset. Every ``NEWSFLOW_WATCH_INTERVAL`` seconds it lists the inbox
 (one ``lstat`` per entry, nothing read) and compares it with the previous look; when entries
 appeared or changed and the inbox then stayed still for one look (a burst is taken whole; a
-steady trickle still fires at least every ``max_wait`` seconds), it fires one event. The event
+steady trickle of files still fires at least every ``max_wait`` seconds, for the files that
+stayed still: a file that keeps changing is never reported while it does), it fires one event. The event
 marks the Asset, and ``news_files`` (scheduled on its daily timetable *or* that Asset) runs
 and takes the files that arrived: everything not yet ingested, skipping what is unchanged
 since it was (``inbox_files``).
@@ -16,7 +17,9 @@ run (``max_active_runs=1``), so files arriving during a run are taken by the nex
 
 Writers should make a file appear whole: write it elsewhere (or as a hidden ``.name.tmp`` in
 the inbox, which is never read) and rename it into place. A file written in place is taken
-when its size and time have not changed for one look.
+when its size and time have not changed for one look, and the run it starts leaves files
+changed within the last second (``skip_being_written``) for the next; a writer that pauses for
+longer than a look can still be read half-way.
 """
 
 from __future__ import annotations
@@ -68,30 +71,32 @@ class InboxArrivalsTrigger(BaseEventTrigger):
         # on (re)start: whatever is there may have arrived while nobody watched
         pending: set[str] = set(known)
         first_change = time.monotonic() if pending else None
-        changed_now = False
+        changes: set[str] = set()
         while True:
             if pending and first_change is not None:
-                settled = not changed_now
+                # files still for one look; after max_wait of a steady trickle, those of them
+                # that are (a file still being written waits: the run would read half of it)
+                ready = pending - changes
                 waited = time.monotonic() - first_change
-                if settled or waited >= self.max_wait:
+                if ready and (ready == pending or waited >= self.max_wait):
                     fired += 1
                     payload = {
                         "inbox": self.inbox,
-                        "files": len(pending),
-                        "examples": sorted(pending)[:5],
+                        "files": len(ready),
+                        "examples": sorted(ready)[:5],
                         "noticed_at": datetime.now(UTC).isoformat(),
                         "sequence": fired,
                     }
-                    log.info("inbox %s: %d new or changed files", self.inbox, len(pending))
+                    log.info("inbox %s: %d new or changed files", self.inbox, len(ready))
                     yield TriggerEvent(payload)
-                    pending, first_change = set(), None
+                    pending -= ready
+                    first_change = time.monotonic() if pending else None
             await asyncio.sleep(self.interval)
             listing = await self._look()
             if listing is None:
                 continue
             changes = {name for name, sig in listing.items() if known.get(name) != sig}
             known = listing
-            changed_now = bool(changes)
             if changes:
                 pending |= changes
                 if first_change is None:
