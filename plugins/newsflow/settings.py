@@ -5,6 +5,7 @@ Read once per call of :func:`get_settings` so tests can change the environment.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,24 +13,39 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _int(name: str, default: int) -> int:
+def _int(name: str, default: int, low: int | None = None) -> int:
+    """An integer setting; ``low``: the least value that makes sense (a clear error below)."""
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be at least {low}, got {raw!r}")
+    return value
 
 
-def _float(name: str, default: float) -> float:
+def _float(name: str, default: float, *, positive: bool = False, share: bool = False) -> float:
+    """A number setting; ``positive``: above 0 (a time: 0 means "wait forever" to Postgres,
+    "look again at once" to a watcher); ``share``: between 0 and 1 (not a percentage)."""
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError as exc:
         raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {raw!r}")
+    if positive and value <= 0:
+        raise ValueError(f"{name} must be above 0, got {raw!r}")
+    if share and not 0 <= value <= 1:
+        raise ValueError(f"{name} is a share between 0 and 1 (0.5 for half), got {raw!r}")
+    if not positive and not share and value < 0:
+        raise ValueError(f"{name} must not be negative, got {raw!r}")
+    return value
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -219,70 +235,70 @@ def get_settings() -> Settings:
         home=home,
         database_url=os.environ.get("NEWSFLOW_DATABASE_URL") or None,
         inbox=Path(os.environ.get("NEWSFLOW_INBOX") or PROJECT_ROOT / "data" / "inbox"),
-        max_document_bytes=_int("NEWSFLOW_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024),
-        min_text_chars=_int("NEWSFLOW_MIN_TEXT_CHARS", 200),
-        max_text_chars=_int("NEWSFLOW_MAX_TEXT_CHARS", 200_000),
-        max_title_chars=_int("NEWSFLOW_MAX_TITLE_CHARS", 160),
+        max_document_bytes=_int("NEWSFLOW_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024, 1),
+        min_text_chars=_int("NEWSFLOW_MIN_TEXT_CHARS", 200, 0),
+        max_text_chars=_int("NEWSFLOW_MAX_TEXT_CHARS", 200_000, 1),
+        max_title_chars=_int("NEWSFLOW_MAX_TITLE_CHARS", 160, 1),
         languages=_list("NEWSFLOW_LANGUAGES"),
         host_min_interval=_float("NEWSFLOW_HOST_MIN_INTERVAL", 5.0),
-        fetch_concurrency=_int("NEWSFLOW_FETCH_CONCURRENCY", 4),
+        fetch_concurrency=_int("NEWSFLOW_FETCH_CONCURRENCY", 4, 1),
         http_allowlist=_list("NEWSFLOW_HTTP_ALLOWLIST"),
         user_agent=os.environ.get(
             "NEWSFLOW_USER_AGENT",
             "newsflow/0.1 (+https://github.com/newsflow; polite news crawler)",
         ),
-        lock_timeout_s=_float("NEWSFLOW_LOCK_TIMEOUT", 600.0),
-        run_abandon_after_s=_float("NEWSFLOW_RUN_ABANDON_AFTER", 3 * 3600.0),
-        max_attempts=_int("NEWSFLOW_MAX_ATTEMPTS", 3),
-        chunk_documents=_int("NEWSFLOW_CHUNK_DOCUMENTS", 250),
-        chunk_bytes=_int("NEWSFLOW_CHUNK_MB", 64) * 1024 * 1024,
-        prepare_processes=_int("NEWSFLOW_PREPARE_PROCESSES", 0),
+        lock_timeout_s=_float("NEWSFLOW_LOCK_TIMEOUT", 600.0, positive=True),
+        run_abandon_after_s=_float("NEWSFLOW_RUN_ABANDON_AFTER", 3 * 3600.0, positive=True),
+        max_attempts=_int("NEWSFLOW_MAX_ATTEMPTS", 3, 1),
+        chunk_documents=_int("NEWSFLOW_CHUNK_DOCUMENTS", 250, 1),
+        chunk_bytes=_int("NEWSFLOW_CHUNK_MB", 64, 1) * 1024 * 1024,
+        prepare_processes=_int("NEWSFLOW_PREPARE_PROCESSES", 0, 0),
         eval_data=Path(
             os.environ.get("NEWSFLOW_EVAL_DATA") or PROJECT_ROOT.parent / "shared" / "eval"
         ),
-        fetch_connect_timeout=_float("NEWSFLOW_FETCH_CONNECT_TIMEOUT", 10.0),
-        fetch_read_timeout=_float("NEWSFLOW_FETCH_READ_TIMEOUT", 20.0),
-        fetch_request_budget=_float("NEWSFLOW_FETCH_REQUEST_BUDGET", 60.0),
-        fetch_max_tries=_int("NEWSFLOW_FETCH_MAX_TRIES", 3),
+        fetch_connect_timeout=_float("NEWSFLOW_FETCH_CONNECT_TIMEOUT", 10.0, positive=True),
+        fetch_read_timeout=_float("NEWSFLOW_FETCH_READ_TIMEOUT", 20.0, positive=True),
+        fetch_request_budget=_float("NEWSFLOW_FETCH_REQUEST_BUDGET", 60.0, positive=True),
+        fetch_max_tries=_int("NEWSFLOW_FETCH_MAX_TRIES", 3, 1),
         fetch_backoff_base=_float("NEWSFLOW_FETCH_BACKOFF_BASE", 1.0),
         fetch_backoff_max=_float("NEWSFLOW_FETCH_BACKOFF_MAX", 30.0),
         fetch_retry_after_cap=_float("NEWSFLOW_FETCH_RETRY_AFTER_CAP", 60.0),
-        fetch_max_redirects=_int("NEWSFLOW_FETCH_MAX_REDIRECTS", 5),
-        fetch_bomb_ratio=_float("NEWSFLOW_FETCH_BOMB_RATIO", 100.0),
+        fetch_max_redirects=_int("NEWSFLOW_FETCH_MAX_REDIRECTS", 5, 0),
+        fetch_bomb_ratio=_float("NEWSFLOW_FETCH_BOMB_RATIO", 100.0, positive=True),
         robots_respect=_bool("NEWSFLOW_ROBOTS_RESPECT", True),
         robots_ttl=_float("NEWSFLOW_ROBOTS_TTL", 3600.0),
         robots_error_ttl=_float("NEWSFLOW_ROBOTS_ERROR_TTL", 300.0),
         robots_max_crawl_delay=_float("NEWSFLOW_ROBOTS_MAX_CRAWL_DELAY", 30.0),
-        feed_max_pages_per_poll=_int("NEWSFLOW_FEED_MAX_PAGES_PER_POLL", 60),
-        feed_poll_budget=_float("NEWSFLOW_FEED_POLL_BUDGET", 900.0),
-        feed_min_interval=_int("NEWSFLOW_FEED_MIN_INTERVAL", 120),
-        feed_max_interval=_int("NEWSFLOW_FEED_MAX_INTERVAL", 86400),
-        feed_max_page_attempts=_int("NEWSFLOW_FEED_MAX_PAGE_ATTEMPTS", 5),
-        page_claim_lease=_float("NEWSFLOW_PAGE_CLAIM_LEASE", 1800.0),
+        feed_max_pages_per_poll=_int("NEWSFLOW_FEED_MAX_PAGES_PER_POLL", 60, 1),
+        feed_poll_budget=_float("NEWSFLOW_FEED_POLL_BUDGET", 900.0, positive=True),
+        feed_min_interval=_int("NEWSFLOW_FEED_MIN_INTERVAL", 120, 1),
+        feed_max_interval=_int("NEWSFLOW_FEED_MAX_INTERVAL", 86400, 1),
+        feed_max_page_attempts=_int("NEWSFLOW_FEED_MAX_PAGE_ATTEMPTS", 5, 1),
+        page_claim_lease=_float("NEWSFLOW_PAGE_CLAIM_LEASE", 1800.0, positive=True),
         websub_callback_url=os.environ.get("NEWSFLOW_WEBSUB_CALLBACK_URL") or None,
-        websub_lease=_int("NEWSFLOW_WEBSUB_LEASE", 86400),
-        feed_poll_tasks=_int("NEWSFLOW_FEED_POLL_TASKS", 3),
-        gate_min_documents=_int("NEWSFLOW_GATE_MIN_DOCUMENTS", 5),
-        gate_max_quarantine_share=_float("NEWSFLOW_GATE_MAX_QUARANTINE_SHARE", 0.5),
-        gate_min_validation_success=_float("NEWSFLOW_GATE_MIN_VALIDATION_SUCCESS", 0.5),
-        gate_max_failed=_int("NEWSFLOW_GATE_MAX_FAILED", 0),
-        gate_max_paused_feeds=_int("NEWSFLOW_GATE_MAX_PAUSED_FEEDS", 0),
-        task_timeout_s=_float("NEWSFLOW_TASK_TIMEOUT", 3600.0),
-        chunk_timeout_s=_float("NEWSFLOW_CHUNK_TIMEOUT", 1800.0),
+        websub_lease=_int("NEWSFLOW_WEBSUB_LEASE", 86400, 1),
+        feed_poll_tasks=_int("NEWSFLOW_FEED_POLL_TASKS", 3, 1),
+        gate_min_documents=_int("NEWSFLOW_GATE_MIN_DOCUMENTS", 5, 0),
+        gate_max_quarantine_share=_float("NEWSFLOW_GATE_MAX_QUARANTINE_SHARE", 0.5, share=True),
+        gate_min_validation_success=_float("NEWSFLOW_GATE_MIN_VALIDATION_SUCCESS", 0.5, share=True),
+        gate_max_failed=_int("NEWSFLOW_GATE_MAX_FAILED", 0, 0),
+        gate_max_paused_feeds=_int("NEWSFLOW_GATE_MAX_PAUSED_FEEDS", 0, 0),
+        task_timeout_s=_float("NEWSFLOW_TASK_TIMEOUT", 3600.0, positive=True),
+        chunk_timeout_s=_float("NEWSFLOW_CHUNK_TIMEOUT", 1800.0, positive=True),
         alerts_conn_id=os.environ.get("NEWSFLOW_ALERTS_CONN_ID") or "newsflow_alerts",
-        archive_batch=_int("NEWSFLOW_ARCHIVE_BATCH", 100),
+        archive_batch=_int("NEWSFLOW_ARCHIVE_BATCH", 100, 1),
         preload=_bool("NEWSFLOW_PRELOAD", True),
         worker_name=os.environ.get("NEWSFLOW_WORKER_NAME") or None,
-        watch_interval_s=_float("NEWSFLOW_WATCH_INTERVAL", 2.0),
+        watch_interval_s=_float("NEWSFLOW_WATCH_INTERVAL", 2.0, positive=True),
         queue_url=os.environ.get("NEWSFLOW_QUEUE_URL") or None,
         queue_stream=os.environ.get("NEWSFLOW_QUEUE_STREAM") or "newsflow:articles",
         queue_group=os.environ.get("NEWSFLOW_QUEUE_GROUP") or "newsflow",
-        queue_batch=_int("NEWSFLOW_QUEUE_BATCH", 1000),
-        queue_claim_idle_s=_float("NEWSFLOW_QUEUE_CLAIM_IDLE", 300.0),
+        queue_batch=_int("NEWSFLOW_QUEUE_BATCH", 1000, 1),
+        queue_claim_idle_s=_float("NEWSFLOW_QUEUE_CLAIM_IDLE", 300.0, positive=True),
         web_database_url=os.environ.get("NEWSFLOW_WEB_DATABASE_URL") or None,
         web_conn_id=os.environ.get("NEWSFLOW_WEB_CONN_ID") or "newsflow_db",
-        web_page_size=_int("NEWSFLOW_WEB_PAGE_SIZE", 25),
-        web_statement_timeout_ms=_int("NEWSFLOW_WEB_STATEMENT_TIMEOUT_MS", 5000),
+        web_page_size=_int("NEWSFLOW_WEB_PAGE_SIZE", 25, 1),
+        web_statement_timeout_ms=_int("NEWSFLOW_WEB_STATEMENT_TIMEOUT_MS", 5000, 1),
         airflow_host=os.environ.get("NEWSFLOW_AIRFLOW_HOST") or "127.0.0.1",
         airflow_port=_int("NEWSFLOW_AIRFLOW_PORT", 8080),
         airflow_worker_log_port=_int("NEWSFLOW_AIRFLOW_WORKER_LOG_PORT", 8793),

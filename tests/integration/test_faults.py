@@ -88,7 +88,7 @@ def _cli_env(url: str, inbox: Path) -> dict[str, str]:
         NEWSFLOW_CHUNK_DOCUMENTS="12",
         NEWSFLOW_PREPARE_PROCESSES="1",
         # every run started after a kill closes the killed ones at once
-        NEWSFLOW_RUN_ABANDON_AFTER="0",
+        NEWSFLOW_RUN_ABANDON_AFTER="0.001",
     )
     return env
 

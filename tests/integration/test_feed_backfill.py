@@ -164,7 +164,7 @@ def test_pages_a_dead_run_left_unprocessed_are_taken_up_by_the_next_feeds_run(
         )
         conn.commit()
 
-        monkeypatch.setenv("NEWSFLOW_RUN_ABANDON_AFTER", "0")  # closes the dead runs at once
+        monkeypatch.setenv("NEWSFLOW_RUN_ABANDON_AFTER", "0.001")  # closes the dead runs at once
         later = runs.start_run(conn, runs.identity("news_feeds", "scheduled-2"))
         conn.commit()
         counts = feeds.resume_unsettled_pages(conn, later, max_attempts=3)
