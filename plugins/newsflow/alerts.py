@@ -42,14 +42,38 @@ def _payload(context: Any) -> dict[str, Any]:
     }
 
 
+# extras that say where the webhook is; any other scalar extra came from the URI's query
+# string (Airflow moves ``?key=...&token=...`` there) and goes back into it
+_LOCATION_EXTRAS = frozenset({"url", "https", "path"})
+
+
 def webhook_url(conn: Any) -> str:
+    """The webhook's URL: the ``url`` extra, or the connection's host, port and path (a host
+    typed as a whole URL is taken as one) with the query the connection's URI carried (chat
+    webhooks put their key and token there)."""
+    from urllib.parse import urlencode
+
     extra = conn.extra_dejson or {}
     if extra.get("url"):
         return str(extra["url"])
-    scheme = "https" if (conn.conn_type or "").lower() == "https" or extra.get("https") else "http"
-    port = f":{conn.port}" if conn.port else ""
+    host = str(conn.host or "")
+    if host.lower().startswith(("http://", "https://")):
+        base = host.rstrip("/")
+    else:
+        https = (conn.conn_type or "").lower() == "https" or extra.get("https")
+        port = f":{conn.port}" if conn.port else ""
+        base = f"{'https' if https else 'http'}://{host}{port}"
     path = str(extra.get("path") or conn.schema or "").lstrip("/")
-    return f"{scheme}://{conn.host}{port}/{path}"
+    # a whole URL typed as the host ends where it was typed to end
+    url = base if not path and base == host.rstrip("/") else f"{base}/{path}"
+    query = {
+        k: v
+        for k, v in extra.items()
+        if k not in _LOCATION_EXTRAS
+        and isinstance(v, str | int | float)
+        and not isinstance(v, bool)
+    }
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 class NewsflowNotifier(BaseNotifier):
