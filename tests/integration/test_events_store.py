@@ -196,9 +196,11 @@ def test_postgres_store_clusters_exactly_like_the_in_memory_store(db_url: str, i
     for eid, members in pg.items():
         assert events[eid]["article_count"] == len(members)
         assert events[eid]["title"] and events[eid]["merged_into"] is None
+    assert counts["events_created"] == len(events)  # also those split off from earlier members
     for eid in retired:
         assert events[eid]["article_count"] == 0 and events[eid]["state"] is None
         assert events[eid]["merged_into"] is None or events[eid]["merged_into"] in events
+        assert events[eid]["title"]  # also one created and retired within one batch
     assert not query(
         db_url, "SELECT 1 FROM news.event_keys WHERE event_id = ANY(%s)", (sorted(retired),)
     )

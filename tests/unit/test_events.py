@@ -163,12 +163,13 @@ def test_arrivals_move_earlier_articles_and_keep_the_store_consistent():
     random.Random(33).shuffle(order)
     store = ev.InMemoryEventStore()
     cl = ev.EventClusterer(store)
-    moves, retired = 0, set()
+    moves, retired, created = 0, set(), 0
     t0 = datetime(2020, 1, 1, tzinfo=UTC)
     for i in order:
         a = cl.assign(i, ev.featurize(docs[i].title, docs[i].text, t0))
         moves += len(a.moves)
         retired.update(a.retired)
+        created += a.events_created
         for m in a.moves:
             assert store.event_of(m.article_id) == m.to_event != m.from_event
     assert moves > 0
@@ -181,6 +182,8 @@ def test_arrivals_move_earlier_articles_and_keep_the_store_consistent():
     for eid, ms in members.items():
         assert live[eid].article_count == len(ms)
     assert retired == set(store.merged_into)
+    # every event started is counted, also one a group of earlier members split off into
+    assert created == len(live) + len(retired)
     for dest in store.merged_into.values():
         assert dest is None or dest in live or dest in store.merged_into
 
@@ -203,6 +206,26 @@ def test_headline_is_a_real_title_when_one_exists():
     assert state.article_count == 4
     assert ev.representative_headline(state, cl.docfreq) == "Storm damage reported"
     assert ev.event_summary(state, cl.docfreq) == real.lead
+
+
+def test_a_real_title_after_the_members_kept_still_heads_the_event():
+    """The state keeps the titles of max_members_kept members: the 51st, the only one with
+    a real title, was never looked at and a derived first sentence stayed the headline."""
+    cl = ev.EventClusterer(ev.InMemoryEventStore())
+    t0 = datetime(2024, 5, 1, tzinfo=UTC)
+    text = ("Flooding closed the Harlow bridge on Tuesday and 40 homes in Ashby were evacuated, "
+            "the Harlow council said. Crews worked overnight on the bridge.")  # fmt: skip
+    kept = cl.params.max_members_kept
+    members = [
+        ev.Member(i, ev.featurize(None, f"{text} Update {i}.", t0 + timedelta(hours=i)), None)
+        for i in range(kept + 1)
+    ]
+    members.append(
+        ev.Member(99, ev.featurize("Storm damage reported", text, t0 + timedelta(days=3)), None)
+    )
+    state = cl.build_state(1, members)
+    assert len(state.members) == kept and state.article_count == kept + 2
+    assert ev.representative_headline(state, cl.docfreq) == "Storm damage reported"
 
 
 def test_placement_evidence_names_the_shared_people_places_and_dates():

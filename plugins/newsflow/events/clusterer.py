@@ -126,6 +126,9 @@ class Assignment:
     created: bool
     moves: tuple[Move, ...] = ()
     retired: tuple[int, ...] = ()
+    # events this arrival started: its own (``created``) and any a group of earlier members
+    # split off into
+    events_created: int = 0
 
 
 class EventClusterer:
@@ -404,7 +407,7 @@ class EventClusterer:
             self.store.add_keys(my_event, keys)
             self._absorb(state, article_id, features, source)
             self.store.save(state)
-            return Assignment(my_event, my_sim, created)
+            return Assignment(my_event, my_sim, created, events_created=int(created))
         by_id = {m.article_id: m for m in points}
         group_of = {points[i].article_id: idxs for idxs in groups for i in idxs}
         for mv in moves:
@@ -423,7 +426,8 @@ class EventClusterer:
         self.store.add_keys(my_event, keys)
         touched = {my_event} | {mv.from_event for mv in moves} | {mv.to_event for mv in moves}
         retired = self._rebuild(touched, moves)
-        return Assignment(my_event, my_sim, created, tuple(moves), tuple(retired))
+        started = sum(1 for _, is_new in target.values() if is_new)
+        return Assignment(my_event, my_sim, created, tuple(moves), tuple(retired), started)
 
     def _new_event(self, me: Member, keys: list[str], previous_event: int | None) -> Assignment:
         state = EventState(event_id=self._allocate(previous_event))
@@ -431,7 +435,7 @@ class EventClusterer:
         self._absorb(state, me.article_id, me.features, me.source)
         self.store.save(state)
         self.store.add_keys(state.event_id, keys)
-        return Assignment(state.event_id, 1.0, True)
+        return Assignment(state.event_id, 1.0, True, events_created=1)
 
     @staticmethod
     def _evidence(
@@ -539,11 +543,17 @@ class EventClusterer:
         state.article_count += 1
         if source:
             state.sources[source] = state.sources.get(source, 0) + 1
+        member = {"id": article_id, "title": f.title, "lead": f.lead}
+        if f.title_derived:
+            member["derived"] = True
         if len(state.members) < p.max_members_kept:
-            member = {"id": article_id, "title": f.title, "lead": f.lead}
-            if f.title_derived:
-                member["derived"] = True
             state.members.append(member)
+        elif not f.title_derived:
+            # the headline is a real title when one exists: a real title takes the place of
+            # the latest member kept with a derived one
+            derived = [i for i, m in enumerate(state.members) if m.get("derived")]
+            if derived:
+                state.members[derived[-1]] = member
 
 
 def _channels(p: ClusterParams) -> tuple[tuple[float, str, str], ...]:

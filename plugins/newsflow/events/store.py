@@ -232,7 +232,11 @@ class PostgresEventStore:
 
     def retire(self, event_id: int, merged_into: int | None) -> None:
         self.cache.pop(event_id, None)
-        self.unsaved.pop(event_id, None)
+        unsaved = self.unsaved.pop(event_id, None)
+        if unsaved is not None:
+            # its headline, summary and keywords as it last was: an event created in this
+            # batch and retired before the batch ended had none (title '')
+            self._write(unsaved)
         self.latest.pop(event_id, None)
         self.window.retire(event_id)
         db.execute(self.conn, "events/retire_event", {"id": event_id, "merged_into": merged_into})
@@ -591,7 +595,7 @@ class Clustering:
                 )
                 self.touched.add(assignment.event_id)
                 self.touched.update(m.to_event for m in assignment.moves)
-                counts["events_created"] += int(assignment.created)
+                counts["events_created"] += assignment.events_created
                 counts["articles_moved"] += len(assignment.moves)
                 counts["events_retired"] += len(assignment.retired)
         self.store.flush()
