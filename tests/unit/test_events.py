@@ -325,7 +325,7 @@ def _two_groups_of_three(within_facts: float, cross_facts: float):
 
 
 def test_groups_whose_facts_centroids_differ_stay_apart():
-    from newsflow.events.clusterer import _cohesive_average_link as link
+    from newsflow.events.grouping import cohesive_average_link as link
 
     sim, facts = _two_groups_of_three(0.3, 0.0)
     assert link(sim, 0.18, 0.55, 3) == [[0, 1, 2, 3, 4, 5]]
@@ -338,7 +338,7 @@ def test_groups_whose_facts_centroids_differ_stay_apart():
 def test_the_facts_rule_compares_centroids_built_up_by_merges():
     """Each group's centroid is |c|^2 = 3 + 6 x 0.3 = 4.8 after its merges; cross-group facts
     cosines of 0.0213 sum to 0.192 over 9 pairs: a centroid cosine of exactly 0.04."""
-    from newsflow.events.clusterer import _cohesive_average_link as link
+    from newsflow.events.grouping import cohesive_average_link as link
 
     sim, facts = _two_groups_of_three(0.3, 0.192 / 9)
     assert link(sim, 0.18, 0.55, 3, facts, 0.041) == [[0, 1, 2], [3, 4, 5]]

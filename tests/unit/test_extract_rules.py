@@ -403,3 +403,20 @@ def test_stated_dates_are_read_with_their_clock_and_zone_or_not_at_all(
             dates.parse_datetime(stated)
     else:
         assert dates.parse_datetime(stated) == expected
+
+
+@pytest.mark.parametrize(
+    "name", ["Łukasz Nowak", "Maria de la Cruz", "Ruud van der Berg", "Şule Yılmaz"]
+)
+def test_a_byline_of_any_script_and_with_particles_is_the_byline(name: str) -> None:
+    """Names starting with a capital outside Latin-1 (Ł, Ş) or holding "de la", "van der"
+    were not bylines: the headline went undetected and headline and byline stayed in the text."""
+    body = (
+        "Shares of Northwind rose on Monday after the company said it was in talks to buy its "
+        "rival Contoso for about 4 billion euros, people familiar with the matter said. "
+    ) * 3
+    ex = extract_text(
+        f"Northwind in talks to buy rival Contoso\n\nBy {name}\n\n{body}\n\nThe end.\n"
+    )
+    assert (ex.title, ex.byline) == ("Northwind in talks to buy rival Contoso", name)
+    assert ex.text.startswith("Shares of Northwind")

@@ -61,9 +61,14 @@ TAKEAWAYS_HEADER_RE = re.compile(
     r"tl;?dr|the big picture|what to know|what you need to know)\s*:?\s*$",
     re.IGNORECASE,
 )
+# Every capital letter Unicode knows (Ł, Ş, Č, Ő, Greek, Cyrillic...): a name starts with one.
+_CAPITALS = "".join(re.escape(c) for c in map(chr, range(0x10000)) if c.isupper() and c.isalpha())
+_NAME = rf"[{_CAPITALS}][\w.'’-]*"
+# lowercase particles inside a name: "Maria de la Cruz", "Ruud van der Berg", "Ali bin Said"
+_PARTICLES = r"(?:(?:de|del|della|der|den|di|da|das|do|dos|du|la|le|van|von|y|bin|ibn|al|el)\s+)*"
 BYLINE_RE = re.compile(
     r"^(?i:by|written by|words by|reporting by)\s+"
-    r"([A-ZÀ-ÞА-Я][\w.'’-]*(?:[ ,]+(?:and\s+|&\s+)?[A-ZÀ-ÞА-Я][\w.'’-]*){0,7})$"
+    rf"({_NAME}(?:[ ,]+(?:and\s+|&\s+)?{_PARTICLES}{_NAME}){{0,7}})$"
 )
 _SMALL_WORDS = frozenset(
     re.findall(
