@@ -43,7 +43,7 @@ from newsflow.minhash import (
     signature_bytes,
     signature_from_bytes,
 )
-from newsflow.text import replace_chars
+from newsflow.text import QUOTE_PAIRS, replace_chars
 
 __all__ = [
     "BANDS",
@@ -75,28 +75,12 @@ __all__ = [
 
 MIN_WORDS = 50  # below this many normalised words a text is never claimed as a near-duplicate
 
-_QUOTES = {
-    "\u2018": "'",
-    "\u2019": "'",
-    "\u201a": "'",
-    "\u201b": "'",
-    "\u2032": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u201e": '"',
-    "\u2033": '"',
-    "\u00ab": '"',
-    "\u00bb": '"',
-    "\u2013": "-",
-    "\u2014": "-",
-}
-_QUOTE_PAIRS = tuple(_QUOTES.items())
 _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def normalize_text(text: str) -> str:
     """Lowercase, NFKC, unify quotes/dashes, drop punctuation (apostrophes joined), collapse spaces."""
-    text = replace_chars(unicodedata.normalize("NFKC", text), _QUOTE_PAIRS).lower()
+    text = replace_chars(unicodedata.normalize("NFKC", text), QUOTE_PAIRS).lower()
     text = re.sub(r"(?<=\w)'(?=\w)", "", text)  # don't -> dont, assad's -> assads
     return " ".join(_TOKEN_RE.findall(text))
 
@@ -191,7 +175,7 @@ def title_key(title: str | None) -> str:
     """
     if not title:
         return ""
-    t = replace_chars(unicodedata.normalize("NFKC", title), _QUOTE_PAIRS).strip()
+    t = replace_chars(unicodedata.normalize("NFKC", title), QUOTE_PAIRS).strip()
     stripped = _TITLE_DECOR.sub("", t)
     if len(tokens(stripped)) >= 3:  # keep the suffix when it is most of the title
         t = stripped

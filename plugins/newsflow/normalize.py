@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from newsflow.records import Extracted, Normalized
 from newsflow.text import (
+    QUOTE_PAIRS,
     clean_body,
     clean_inline,
     collapse_whitespace,
@@ -24,6 +25,7 @@ from newsflow.text import (
     derive_title,
     make_encodable,
     repair_backslash_quotes,
+    replace_chars,
     split_sentences,
 )
 
@@ -175,8 +177,12 @@ def language_code(value: str | None) -> str | None:
 
 
 def content_hash(text: str) -> str:
-    """sha256 hex over the text after NFC, casefolding and whitespace collapsing."""
-    canonical = collapse_whitespace(unicodedata.normalize("NFC", text).casefold())
+    """sha256 hex over the text after NFC, quotes and dashes made ASCII (one wire story typeset
+    with curly quotes by one paper, straight by another), casefolding and whitespace
+    collapsing."""
+    canonical = collapse_whitespace(
+        replace_chars(unicodedata.normalize("NFC", text), QUOTE_PAIRS).casefold()
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -53,6 +53,25 @@ def repair_backslash_quotes(text: str) -> tuple[str, bool]:
     return repaired, repaired != text
 
 
+# Typographic quotes, primes and dashes as their ASCII forms: one story typeset by two papers.
+_QUOTES = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2033": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+}
+QUOTE_PAIRS = tuple(_QUOTES.items())
+
+
 def replace_chars(text: str, pairs: Iterable[tuple[str, str]]) -> str:
     """``text`` with each (character, replacement) of ``pairs`` applied, by ``str.replace``
     where the character occurs: on a long text that is not all ASCII, 50 times faster than

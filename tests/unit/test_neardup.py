@@ -141,8 +141,10 @@ def test_duplicate_pairs_never_span_two_gold_events():
 
 
 def test_quote_unification_is_the_translation_table():
-    text = "".join(nd._QUOTES) + " l\u2019homme \u201equote\u201c a\u2013b"
-    assert replace_chars(text, nd._QUOTE_PAIRS) == text.translate(str.maketrans(nd._QUOTES))
+    from newsflow.text import _QUOTES, QUOTE_PAIRS
+
+    text = "".join(_QUOTES) + " l\u2019homme \u201equote\u201c a\u2013b"
+    assert replace_chars(text, QUOTE_PAIRS) == text.translate(str.maketrans(_QUOTES))
 
 
 def test_fingerprint_shingles_are_the_texts():

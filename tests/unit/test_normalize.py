@@ -403,3 +403,12 @@ def test_whitespace_helpers_match_their_regular_expressions() -> None:
     assert collapse_whitespace(text) == expected == "ab c d e"
     lines = [re.sub(r"[^\S\n]+", " ", ln).strip() for ln in drop.sub("", text).split("\n")]
     assert clean_body(text) == "\n\n".join(ln for ln in lines if ln)
+
+
+def test_content_hash_ignores_the_typesetting_of_quotes_and_dashes() -> None:
+    """One wire story, typeset by two papers: under 50 words it has no near-duplicate check,
+    so its hash is what tells the copies apart or not."""
+    straight = 'The WHO said it was "deeply concerned" about the children\'s ward - again.'
+    curly = "The WHO said it was \u201cdeeply concerned\u201d about the children\u2019s ward \u2013 again."
+    assert content_hash(straight) == content_hash(curly)
+    assert content_hash(straight) != content_hash(straight.replace("deeply", "very"))
