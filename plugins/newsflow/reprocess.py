@@ -139,7 +139,7 @@ def reprocess(conn: Conn, run_id: int, sel: Selection) -> ReprocessCounts:
             batch.sources.append(SourceRow(item.source_name))
         batch.bands.extend(BandRow(b, h, article_id) for b, h in fp.keys)
         if (
-            text_changed
+            old["text"] != art.text  # (not the hash: its definition may change too)
             or old["title"] != art.title
             or old["title_derived"] != art.title_derived
             or (art.published_at is not None and old["published_at"] != art.published_at)
