@@ -39,6 +39,8 @@ TITLE_WINDOW = timedelta(days=3)
 # (3-word shingle Jaccard 0.05: 99% of rewrites pass; 0.02: 73%), while a recurring column
 # ("Morning Briefing", "Letters") of another day shares almost none (Jaccard 0.002: 3% pass).
 TITLE_MIN_SHARED_MINIMA = 2
+# ... and titles of at least this many words: two-word titles name a recurring item
+TITLE_MIN_WORDS = 3
 # A same-URL document of another origin than a feed page is that URL's article only if it
 # shares at least this share of its shingles with it (see Deduplicator._shares_text).
 URL_SHARED_CONTAINMENT = 0.2
@@ -365,7 +367,11 @@ def _title_query(cand: Candidate) -> tuple[str, str, datetime] | None:
     if not cand.source_name or art.title_derived or art.published_at is None:
         return None
     key = neardup.title_key(art.title)
-    return (cand.source_name, key, art.published_at) if key else None
+    # a title of a few words names a recurring item ("Morning Briefing", "Lottery results",
+    # "Live updates"), not one story: two of them that share an intro are not copies
+    if len(key.split()) < TITLE_MIN_WORDS:
+        return None
+    return (cand.source_name, key, art.published_at)
 
 
 def content_hash_owner(conn: Conn, content_hash: str, exclude: int | None = None) -> int | None:

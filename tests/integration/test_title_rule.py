@@ -89,13 +89,17 @@ def test_articles_stored_before_keys_were_kept_are_still_matched(
 def test_a_recurring_headline_over_texts_of_their_own_is_not_a_duplicate(
     db_url: str, tmp_path: Path
 ) -> None:
-    """A daily column ("Morning Briefing") keeps its headline and changes its text: the
-    same-title rule wants the texts to share some wording, so each day's column is stored,
-    while a rewrite of a story (which keeps some of its sentences) is still a duplicate."""
-    days = [_record(20 + d, "Morning Briefing", 16 + d, story=None) for d in range(3)]
-    _ingest(db_url, tmp_path, "briefings", *days)
-    _ingest(db_url, tmp_path, "rewrite", _record(30, "Morning Briefing", 18, story=22))
+    """A daily item keeps its headline and changes its text: the same-title rule wants the
+    texts to share some wording, so each day's item is stored, while a rewrite of a story
+    (which keeps some of its sentences) is still a duplicate. A headline of two words
+    ("Morning Briefing", "Lottery results") names a recurring item, never one story: two of
+    them that share an intro and an outro are both stored."""
+    days = [_record(20 + d, "Ferry timetable for today", 16 + d, story=None) for d in range(3)]
+    _ingest(db_url, tmp_path, "timetables", *days)
+    _ingest(db_url, tmp_path, "rewrite", _record(30, "Ferry timetable for today", 18, story=22))
     assert _title_duplicates(db_url) == {
         "https://coast-news.example/story-30": "https://coast-news.example/story-22"
     }
-    assert len(query(db_url, "SELECT id FROM news.articles")) == 3
+    briefings = [_record(40 + d, "Morning Briefing", 16 + d, story=41) for d in range(2)]
+    _ingest(db_url, tmp_path, "briefings", *briefings)
+    assert len(query(db_url, "SELECT id FROM news.articles")) == 5
