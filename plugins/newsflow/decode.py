@@ -179,7 +179,11 @@ def _check_binary(body: bytes) -> None:
     nuls = body.count(0)
     if nuls > _NUL_SHARE_LIMIT * len(body):
         raise BinaryContentError(f"binary content: {nuls} NUL byte(s) in the document")
-    sample = body[:_SNIFF_BYTES]
+    _check_controls(body[:_SNIFF_BYTES])
+
+
+def _check_controls(sample: bytes) -> None:
+    """Binary when over :data:`_CONTROL_SHARE_LIMIT` of ``sample`` are control bytes."""
     controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     if sample and controls / len(sample) > _CONTROL_SHARE_LIMIT:
         raise BinaryContentError(
@@ -296,6 +300,10 @@ def _detect_charset(body: bytes) -> tuple[str, str] | None:
 # Codecs of one byte per character: any bytes decode, so their label cannot tell UTF-8 with a
 # stray byte from legacy text; multi-byte legacy codecs (GBK, Shift JIS) can look like UTF-8.
 _SINGLE_BYTE_CODECS = ("cp125", "iso8859", "latin", "koi8", "mac")
+# ... and the UTF-8 evidence that overrides such a label: this many bytes in valid multi-byte
+# sequences, and this many of them for each invalid byte
+_OVERRIDE_MIN_VALID_BYTES = 8
+_OVERRIDE_VALID_PER_INVALID = 8
 
 
 def _unless_damaged_utf8(
@@ -307,12 +315,18 @@ def _unless_damaged_utf8(
     them "Ã¼"."""
     if not codec.startswith(_SINGLE_BYTE_CODECS):
         return decoded
-    damaged = mostly_utf8(body)
+    damaged = mostly_utf8(body, strict=False)
     if damaged is None:
         return decoded
+    text, invalid = damaged
+    valid = len(body.translate(None, _ASCII_BYTES)) - invalid
+    # strong evidence only: legacy text makes a valid pair by chance ("É”" in cp1252, "ĘŚ" in
+    # ISO-8859-2), among many invalid bytes
+    if valid < _OVERRIDE_MIN_VALID_BYTES or invalid * _OVERRIDE_VALID_PER_INVALID > valid:
+        return decoded
     repairs.append(f"declared-charset-overridden: {label} -> utf-8")
-    repairs.append(f"invalid-utf8: {damaged[1]} bytes replaced")
-    return damaged[0]
+    repairs.append(f"invalid-utf8: {invalid} bytes replaced")
+    return text
 
 
 def decode_bytes(body: bytes, declared_charset: str | None = None) -> tuple[str, list[str]]:
@@ -352,8 +366,16 @@ def decode_bytes(body: bytes, declared_charset: str | None = None) -> tuple[str,
         if text is None:
             _check_binary(body)
             if b"\x00" in body:
+                # a stray NUL in UTF-8 text goes; in anything else it is taken for binary data
+                # (a text head does not make a binary tail text)
+                cleaned = body.replace(b"\x00", b"")
+                if _strict(cleaned, "utf-8") is None and mostly_utf8(cleaned) is None:
+                    raise BinaryContentError(
+                        f"binary content: {body.count(0)} NUL byte(s) in a document that is not "
+                        "UTF-8 text"
+                    )
                 repairs.append(f"nul-removed: {body.count(0)}")
-                body = body.replace(b"\x00", b"")
+                body = cleaned
         if text is None and declared_label and declared is None:
             repairs.append(f"declared-charset-unknown: {declared_label}")
         if text is None and declared:

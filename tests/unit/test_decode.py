@@ -246,3 +246,29 @@ def test_a_latin1_label_on_utf8_with_a_stray_byte_is_overridden(header: str | No
     ]
     legacy = body.replace(b"\xa9", b"").decode().encode("cp1252")  # really Latin-1: the label holds
     assert decode_bytes(legacy, header) == (legacy.decode("cp1252"), [])
+
+
+@pytest.mark.parametrize(
+    ("text", "codec", "label"),
+    [
+        ("<p>“PELÉ” dies at 82. Brazil’s greatest – café owners mourned… The £5 tribute.</p>",
+         "cp1252", "windows-1252"),
+        ("<p>CZĘŚĆ 1: Sejm przyjął ustawę o podatkach</p>", "iso-8859-2", "iso-8859-2"),
+        ("<p>RŮŽE Úžasné vítězství</p>", "cp1250", "windows-1250"),
+    ],
+)  # fmt: skip
+def test_a_legacy_page_with_a_chance_utf8_pair_keeps_its_label(
+    text: str, codec: str, label: str
+) -> None:
+    """ "É”" in cp1252 and "ĘŚ" in ISO-8859-2 are valid UTF-8 by chance, among many invalid
+    bytes: not the evidence that overrides a label."""
+    assert decode_bytes(text.encode(codec), label) == (text, [])
+
+
+def test_nul_bytes_after_a_text_head_in_binary_data_are_binary() -> None:
+    import random
+
+    rng = random.Random(1)
+    tail = bytes(rng.randrange(1, 256) for _ in range(4000))
+    with pytest.raises(BinaryContentError, match="not UTF-8 text"):
+        decode_bytes(b"x" * 9700 + tail + b"\x00" * 10)
