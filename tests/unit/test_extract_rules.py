@@ -379,6 +379,11 @@ def test_author_note_is_what_the_author_is_not_a_sentence_naming_them(
     ("stated", "expected"),
     [
         ("Sat, 07 Dec 2024 23:45 EST", datetime(2024, 12, 8, 4, 45, tzinfo=UTC)),
+        ("Sat, 07 Dec 2024 09:30:00 UTC", datetime(2024, 12, 7, 9, 30, tzinfo=UTC)),
+        ("Sat, 07 Dec 2024 09:30:00 +0000 (UTC)", datetime(2024, 12, 7, 9, 30, tzinfo=UTC)),
+        ("Sun, 8 Dec 2024 00:30 +0100 CET", datetime(2024, 12, 7, 23, 30, tzinfo=UTC)),
+        ("Saturday, 07 December 2024 09:30:00 GMT", datetime(2024, 12, 7, 9, 30, tzinfo=UTC)),
+        ("Sat 07 Dec 2024 09:30:00 +0000", datetime(2024, 12, 7, 9, 30, tzinfo=UTC)),
         ("Dec 7, 2024 11:45 PM EST", datetime(2024, 12, 8, 4, 45, tzinfo=UTC)),
         ("May 3, 2024 at 9:15 a.m. EDT", datetime(2024, 5, 3, 13, 15, tzinfo=UTC)),
         ("December 7, 2024, 12:05 am", datetime(2024, 12, 7, 0, 5, tzinfo=UTC)),

@@ -61,8 +61,11 @@ def _shown(value: str) -> str:
 # RFC 2822 (email, RSS): the only other form taken, as email.utils reads much else leniently
 # and wrongly ("Dec 7, 2024 11:45 PM EST" at 11:45 UTC: no PM, no zone; "CET" as UTC).
 _RFC2822_RE = re.compile(
-    r"(?:[a-z]{3},\s*)?\d{1,2}\s+[a-z]{3}\s+\d{2,4}(?:\s+\d{1,2}:\d{2}(?::\d{2})?"
-    r"(?:\s*(?:[+-]\d{4}|ut|gmt|z|[ecmp][sd]t))?)?",
+    r"(?:[a-z]{3,9}\.?,?\s+)?(?P<day>\d{1,2})\s+(?P<mon>[a-z]{3})[a-z]*\.?,?\s+(?P<year>\d{2,4})"
+    r"(?:,?\s+(?P<time>\d{1,2}:\d{2}(?::\d{2})?)"
+    # an offset (maybe followed by a zone name or a comment), or a zone RFC 2822 names
+    r"(?:\s*(?P<offset>[+-]\d{4})(?:\s*\([^)]*\)|\s+[a-z]{1,5})?"
+    r"|\s*(?P<zone>ut|utc|gmt|z|[ecmp][sd]t)(?:\s*\([^)]*\))?)?)?",
     re.IGNORECASE,
 )
 # JavaScript's Date.toString(): "Sat Dec 07 2024 23:45:00 GMT-0500 (Eastern Standard Time)"
@@ -103,6 +106,15 @@ def _month_first(match: re.Match[str]) -> str:
     )
 
 
+def _rfc2822(value: str) -> str:
+    """An :data:`_RFC2822_RE` date in the form email.utils reads: day, month abbreviation,
+    year, time, zone (day names, zone comments and names after an offset left out)."""
+    m = _RFC2822_RE.fullmatch(value)
+    assert m is not None
+    parts = [m["day"], m["mon"], m["year"], m["time"] or "", m["offset"] or m["zone"] or ""]
+    return " ".join(p for p in parts if p)
+
+
 def parse_datetime(value: str) -> datetime:
     """Parse an ISO 8601 or RFC 2822 date; naive values are taken as UTC.
 
@@ -132,7 +144,7 @@ def parse_datetime(value: str) -> datetime:
         parsed = datetime.fromisoformat(iso)
     except ValueError:
         try:
-            parsed = parsedate_to_datetime(rfc) if _RFC2822_RE.fullmatch(rfc) else None
+            parsed = parsedate_to_datetime(_rfc2822(rfc)) if _RFC2822_RE.fullmatch(rfc) else None
         except (TypeError, ValueError, IndexError, OverflowError):
             parsed = None
     if parsed is None:
