@@ -107,12 +107,14 @@ def _quote_match(match: re.Match[str]) -> str:
 
 
 # Tracking parameters, by their whole name: courlan's list, less the names that also identify
-# content (``cid``, ``eid``, ``uid``, ``session``), matched whole: courlan's pattern matched any
+# content (``cid``, ``eid``, ``uid``), with session ids, Google's ``gaa_*`` and ``ref_*``
+# (``ref_src`` on every embedded tweet's link), matched whole: courlan's pattern matched any
 # name starting with "ga", "ref", "source"..., so ``gameId=401585123`` was dropped and two
 # game recaps had one URL (the second recorded as a duplicate of the first).
 _TRACKER_NAME_RE = re.compile(
     r"(dc|fbc|gc|twc|yc|ysc)lid|(click|gbra|msclk|igsh|partner|wbra)id"
-    r"|(ads?|mc|ga|gs|itm|mkt|ml|mtm|oly|pk|utm|vero)_\w*"
+    r"|(ads?|mc|ga|gaa|gs|itm|mkt|ml|mtm|oly|pk|ref|utm|vero)_\w*|\w+_cid"
+    r"|(j|php)?session(id)?|phpsessid"
     r"|_?(\w+_)?(aff|affi|affiliate|campaign|clid|ga|gl|kwd|keyword|medium|ref|referr?er|source"
     r"|xtor)"
 )

@@ -57,7 +57,8 @@ RUSSIAN = (
         # trackers by their whole name: parameters that start like one name the page
         (
             "https://ex.com/recap?gameId=4015&galleryid=3&cid=55&refno=2&sourceid=9&ref=home"
-            "&_ga=2.1&mc_cid=1&msclkid=7&source=rss&at_medium=x",
+            "&_ga=2.1&mc_cid=1&msclkid=7&source=rss&at_medium=x&ref_src=twsrc%5Etfw&gaa_at=eafs"
+            "&s_cid=4&sessionid=99",
             "https://ex.com/recap?cid=55&galleryid=3&gameId=4015&refno=2&sourceid=9",
         ),
         ("https://ex.com/x?a=3&b=1&a=1", "https://ex.com/x?a=3&a=1&b=1"),
