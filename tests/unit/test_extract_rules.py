@@ -323,6 +323,7 @@ def test_only_a_dateline_dates_a_text(head: str, expected: date | None) -> None:
         "The European Commission is expected to open an in-depth investigation into the merger.",
         "Residents can sign up for the new tariff at any shop.",
         "Copyright lawyers say the case could take years.",
+        "\u201cWe are committed to our subscribers,\u201d the chief executive said.",
     ],
 )
 def test_closing_sentences_that_share_words_with_footers_stay(last: str) -> None:
@@ -333,6 +334,21 @@ def test_closing_sentences_that_share_words_with_footers_stay(last: str) -> None
     assert extract_text(
         "Transport budget approved\n\n" + "\n\n".join([*ARTICLE, last])
     ).text.endswith(last)
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "Click here to see what residents said about the plan",
+        "Sign up for our newsletter to get what experts say about the markets in your inbox",
+        "Follow us on Twitter for news as it is reported",
+        "Read more: Mayor says harbour project will go ahead",
+    ],
+)
+def test_a_footer_that_mentions_what_someone_said_still_goes(footer: str) -> None:
+    assert trim_tail([*ARTICLE, footer], []) == ARTICLE
+    text = extract_text("Transport budget approved\n\n" + "\n\n".join([*ARTICLE, footer])).text
+    assert footer not in text
 
 
 def test_footer_calls_to_the_reader_still_go() -> None:

@@ -104,12 +104,46 @@ REPORTED_RE = re.compile(
 )
 
 
+# Words of a call to the reader: addressing them, or telling them what to do.
+READER_RE = re.compile(
+    r"\b(you|your|our|us|we|me|unsere?[nmrs]?|uns|ihr|dich|euch|du|nuestr[oa]s?|te|tu|tus"
+    r"|tenemos|vous|votre|nos|notre|download|get|join|únete|visit|check out|(never|don't) miss"
+    r"|jetzt|bitte|klicken|anklicken|click)\b|\b(sie|usted)\b(?!\s+(haben|hatten|wurden|sind"
+    r"|waren)\b)",
+    re.IGNORECASE,
+)
+# ... opening the line: "Read more: ...", "Click here ...", "Sign up for ..."
+_CALL_OPENING_RE = re.compile(
+    r"(read|click|tap|sign|subscribe|follow|download|share|join|get|see|watch|listen|support"
+    r"|donate|register|log ?in|lesen|lies|klicken|abonnieren|folgen|lea|mira|suscr[ií]bete|lire"
+    r"|abonnez)\b",
+    re.IGNORECASE,
+)
+
+
+_QUOTED_RE = re.compile(r"[\"“”„«»][^\"“”„«»]*[\"“”„«»]|‘[^’]*’")
+
+
+def reported_prose(line: str) -> bool:
+    """A reported statement ("declined to comment", "said its subscriber base grew") that
+    neither opens with a call nor speaks to the reader: news prose, never a footer, whatever
+    words it shares with one. "Read more: Mayor says ..." and "Sign up to hear what experts
+    say" are still footers."""
+    stripped = line.strip()
+    return (
+        REPORTED_RE.search(stripped) is not None
+        and not _CALL_OPENING_RE.match(stripped)
+        # "'We will rebuild our harbour,' the mayor said": a quote's "we" is not the site's
+        and not READER_RE.search(_QUOTED_RE.sub(" ", stripped))
+    )
+
+
 def is_boilerplate(line: str, *, trailing: bool) -> bool:
     if len(line) > 200:
         return False
     patterns = _BOILERPLATE_TRAILING if trailing else _BOILERPLATE_ANYWHERE
     stripped = line.strip().strip("|·•»›>").strip()
-    return not REPORTED_RE.search(stripped) and any(p.fullmatch(stripped) for p in patterns)
+    return not reported_prose(stripped) and any(p.fullmatch(stripped) for p in patterns)
 
 
 def is_list_item(line: str) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from newsflow.extract.patterns import REPORTED_RE
+from newsflow.extract.patterns import READER_RE, reported_prose
 
 # Paragraphs from the end that the trailing-line rules look at.
 _TAIL_WINDOW = 12
@@ -129,14 +129,6 @@ _TRAILING_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
-# Words of a call to the reader: addressing them, or telling them what to do.
-_READER_RE = re.compile(
-    r"\b(you|your|our|us|we|me|unsere?[nmrs]?|uns|ihr|dich|euch|du|nuestr[oa]s?|te|tu|tus"
-    r"|tenemos|vous|votre|nos|notre|download|get|join|únete|visit|check out|(never|don't) miss"
-    r"|jetzt|bitte|klicken|anklicken|click)\b|\b(sie|usted)\b(?!\s+(haben|hatten|wurden|sind"
-    r"|waren)\b)",
-    re.IGNORECASE,
-)
 _ELLIPSIS_RE = re.compile(r"(…|\.\.\.|\[…\]|\[\.\.\.\])\s*[\]»”\"]?$")
 _PIPE_LIST_RE = re.compile(r"[^|]{2,120}(\s\|\s[^|]{2,120}){2,}")
 
@@ -209,7 +201,7 @@ def _drop_inline_links(paragraphs: list[str], repairs: list[str]) -> list[str]:
         elif (
             len(para) <= _INTERRUPTION_CHARS
             and _INTERRUPTION_RE.fullmatch(para.strip())
-            and not REPORTED_RE.search(para)
+            and not reported_prose(para)
         ):
             _note(repairs, "call-to-action", para)
         elif number and len(para) <= 300 and _CAPTION_RE.fullmatch(para.strip()):
@@ -231,7 +223,7 @@ def _trailing_rule(paragraph: str) -> str | None:
     if len(paragraph) > 300:
         return None
     stripped = paragraph.strip()
-    if REPORTED_RE.search(stripped):
+    if reported_prose(stripped):
         return None
     for name, pattern in _TRAILING_RULES:
         if not pattern.fullmatch(stripped):
@@ -241,7 +233,7 @@ def _trailing_rule(paragraph: str) -> str | None:
         if (
             name == "newsletter"
             and not _NEWSLETTER_OPENING_RE.match(stripped)
-            and not _READER_RE.search(stripped)
+            and not READER_RE.search(stripped)
         ):
             continue
         return name
@@ -364,7 +356,7 @@ def drop_author_note(paragraphs: list[str], byline: str | None, repairs: list[st
         re.match(rf"{re.escape(name)}(,[^,]{{1,60}},)?\s+(\w+\s+)?{_BIO_VERB}", last, re.I)
         for name in names
     )
-    if not REPORTED_RE.search(last) and (_AUTHOR_NOTE_RE.fullmatch(last) or bio):
+    if not reported_prose(last) and (_AUTHOR_NOTE_RE.fullmatch(last) or bio):
         _note(repairs, "author-note", last)
         return paragraphs[:-1]
     return paragraphs
