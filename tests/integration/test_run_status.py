@@ -93,3 +93,25 @@ def test_a_failed_acquisition_leaves_the_run_failed_through_the_report(
         conn.commit()
     [row] = query(db_url, "SELECT status, status_detail, finished_at FROM news.ingest_runs")
     assert (row["status"], row["status_detail"], row["finished_at"]) == ("running", None, None)
+
+
+def test_a_run_that_failed_after_archiving_releases_its_documents(db_url: str, inbox: Path) -> None:
+    """A failed run is never abandoned (only running ones are): the documents it had queued
+    stayed pending in it for good, and the inbox scan and the feeds sweep leave documents
+    another run holds pending alone."""
+    _write(inbox, 2)
+    settings = get_settings()
+    ident = runs.identity("news_files", "scheduled-1")
+    with (
+        pytest.raises(RuntimeError),
+        db.connect(db_url) as conn,
+        runs.ingest_run(conn, ident, finish=False) as run_id,
+    ):
+        jobs.archive_inbox(conn, run_id, inbox, ident, settings)
+        conn.commit()
+        raise RuntimeError("the feeds registry could not be read")
+    states = query(db_url, "SELECT state, detail FROM news.document_outcomes")
+    assert [s["state"] for s in states] == ["abandoned", "abandoned"]
+    assert states[0]["detail"] == "the run failed before this document was processed"
+    later = jobs.ingest_inbox(db_url, runs.identity("news_files", "scheduled-2"), inbox=inbox)
+    assert later["articles_stored"] == 2

@@ -3,11 +3,16 @@
 -- counts them), that no run holds pending and that are not settled since (the rule of
 -- archive/document_settled; any quarantine counts, refusals at acquisition included). A page is
 -- fetched once per entry: without this, the page of an entry that never changes again waited
--- for a backfill of its day. Oldest first, at most %(limit)s, with the last run's outcome.
+-- for a backfill of its day. Oldest first, at most %(limit)s, with the last run's outcome; only
+-- what runs of the last %(days)s days left.
 SELECT r.id, r.locator, last.run_id, last.state, last.detail
 FROM (
-    SELECT DISTINCT raw_document_id AS id FROM news.document_outcomes
-    WHERE state IN ('abandoned', 'failed') AND item_no = 0
+    -- runs of the last weeks only: older outcomes stay with a backfill of their day, and the
+    -- look-up does not grow with the whole history
+    SELECT DISTINCT o.raw_document_id AS id FROM news.document_outcomes o
+    JOIN news.ingest_runs run ON run.id = o.run_id
+    WHERE o.state IN ('abandoned', 'failed') AND o.item_no = 0
+      AND run.started_at > now() - make_interval(days => %(days)s)
 ) c
 JOIN news.raw_documents r ON r.id = c.id AND r.origin = 'page'
 CROSS JOIN LATERAL (

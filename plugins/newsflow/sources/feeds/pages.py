@@ -271,8 +271,10 @@ def queue_archived_pages(conn: Conn, run_id: int, start: datetime, end: datetime
     return counts
 
 
-# Pages taken up again per feeds run (oldest first); the rest wait for the next run.
+# Pages taken up again per feeds run (oldest first); the rest wait for the next run. Only
+# what runs of the last RESUME_DAYS days left is looked for (older: a backfill of the day).
 RESUME_LIMIT = 1000
+RESUME_DAYS = 30
 
 
 def resume_unsettled_pages(conn: Conn, run_id: int, max_attempts: int) -> dict[str, int]:
@@ -282,7 +284,9 @@ def resume_unsettled_pages(conn: Conn, run_id: int, max_attempts: int) -> dict[s
     back the page of an entry that never changes. Pages pending in another run, or settled
     since, are left alone. Does not commit; counts."""
     rows = db.fetch_all(
-        conn, "feeds/unsettled_pages", {"max_attempts": max_attempts, "limit": RESUME_LIMIT}
+        conn,
+        "feeds/unsettled_pages",
+        {"max_attempts": max_attempts, "limit": RESUME_LIMIT, "days": RESUME_DAYS},
     )
     counts = {"abandoned": 0, "failed": 0}
     for row in rows:
