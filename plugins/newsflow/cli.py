@@ -138,7 +138,9 @@ def cluster() -> None:
 
 
 @app.command("events")
-def events_cmd(limit: int = typer.Option(15, help="How many events.")) -> None:
+def events_cmd(
+    limit: int = typer.Option(15, min=1, max=10_000, help="How many events."),
+) -> None:
     """The latest events with their size, sources and places."""
     with db.connect(_url()) as conn:
         rows = db.fetch_all(conn, "cli/latest_events", {"limit": limit})

@@ -46,6 +46,9 @@ def test_ingest_cluster_and_read_back(
     assert "why in this event" in shown.output and "similarity" in shown.output
     missing = cli.invoke(app, ["article", "999999"])
     assert missing.exit_code == 1 and "no article 999999" in missing.output
+    for limit in ("-1", "99999999999999999999"):  # a usage error, not a Postgres traceback
+        refused = cli.invoke(app, ["events", "--limit", limit])
+        assert refused.exit_code == 2 and "--limit" in refused.output, refused.output
 
     stats = cli.invoke(app, ["stats"])
     assert stats.exit_code == 0 and "articles" in stats.output and "latest runs" in stats.output

@@ -7,6 +7,7 @@ tests/e2e/test_browser.py).
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import uuid
@@ -19,6 +20,7 @@ from fastapi.testclient import TestClient
 from psycopg.conninfo import make_conninfo
 
 from newsflow import db, jobs, runs
+from newsflow.settings import get_settings
 from newsflow.web.app import create_app, safe_href
 from newsflow.web.database import NewsDatabase, NoNewsDatabase, resolve_url
 from tests.integration.helpers import article_text, query
@@ -245,6 +247,62 @@ def test_errors_are_pages_not_tracebacks(client: TestClient) -> None:
     bad = client.get("/articles?after=not-a-cursor")
     assert bad.status_code == 400 and "start from the first page" in bad.text
     assert client.get("/articles/abc").status_code == 422
+    # well-formed links with values Postgres refuses (a 500 before)
+    for path, values in (
+        ("/events", ["garbage", 1]),
+        ("/events", ["2026-01-01", 10**30]),
+        ("/articles", [10**30]),
+        ("/feeds", ["a\u0000", 1]),
+    ):
+        cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+        assert client.get(f"{path}?after={cursor}").status_code == 400, (path, values)
+
+
+def test_an_event_pages_through_undated_articles_and_names_what_the_run_saw(
+    db_url: str, tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seeds carry no date: an event's page ordered them by the time they were first
+    seen but made its next-page link of their NULL date, and page two was empty. The
+    quarantine page named a file by the archive's first name for the bytes, one the
+    quarantining run never saw."""
+    import shutil
+
+    inbox = tmp_path / "seeds"
+    inbox.mkdir()
+    for path in seeds_dir.glob("*.txt"):
+        shutil.copy(path, inbox / path.name)
+    jobs.ingest_inbox(db_url, runs.identity(DAG_ID, "seeds"), inbox=inbox)
+    with db.connect(db_url) as conn:
+        jobs.cluster_pending(conn)
+        conn.commit()
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "first-name.txt").write_text("Too short\n\nOnly a sentence.")
+    shutil.copy(first / "first-name.txt", second / "second-name.txt")
+    ident = runs.identity(DAG_ID, "died")
+    with db.connect(db_url) as conn, runs.ingest_run(conn, ident, finish=False) as run_id:
+        jobs.archive_inbox(conn, run_id, first, ident, get_settings())  # then it died
+    later = jobs.ingest_inbox(db_url, runs.identity(DAG_ID, "later"), inbox=second)
+
+    monkeypatch.setenv("NEWSFLOW_WEB_PAGE_SIZE", "2")
+    database = NewsDatabase(lambda: (db_url, "test"))
+    with TestClient(create_app(database, authenticate=False)) as web:
+        (event,) = query(db_url, "SELECT id FROM news.events")
+        seen: list[int] = []
+        url: str | None = f"/events/{event['id']}"
+        while url:
+            html = web.get(url).text
+            seen += list(dict.fromkeys(_ids(html, "articles")))
+            url = _next(html)
+        assert sorted(seen) == sorted(
+            r["id"] for r in query(db_url, "SELECT id FROM news.articles")
+        )
+        assert len(seen) == 5
+        for path in ("/quarantine", f"/quarantine?run={later['id']}"):
+            html = web.get(path).text
+            assert "second-name.txt" in html and "first-name.txt" not in html, path
+    database.close()
 
 
 def test_sessions_are_read_only(filled: str) -> None:

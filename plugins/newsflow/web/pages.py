@@ -59,7 +59,7 @@ def _time_cursor(cursor: str | None) -> tuple[str, int]:
     if values is None:
         return "infinity", MAX_ID
     at, ident = values
-    if not isinstance(at, str) or not isinstance(ident, int):
+    if not isinstance(at, str) or not _is_id(ident) or not _is_time(at):
         raise BadCursor(str(cursor))
     return at, ident
 
@@ -68,9 +68,24 @@ def _id_cursor(cursor: str | None, first: int = MAX_ID) -> int:
     values = decode_cursor(cursor, 1)
     if values is None:
         return first
-    if not isinstance(values[0], int):
+    if not _is_id(values[0]):
         raise BadCursor(str(cursor))
     return int(values[0])
+
+
+def _is_id(value: Any) -> bool:
+    """A bigint: a larger number in a forged link raised in Postgres (HTTP 500)."""
+    return isinstance(value, int) and not isinstance(value, bool) and -MAX_ID <= value <= MAX_ID
+
+
+def _is_time(value: str) -> bool:
+    if value in ("infinity", "-infinity"):
+        return True
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def has_airflow_run(dag_id: str | None, run_id: str | None) -> bool:
@@ -136,7 +151,9 @@ def event(conn: db.Conn, event_id: int, cursor: str | None, limit: int) -> Page 
             {"event_id": event_id, "cursor_at": at, "cursor_id": ident, "limit": limit + 1},
         )
     ]
-    page = _page(rows, limit, lambda r: (_time_key(r["published_at"]), r["article_id"]))
+    # the membership's time, which the page is ordered by (an undated article's is the time it
+    # was first seen; the article's own date is NULL and made the cursor skip the rest)
+    page = _page(rows, limit, lambda r: (_time_key(r["sort_at"]), r["article_id"]))
     page.extra["event"] = dict(head)
     return page
 
@@ -187,7 +204,7 @@ def quarantine(conn: db.Conn, cursor: str | None, limit: int, ingest_run_id: int
 
 def feeds(conn: db.Conn, cursor: str | None, limit: int) -> Page:
     values = decode_cursor(cursor, 2) or ["", 0]
-    if not isinstance(values[0], str) or not isinstance(values[1], int):
+    if not isinstance(values[0], str) or "\x00" in values[0] or not _is_id(values[1]):
         raise BadCursor(str(cursor))
     rows = db.fetch_all(
         conn,

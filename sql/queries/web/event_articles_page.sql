@@ -1,7 +1,8 @@
 -- One keyset page of an event's articles, most recent first (index
 -- event_articles_event_recent_idx); cursor: (coalesce(published_at, '-infinity'), article_id).
 SELECT ea.article_id, a.title, a.published_at, a.canonical_url, ea.source, ea.similarity,
-       ea.assigned_at, r.dag_id, r.run_id
+       ea.assigned_at, r.dag_id, r.run_id,
+       ea.published_at AS sort_at  -- what the page is ordered by, and its cursor is made of
 FROM news.event_articles ea
 JOIN news.articles a ON a.id = ea.article_id
 LEFT JOIN news.ingest_runs r ON r.id = a.first_run_id
