@@ -152,3 +152,42 @@ def test_fingerprint_shingles_are_the_texts():
     fp = nd.fingerprint(text)
     assert fp.text is text
     assert fp.shingles == nd.shingles(text)
+
+
+_WEATHER = (
+    "Weather forecast for {city}. Today: {sky} with a high of {hi} degrees and a low of {lo} "
+    "degrees. Winds from the west at 10 to 15 kilometres per hour. Tonight: mostly clear, low "
+    "near {lo}. Tomorrow: {sky}, high near {hi}. The extended outlook calls for similar "
+    "conditions through the weekend, with a chance of showers on Sunday afternoon. UV index "
+    "moderate. Air quality good. Sunrise at 6:42 and sunset at 19:58."
+)
+_EARNINGS = (
+    "{name} ({ticker}) reported quarterly earnings of {eps} per share on Tuesday, beating the "
+    "consensus estimate of {est} per share. The company posted revenue of {rev} million for the "
+    "quarter, compared to analyst expectations. {name} shares rose {move} percent in after-hours "
+    "trading. Analysts at several firms have issued ratings on {ticker} shares in recent months. "
+    "The company has a market capitalization of several billion dollars and a price to earnings "
+    "ratio in line with its peers. {name} last announced its quarterly earnings results in the "
+    "previous quarter, when it also exceeded estimates. Institutional investors own a majority."
+)
+
+
+def test_one_template_filled_with_other_facts_is_not_a_copy() -> None:
+    """Two cities' forecasts, two companies' earnings: the same sentences around other names
+    and numbers (Jaccard 0.56) were taken for copies and one of each pair was lost."""
+    leeds = _WEATHER.format(city="Leeds", sky="sunny", hi=21, lo=12)
+    york = _WEATHER.format(city="York", sky="partly cloudy", hi=19, lo=10)
+    north = _EARNINGS.format(name="Northwind Traders", ticker="NWT", eps=1.12, est=0.98,
+                             rev=512.4, move=3.4)  # fmt: skip
+    contoso = _EARNINGS.format(name="Contoso Ltd", ticker="CTSO", eps=0.45, est=0.51, rev=88.1,
+                               move=2.1)  # fmt: skip
+    for a, b in ((leeds, york), (north, contoso)):
+        verdict = nd.verify(a, b)
+        assert verdict.jaccard >= 0.35 and not verdict.is_duplicate and verdict.method == "template"
+    # a wire copy typeset and edited by another paper is still one: abbreviations, spellings,
+    # another time format, one updated figure
+    edited = (
+        leeds.replace("Tonight", "Tonight,").replace("6:42", "06:42").replace("12", "11", 1)
+        + " Lt Col Smith advised caution."
+    )
+    assert nd.verify(leeds + " Lieutenant Col Smith advised caution.", edited).is_duplicate
