@@ -159,12 +159,14 @@ def ingest_run(conn: Conn, ident: RunIdentity, *, finish: bool = True) -> Iterat
     except BaseException as exc:
         # the row says the run failed (not 'running' until taken for dead, nor a later
         # report's 'success'); what the work committed stays
-        try:
-            conn.rollback()
-            fail_run(conn, run_id, f"failed: {type(exc).__name__}: {exc}"[:1000])
-            conn.commit()
-        except Exception:  # the connection went with the error: the run stays running
-            log.exception("could not record that run %s failed", run_id)
+        if not (conn.closed or conn.broken):
+            try:
+                conn.rollback()
+                fail_run(conn, run_id, f"failed: {type(exc).__name__}: {exc}"[:1000])
+                conn.commit()
+            except Exception as record_exc:  # the error took the connection: stays running
+                log.warning("could not record that run %s failed: %s", run_id, record_exc)
+        # a lost connection: the run stays 'running' until a later run closes it as abandoned
         raise
     if finish:
         conn.commit()  # the work's last unit, before the run is counted
