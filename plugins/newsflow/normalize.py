@@ -122,9 +122,9 @@ _TRACKER_NAME_RE = re.compile(
 
 def _query(query: str) -> str:
     """The query with tracking parameters (``utm_*``, ``fbclid``, ``gclid``, ``ref``: see
-    :data:`_TRACKER_NAME_RE`) dropped and the rest sorted by name, each parameter otherwise kept as written:
-    a parameter without a value (``story.php?12345``) names the page as much as ``id=12345``,
-    and ``;`` or ``%20`` stay what the site wrote."""
+    :data:`_TRACKER_NAME_RE`) dropped and the rest sorted by name, each parameter otherwise
+    kept as written: a parameter without a value (``story.php?12345``) names the page as much
+    as ``id=12345``, and ``;`` or ``%20`` stay what the site wrote."""
     kept = []
     for part in query.split("&"):
         if not part:

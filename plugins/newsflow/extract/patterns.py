@@ -97,13 +97,11 @@ MAX_SOURCE_CHARS = 250
 # A reported statement: news prose, never a site's boilerplate, whatever words it shares with
 # a footer ("declined to comment", "said its subscriber base grew", "the European Commission").
 REPORTED_RE = re.compile(
-    r"\b(said|says|(?<!your )say|told|declined|according to|reported|announced|added|confirmed|stated"
-    r"|(did|does) not (immediately )?respond|could not be reached|requests? for comment"
+    r"\b(said|says|(?<!your )say|told|declined|according to|reported|announced|added|confirmed"
+    r"|stated|(did|does) not (immediately )?respond|could not be reached|requests? for comment"
     r"|sagte|sagt|erklärte|betonte|dijo|afirmó|señaló|explicó|a déclaré|a indiqué|selon)\b",
     re.IGNORECASE,
 )
-
-
 # Words of a call to the reader: addressing them, or telling them what to do.
 READER_RE = re.compile(
     r"\b(you|your|our|us|we|me|unsere?[nmrs]?|uns|ihr|dich|euch|du|nuestr[oa]s?|te|tu|tus"

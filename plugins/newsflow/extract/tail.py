@@ -161,8 +161,9 @@ def _cut_recirculation(paragraphs: list[str], repairs: list[str]) -> list[str]:
 # reading-time badges. Only short lines, so an article *about* subscriptions keeps its text.
 _INTERRUPTION_RE = re.compile(
     r".*?\b(to (view|read) the full (story|article)|for the full story|already a subscriber"
-    r"|subscribe (now|today|to)|sign up(?=\s*[.!]?$)|sign up (now|today|here|free|for (a|an|our"
-    r"|the) (free )?(newsletter|account|trial|briefing)|to (our|get|receive))|subskrypcj\w*|jetzt (anmelden|registrieren)|abonnieren"
+    r"|subscribe (now|today|to)|sign up(?=\s*[.!]?$)|sign up (now|today|here|free"
+    r"|for (a|an|our|the) (free )?(newsletter|account|trial|briefing)|to (our|get|receive))"
+    r"|subskrypcj\w*|jetzt (anmelden|registrieren)|abonnieren"
     r"|registrieren sie sich|melden sie sich (jetzt )?an"
     r"|zum newsletter|\w*newsletter\w*|hazte (miembro|socio)|suscr[ií]bete|abonnez-vous"
     r"|pour (lire la suite|accéder|continuer)|cancela cuando quieras|e-paper|im abo"

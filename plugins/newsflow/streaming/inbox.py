@@ -5,10 +5,10 @@
 (one ``lstat`` per entry, nothing read) and compares it with the previous look; when entries
 appeared or changed and the inbox then stayed still for one look (a burst is taken whole; a
 steady trickle of files still fires at least every ``max_wait`` seconds, for the files that
-stayed still: a file that keeps changing is never reported while it does), it fires one event. The event
-marks the Asset, and ``news_files`` (scheduled on its daily timetable *or* that Asset) runs
-and takes the files that arrived: everything not yet ingested, skipping what is unchanged
-since it was (``inbox_files``).
+stayed still: a file that keeps changing is never reported while it does), it fires one
+event. The event marks the Asset, and ``news_files`` (scheduled on its daily timetable *or*
+that Asset) runs and takes the files that arrived: everything not yet ingested, skipping what
+is unchanged since it was (``inbox_files``).
 
 The watcher keeps no state that matters: on (re)start it fires once when the inbox is not
 empty, so files that arrived while the triggerer was down are taken by that run, which costs
