@@ -222,25 +222,8 @@ def _other_name(seg_a: list[str], seg_b: list[str]) -> bool:
 
 # capitalised at the start of a sentence, not names
 _PRONOUNS = frozenset(
-    [
-        "he",
-        "she",
-        "it",
-        "they",
-        "we",
-        "i",
-        "you",
-        "his",
-        "her",
-        "its",
-        "their",
-        "our",
-        "the",
-        "a",
-        "an",
-        "this",
-        "that",
-    ]
+    {"he", "she", "it", "they", "we", "i", "you", "his", "her", "its", "their", "our", "the"}
+    | {"a", "an", "this", "that"}
 )
 
 

@@ -58,8 +58,9 @@ def _shown(value: str) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
-# RFC 2822 (email, RSS): the only other form taken, as email.utils reads much else leniently
-# and wrongly ("Dec 7, 2024 11:45 PM EST" at 11:45 UTC: no PM, no zone; "CET" as UTC).
+# RFC 2822 (email, RSS) in the forms servers write it: what email.utils is given, as it reads
+# much else leniently and wrongly ("Dec 7, 2024 11:45 PM EST" at 11:45 UTC: no PM, no zone;
+# "CET" as UTC). The forms below are converted to it first.
 _RFC2822_RE = re.compile(
     r"(?:[a-z]{3,9}\.?,?\s+)?(?P<day>\d{1,2})\s+(?P<mon>[a-z]{3})[a-z]*\.?,?\s+(?P<year>\d{2,4})"
     r"(?:,?\s+(?P<time>\d{1,2}:\d{2}(?::\d{2})?)"
