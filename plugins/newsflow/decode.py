@@ -176,7 +176,7 @@ def _check_binary(body: bytes) -> None:
             raise BinaryContentError(
                 f"binary content: the document is binary data ({kind}), not text"
             )
-    nuls = body.count(0)
+    nuls = body.count(0) if b"\x00" in body else 0
     if nuls > _NUL_SHARE_LIMIT * len(body):
         raise BinaryContentError(f"binary content: {nuls} NUL byte(s) in the document")
     _check_controls(body[:_SNIFF_BYTES])

@@ -141,7 +141,7 @@ def is_boilerplate(line: str, *, trailing: bool) -> bool:
         return False
     patterns = _BOILERPLATE_TRAILING if trailing else _BOILERPLATE_ANYWHERE
     stripped = line.strip().strip("|·•»›>").strip()
-    return not reported_prose(stripped) and any(p.fullmatch(stripped) for p in patterns)
+    return any(p.fullmatch(stripped) for p in patterns) and not reported_prose(stripped)
 
 
 def is_list_item(line: str) -> bool:

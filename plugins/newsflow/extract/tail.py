@@ -224,10 +224,8 @@ def _trailing_rule(paragraph: str) -> str | None:
     if len(paragraph) > 300:
         return None
     stripped = paragraph.strip()
-    if reported_prose(stripped):
-        return None
     for name, pattern in _TRAILING_RULES:
-        if not pattern.fullmatch(stripped):
+        if not pattern.fullmatch(stripped) or reported_prose(stripped):
             continue
         # a call to the reader opens with its verb or speaks to them; a sentence about a
         # company's subscribers or a sign-up period does neither
