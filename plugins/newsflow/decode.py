@@ -369,12 +369,12 @@ def decode_bytes(body: bytes, declared_charset: str | None = None) -> tuple[str,
                 # a stray NUL in UTF-8 text goes; in anything else it is taken for binary data
                 # (a text head does not make a binary tail text)
                 cleaned = body.replace(b"\x00", b"")
+                nuls = len(body) - len(cleaned)
                 if _strict(cleaned, "utf-8") is None and mostly_utf8(cleaned) is None:
                     raise BinaryContentError(
-                        f"binary content: {body.count(0)} NUL byte(s) in a document that is not "
-                        "UTF-8 text"
+                        f"binary content: {nuls} NUL byte(s) in a document that is not UTF-8 text"
                     )
-                repairs.append(f"nul-removed: {body.count(0)}")
+                repairs.append(f"nul-removed: {nuls}")
                 body = cleaned
         if text is None and declared_label and declared is None:
             repairs.append(f"declared-charset-unknown: {declared_label}")

@@ -27,6 +27,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -172,8 +173,6 @@ def template_instances(text_a: str, text_b: str) -> bool:
     Told by aligning their words: the spans where they differ are short swaps of names and
     numbers, at least :data:`TEMPLATE_SUBSTITUTIONS` of them and one of a name. A copy edited
     by a paper differs by words, added or cut sentences, one updated figure."""
-    from difflib import SequenceMatcher
-
     a, b = (
         _FACT_TOKEN_RE.findall(replace_chars(unicodedata.normalize("NFKC", t), QUOTE_PAIRS))
         for t in (text_a, text_b)
@@ -207,8 +206,6 @@ def _numbers(tokens: list[str]) -> list[int]:
 def _other_name(seg_a: list[str], seg_b: list[str]) -> bool:
     """Whether two spans name different things: capitalised words on both sides that are not
     spellings of one another ("Lt"/"Lieutenant", "Advisors"/"Advisers", "Raite"/"Rait")."""
-    from difflib import SequenceMatcher
-
     wa, wb = (
         " ".join(
             t for t in seg if t[0].isupper() and t.isalpha() and t.lower() not in _PRONOUNS

@@ -424,7 +424,6 @@ def skip_being_written(found: Scan, settle_s: float = SETTLE_SECONDS) -> None:
     text stored, the whole one later taken for its duplicate). The watcher sees such a file
     change, and fires again once it is still."""
     limit = time.time_ns() - int(settle_s * 1e9)
-    young = [e for e in found.entries if e.refusal is None and e.mtime_ns > limit]
-    if young:
-        found.entries = [e for e in found.entries if not (e.refusal is None and e.mtime_ns > limit)]
-        found.being_written += len(young)
+    kept = [e for e in found.entries if e.refusal is not None or e.mtime_ns <= limit]
+    found.being_written += len(found.entries) - len(kept)
+    found.entries = kept
