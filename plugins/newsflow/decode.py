@@ -98,7 +98,8 @@ _LATIN1_LABELS = frozenset(
     }
 )
 
-_XML_ENCODING_RE = re.compile(
+# the encoding an XML declaration states (documents and feeds)
+XML_ENCODING_RE = re.compile(
     rb"""\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9][A-Za-z0-9_\-.]*)["']"""
 )
 _META_CHARSET_RE = re.compile(
@@ -131,7 +132,7 @@ def sniff_meta_charset(body: bytes) -> str | None:
     declared label in lower case if Python knows the codec, else None. A declared UTF-16/32
     is reported as ``utf-8``: if the declaration can be read as ASCII it is not UTF-16.
     """
-    match = _XML_ENCODING_RE.match(body[:_SNIFF_BYTES]) or _META_CHARSET_RE.search(
+    match = XML_ENCODING_RE.match(body[:_SNIFF_BYTES]) or _META_CHARSET_RE.search(
         body[:_SNIFF_BYTES]
     )
     if not match:

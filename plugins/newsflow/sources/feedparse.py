@@ -31,7 +31,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from newsflow.decode import mostly_utf8
+from newsflow.decode import XML_ENCODING_RE, mostly_utf8
 from newsflow.normalize import MAX_URL_CHARS
 from newsflow.text import make_encodable
 
@@ -209,14 +209,11 @@ def _repair_surrogate_refs(body: bytes) -> bytes:
     return b"".join(out)
 
 
-_XML_ENCODING_RE = re.compile(rb"""<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-
-
 def _repair_utf8(body: bytes, headers: dict[str, str]) -> bytes:
     """A UTF-8 feed (declared so, or undeclared) with a few invalid bytes, its invalid bytes
     replaced by U+FFFD: feedparser would otherwise decode the whole document as windows-1252
     and garble every entry for one bad byte."""
-    match = _XML_ENCODING_RE.search(body[:512])
+    match = XML_ENCODING_RE.search(body[:512])
     declared = match.group(1).decode("ascii").lower() if match else None
     charset = re.search(r"charset=([^;\s]+)", headers.get("content-type", ""), re.I)
     stated = charset.group(1).strip("\"'").lower() if charset else None
