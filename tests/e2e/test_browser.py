@@ -243,6 +243,15 @@ def test_news_view_in_the_airflow_ui(live_airflow, tmp_path: Path) -> None:
             page.wait_for_url(re.compile(r".*/plugin/news.*"))
             frame = page.frame_locator("iframe[title='News']")
 
+            def go(link, heading: str) -> None:
+                # Click, then wait for the new page's own heading: a locator of the next
+                # step could otherwise match the page still shown while the frame loads.
+                # (CI stop 26 failed once at the article step, which clicked a title link
+                # right after "Articles"; not reproduced here, even on a loaded machine.)
+                link.click()
+                title = frame.get_by_role("heading", name=heading, exact=True, level=1)
+                sync_api.expect(title).to_be_visible()
+
             def shoot(name: str, text: str) -> None:
                 sync_api.expect(frame.get_by_text(text).first).to_be_visible()
                 path = tmp_path / name
@@ -258,22 +267,22 @@ def test_news_view_in_the_airflow_ui(live_airflow, tmp_path: Path) -> None:
             ours.locator("h2 a").click()
             shoot("news-event.png", "Similarity")
             step = "article page: the hostile title is text"
-            frame.get_by_role("link", name="Articles", exact=True).click()  # latest stored first
-            frame.get_by_role("link", name=HOSTILE_TITLE).first.click()
-            sync_api.expect(frame.get_by_role("heading", name=HOSTILE_TITLE)).to_be_visible()
+            go(frame.get_by_role("link", name="Articles", exact=True), "Latest articles")
+            go(frame.get_by_role("link", name=HOSTILE_TITLE).first, HOSTILE_TITLE)
             shoot("news-article.png", "Metadata and where it came from")
             step = "quarantine"
-            frame.get_by_role("link", name="Quarantine", exact=True).click()
+            go(frame.get_by_role("link", name="Quarantine", exact=True), "Quarantine")
             frame.get_by_text("what was extracted").first.click()  # the rejected record
             shoot("news-quarantine.png", "Too short <img src=x onerror=alert('q')>")
             step = "feeds"
-            frame.get_by_role("link", name="Feeds", exact=True).click()
+            go(frame.get_by_role("link", name="Feeds", exact=True), "Feed health")
             shoot("news-feeds.png", "5 hard failures in a row (HTTP 410)")
             step = "runs"
-            frame.get_by_role("link", name="Runs", exact=True).click()
+            go(frame.get_by_role("link", name="Runs", exact=True), "Ingest runs")
             shoot("news-runs.png", run_id)
             step = "run page"
-            frame.get_by_role("row").filter(has_text=run_id).get_by_role("link").first.click()
+            row = frame.get_by_role("row").filter(has_text=run_id)
+            go(row.get_by_role("link").first, f"Run news_files / {run_id}")
             shoot("news-run.png", "Validation (great-expectations)")
             step = "back to the DAG run in Airflow"
             frame.get_by_role("link", name=f"news_files · {run_id}").first.click()
@@ -284,6 +293,9 @@ def test_news_view_in_the_airflow_ui(live_airflow, tmp_path: Path) -> None:
             shot = tmp_path / "news-failure.png"
             page.screenshot(path=str(shot), full_page=True)
             print(f"\ne2e news view: failed at step {step!r}; screenshot {shot}; URL {page.url}")
+            for shown in page.frames[1:]:  # the News frame: CI keeps the log, not the screenshot
+                text = shown.evaluate("document.body ? document.body.innerText : ''")
+                print(f"frame {shown.url}:\n{text[:1500]}")
             raise
         finally:
             browser.close()
