@@ -493,3 +493,19 @@ def test_robots_crawl_delay_raises_interval():
         times = [r.at for r in srv.requests]
     assert [r.split("?")[0] for r in srv.paths()] == ["/robots.txt", "/feeds/rss2", "/feeds/atom"]
     assert SPACED_AT_0_3 <= times[2] - times[1] < 0.9
+
+
+def test_a_malformed_redirect_target_is_a_final_failure_not_an_exception():
+    """A Location no URL parser accepts ("Invalid IPv6 URL") raised out of fetch(): in a feed
+    poll it ended the page fetches of the whole poll, every poll, until the feed was paused."""
+    routes = {
+        "/robots.txt": Reply(404, b""),
+        "/bad": Reply(302, b"", headers={"Location": "http://[oops/"}),
+        "/ok": Reply(200, b"<html><p>fine</p></html>", "text/html"),
+    }
+    with serve(routes) as srv, make_fetcher() as f:
+        res = f.fetch(srv.url("/bad"), accept=PAGE_CONTENT_TYPES)
+        assert res.outcome == "http-error" and "invalid redirect target" in res.error
+        assert srv.hits("/bad") == 1  # not retried: it never will be a URL
+        got = dict(f.fetch_each([srv.url("/bad"), "http://[::1/x", srv.url("/ok")]))
+    assert [got[i].outcome for i in range(3)] == ["http-error", "http-error", "ok"]

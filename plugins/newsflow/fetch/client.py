@@ -24,6 +24,7 @@ per-host interval like any other request.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -58,6 +59,8 @@ from newsflow.fetch.shared import MemoryShared, SharedState
 from newsflow.settings import Settings, get_settings
 
 Validators = Mapping[str, tuple[str | None, str | None]]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -187,7 +190,12 @@ class Fetcher:
 
         def one(u: str) -> FetchResult:
             etag, modified = validators.get(u, (None, None))
-            return self.fetch(u, etag=etag, last_modified=modified, accept=accept)
+            try:
+                return self.fetch(u, etag=etag, last_modified=modified, accept=accept)
+            except Exception as exc:  # one URL's surprise must not end the others' fetches
+                log.exception("fetching %s raised", u)
+                error = f"internal error: {type(exc).__name__}: {exc}"
+                return FetchResult(u, u, outcome="connection-error", error=error)
 
         window = self.concurrency
         with ThreadPoolExecutor(
@@ -329,7 +337,7 @@ class Fetcher:
         truncate: bool = False,
     ) -> _Hop:
         current = url
-        seen = {strip_fragment(url)}
+        seen: set[str] = set()
         redirects: list[str] = []
 
         def finish(hop: _Hop) -> _Hop:
@@ -340,6 +348,7 @@ class Fetcher:
 
         while True:
             try:
+                seen.add(strip_fragment(current))
                 _scheme, host, port = split_target(current)
                 _vet_host(host, port, self.allowlist)
             except Blocked as exc:
@@ -353,6 +362,9 @@ class Fetcher:
                         retryable=True,
                     )
                 )
+            except ValueError as exc:  # e.g. "Invalid IPv6 URL": nothing to fetch, ever
+                error = f"invalid URL {current[:200]!r}: {exc}"
+                return finish(_Hop(FetchResult(url, current, outcome="http-error", error=error)))
             if robots:
                 entry = self._robots_entry(current)
                 if not robots_module.allowed(entry, self.user_agent, current):
@@ -372,8 +384,17 @@ class Fetcher:
             hop = self._exchange(current, headers, accept, max_bytes, truncate)
             if hop.location is None:
                 return finish(hop)
-            target = urljoin(current, hop.location.strip())
-            key = strip_fragment(target) if urlsplit(target).scheme in ("http", "https") else target
+            try:
+                target = urljoin(current, hop.location.strip())
+                key = (
+                    strip_fragment(target)
+                    if urlsplit(target).scheme in ("http", "https")
+                    else target
+                )
+            except ValueError as exc:  # "http://[broken/": no URL to follow, now or later
+                hop.result.outcome = "http-error"
+                hop.result.error = f"invalid redirect target {hop.location[:200]!r}: {exc}"
+                return finish(hop)
             if key in seen:
                 redirects.append(target)
                 hop.result.outcome = "redirect-loop"
@@ -383,7 +404,6 @@ class Fetcher:
                 hop.result.outcome = "too-many-redirects"
                 hop.result.error = f"more than {self.max_redirects} redirects"
                 return finish(hop)
-            seen.add(key)
             redirects.append(target)
             current = target
 
@@ -437,7 +457,7 @@ class Fetcher:
             res.outcome = "connection-error"
             res.error = f"{type(exc).__name__}: {exc or 'connection failed'}"
             return _Hop(res, retryable=True)
-        except (ValueError, UnicodeError) as exc:  # malformed URL that slipped through
+        except (ValueError, UnicodeError, httpx.InvalidURL) as exc:  # a malformed URL
             res.outcome, res.error = "connection-error", f"invalid URL: {exc}"
             return _Hop(res)
         try:

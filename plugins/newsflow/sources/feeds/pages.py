@@ -120,14 +120,16 @@ def fetch_claimed(
     def keep_going() -> bool:
         return deadline is None or time.monotonic() < deadline
 
-    for index, page in fetcher.fetch_each(
-        urls, accept=fetch.PAGE_CONTENT_TYPES, validators=validators, keep_going=keep_going
-    ):
-        done.add(index)
-        _settle(pages, run_id, feed, claimed[index], page, counts, settings)
-    left = [u for i, u in enumerate(urls) if i not in done]
-    if left:
-        db.execute(pages, "feeds/release_claims", {"urls": left})
+    try:
+        for index, page in fetcher.fetch_each(
+            urls, accept=fetch.PAGE_CONTENT_TYPES, validators=validators, keep_going=keep_going
+        ):
+            done.add(index)
+            _settle(pages, run_id, feed, claimed[index], page, counts, settings)
+    finally:  # also when settling one raised: the claims not settled wait for the next poll
+        left = [u for i, u in enumerate(urls) if i not in done]
+        if left and not pages.closed:
+            db.execute(pages, "feeds/release_claims", {"urls": left})
 
 
 def _settle(
