@@ -25,6 +25,7 @@ from newsflow.db import Conn
 from newsflow.jsonutil import as_json
 from newsflow.settings import get_settings
 from newsflow.states import DocState
+from newsflow.text import make_encodable
 
 # What archiving did with a document: queued to process, settled by an earlier run, refused
 # at acquisition, or the same bytes as a document this run already holds under another name.
@@ -178,10 +179,13 @@ def archive_many(conn: Conn, run_id: int, raws: Sequence[RawInput]) -> list[Arch
             readmitted.append((raw_id, raw, body))
             state, detail = "pending", "refused in an earlier run for a reason that no longer holds"
         elif raw.refusal or gave_up:
-            state, detail = "quarantined", raw.refusal or gave_up or ""
+            state, detail = "quarantined", make_encodable(raw.refusal or gave_up or "")[0]
             refused.append((raw_id, raw, detail))
         else:
             state = "pending"
+        # a refusal may quote what arrived (a queue message's field names): text Postgres
+        # takes (a NUL failed the whole batch, and the next run's, for ever)
+        detail = None if detail is None else make_encodable(detail)[0]
         decided.append((raw_id, state, detail))
     quarantine, queue = db.sql("archive/quarantine_refused"), db.sql("archive/queue")
     readmit = db.sql("archive/readmit")

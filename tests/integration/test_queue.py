@@ -108,6 +108,23 @@ def test_a_message_nested_too_deeply_is_quarantined_not_the_batch(
     assert "nested too deeply" in held["reasons"][0]
 
 
+def test_a_message_whose_field_names_hold_a_nul_is_quarantined_not_the_batch(
+    db_url: str, redis_stream: Stream
+) -> None:
+    """Its refusal quotes the field names; the NUL in them failed the whole batch's archive
+    (Postgres text takes no NUL), in every run, and the good messages with it waited."""
+    client, name = redis_stream.client, redis_stream.name
+    queue.push(client, name, record(11))
+    client.xadd(name, {"artic\x00le": "x"})
+    queue.push(client, name, record(12))
+    taken, acked, row = run_once(db_url, "nul")
+    assert taken["messages"] == 3 and taken["quarantined"] == 1, taken
+    assert acked["unsettled"] == 0 and redis_stream.pending() == 0
+    assert row["articles_stored"] == 2
+    [held] = query(db_url, "SELECT reasons FROM news.quarantine")
+    assert "its fields: article" in held["reasons"][0]
+
+
 def test_a_crash_before_the_acknowledgement_redelivers_without_effect(
     db_url: str, redis_stream: Stream, monkeypatch: pytest.MonkeyPatch
 ) -> None:
