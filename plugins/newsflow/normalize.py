@@ -155,19 +155,46 @@ def language_identifier() -> Any:
         return _LANGID
 
 
-def detect_language(text: str) -> str | None:
+def detect_language(
+    text: str, sample_chars: int = _LANGUAGE_SAMPLE, confidence_at_least: float = 0.0
+) -> str | None:
     """ISO 639-1 code of the text's language, or None if too short or too unsure."""
     if not text:
         return None
-    sample = text[:_LANGUAGE_SAMPLE]
+    sample = text[:sample_chars]
     letters = sum(1 for ch in sample if ch.isalpha())
     if letters < _MIN_LANGUAGE_LETTERS or len(sample.split()) < 3:
         return None
     lang, confidence = language_identifier().classify(sample)
-    if confidence < _MIN_LANGUAGE_CONFIDENCE:
+    if confidence < max(_MIN_LANGUAGE_CONFIDENCE, confidence_at_least):
         return None
     lang = str(lang).lower()
     return lang if re.fullmatch(r"[a-z]{2}", lang) else None
+
+
+# Telling a stated language wrong takes a sure reading of the text, and a few paragraphs.
+_CORRECTION_CONFIDENCE = 0.95
+_CORRECTION_SAMPLE = 1_000
+_CORRECTION_MIN_LETTERS = 400
+# Languages a model confuses with each other (and pages state either): never "corrected".
+_CLOSE_LANGUAGES = ({"no", "nb", "nn", "da", "sv"}, {"bs", "hr", "sr", "sh"}, {"ms", "id"},
+                    {"cs", "sk"}, {"gl", "pt"}, {"ca", "es"}, {"uk", "ru", "be"})  # fmt: skip
+
+
+def _language(declared: str | None, text: str, repairs: list[str]) -> str | None:
+    """The language the document states, unless its text is surely another (a site-wide
+    ``<html lang="en">`` around a Spanish article made it English, and quarantined where only
+    Spanish was accepted); the language told from the text when none is stated."""
+    if declared is None:
+        return detect_language(text)
+    sample = text[:_CORRECTION_SAMPLE]
+    if sum(ch.isalpha() for ch in sample) < _CORRECTION_MIN_LETTERS:
+        return declared
+    told = detect_language(sample, _CORRECTION_SAMPLE, _CORRECTION_CONFIDENCE)
+    if told is None or told == declared or any({told, declared} <= g for g in _CLOSE_LANGUAGES):
+        return declared
+    _add_repair(repairs, f"language-corrected: stated {declared}, the text is {told}")
+    return told
 
 
 def language_code(value: str | None) -> str | None:
@@ -278,7 +305,7 @@ def normalize(
     published_at = to_utc(ex.published_at)
     published_at_source = ex.published_at_source if published_at else None
 
-    language = language_code(ex.language) or detect_language(text)
+    language = _language(language_code(ex.language), text, repairs)
     canonical = canonicalize_url(ex.canonical_url) or canonicalize_url(ex.url)
 
     return Normalized(

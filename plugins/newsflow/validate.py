@@ -18,9 +18,10 @@ import sys
 import threading
 import types
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
+from newsflow.extract import dates
 from newsflow.extract.dates import EARLIEST_PLAUSIBLE, implausibility
 from newsflow.normalize import MAX_URL_CHARS
 from newsflow.records import Normalized
@@ -104,8 +105,9 @@ def import_gx() -> Any:
 
 # Rows kept per failed expectation in the summary, as examples an operator can open.
 EXAMPLES_KEPT = 5
-# A publication date this far ahead of "now" is treated as wrong (clock skew allowance).
-FUTURE_TOLERANCE = timedelta(hours=2)
+# A publication date this far ahead of "now" is wrong: extraction's limit (against the fetch
+# time), so validation never drops a date extraction chose over the document's other dates.
+FUTURE_TOLERANCE = dates.FUTURE_TOLERANCE
 URL_REGEX = (
     r"^https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$"
     r"|^https?://(?:localhost|127\.0\.0\.1)(?::\d+)?(?:[/?#]\S*)?$"

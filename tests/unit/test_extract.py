@@ -135,7 +135,7 @@ def test_what_extraction_gives_is_pinned_to_the_extractor_version() -> None:
     import hashlib
 
     digest = hashlib.sha256(_sample_outputs().encode()).hexdigest()[:16]
-    assert (EXTRACTOR_VERSION, digest) == ("2026.12.2", "8f3ae470abf2a03b"), (
+    assert (EXTRACTOR_VERSION, digest) == ("2026.12.3", "8f3ae470abf2a03b"), (
         "extraction gives other outputs than those pinned for this EXTRACTOR_VERSION: bump it "
         "(so that reprocessing applies the change to stored articles) and pin the new digest"
     )

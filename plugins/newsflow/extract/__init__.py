@@ -22,4 +22,4 @@ __all__ = [
 ]
 
 #: Bump whenever extraction or normalisation output changes for the same input.
-EXTRACTOR_VERSION = "2026.12.2"
+EXTRACTOR_VERSION = "2026.12.3"

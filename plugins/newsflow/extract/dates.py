@@ -30,8 +30,15 @@ from newsflow.text import make_encodable
 
 # Before this no news article on the web was published; such dates are placeholders.
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
-# A date this far ahead of the reference time (fetch time, or now) is wrong, not early news.
-FUTURE_TOLERANCE = timedelta(days=2)
+# A date this far ahead of the reference time (fetch time, or now) is wrong, not early news:
+# no time zone is further ahead of UTC, so a local time stated without its offset (read as
+# UTC) or a day stated without a time, east of UTC, stays within it. Validation uses the same
+# limit (against now, never earlier than the fetch), so it never drops a date chosen here.
+FUTURE_TOLERANCE = timedelta(hours=14)
+# A candidate further ahead than clock skew is taken only when no other candidate is within
+# it: a page's "20:00" without an offset from a site at UTC+11, read as UTC, lost to nothing,
+# while its feed said 09:00Z.
+CLOCK_SKEW = timedelta(hours=2)
 
 # "December 7, 2024", "Dec. 7 2024", "7 December 2024", "7. Dezember 2024", "2024-12-07"
 _TEXT_DATE_RES = (
@@ -181,17 +188,29 @@ def resolve(
     """The first plausible candidate ``(source, date)``, in the order given.
 
     Each implausible candidate passed over adds ``date-dropped:<source>: <why>`` to
-    ``repairs``, so a stored article says which stated date was not believed and why."""
+    ``repairs``, so a stored article says which stated date was not believed and why. A
+    candidate ahead of the reference by more than :data:`CLOCK_SKEW` yields to a later one
+    that is not (``date-passed-over:<source>: ...``)."""
+    ahead: list[tuple[str, datetime]] = []
+    skew_limit = (reference or datetime.now(UTC)) + CLOCK_SKEW
     for source, value in candidates:
         if value is None:
             continue
         why = implausibility(value, reference)
-        if why is None:
+        if why is None and (value if value.tzinfo else value.replace(tzinfo=UTC)) > skew_limit:
+            ahead.append((source, value))
+        elif why is None:
+            for passed, when in ahead:
+                repairs.append(
+                    f"date-passed-over:{passed}: {when.isoformat()} is ahead of the fetch time, "
+                    f"{source} is not"
+                )
             return value, source
-        entry = f"date-dropped:{source}: {why}"
-        if entry not in repairs:
-            repairs.append(entry)
-    return None, None
+        else:
+            entry = f"date-dropped:{source}: {why}"
+            if entry not in repairs:
+                repairs.append(entry)
+    return (ahead[0][1], ahead[0][0]) if ahead else (None, None)
 
 
 def _build(year: str, month: int, day: str) -> datetime | None:

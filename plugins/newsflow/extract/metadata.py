@@ -6,6 +6,7 @@ text comes from, and so that each source of a field (a date, a title) can be tri
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -68,14 +69,66 @@ def _json_ld_objects(tree: Any) -> Iterator[dict[str, Any]]:
         except (ValueError, TypeError):
             continue
         stack: list[Any] = [data]
-        while stack:
+        while stack:  # in document order
             item = stack.pop()
             if isinstance(item, list):
-                stack.extend(item)
+                stack.extend(reversed(item))
             elif isinstance(item, dict):
                 yield item
                 if "@graph" in item:
                     stack.append(item["@graph"])
+
+
+# JSON-LD types whose date and author are the article's (NewsArticle, ReportageNewsArticle,
+# BlogPosting, LiveBlogPosting, Report...), and types whose are never (a video, an image, a
+# person's or an organisation's own node, the site, a comment): a page's array or @graph
+# often holds both, and the first dated object was taken (a 2019 video's date and author
+# became a 2024 article's).
+_ARTICLE_TYPE_RE = re.compile(r"(?:article|posting|report)$", re.IGNORECASE)
+_NOT_THE_ARTICLE_RE = re.compile(
+    r"(?:object|clip|gallery|person|organi[sz]ation|website|breadcrumblist|comment|review|"
+    r"event|place|product|rating|sitenavigationelement|imagegallery|collection)$",
+    re.IGNORECASE,
+)
+
+
+def _types(obj: dict[str, Any]) -> list[str]:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return [k.rsplit("/", 1)[-1] for k in kinds if isinstance(k, str)]
+
+
+def _article_objects(ld: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The JSON-LD objects that may describe the article, article types first (then pages and
+    untyped objects), each group in document order."""
+    first, then = [], []
+    for obj in ld:
+        kinds = _types(obj)
+        if any(_ARTICLE_TYPE_RE.search(k) for k in kinds):
+            first.append(obj)
+        elif not any(_NOT_THE_ARTICLE_RE.search(k) for k in kinds):
+            then.append(obj)
+    return first + then
+
+
+def _ld_authors(obj: dict[str, Any], nodes: dict[str, dict[str, Any]]) -> list[str]:
+    author = obj.get("author")
+    names: list[str] = []
+    for candidate in author if isinstance(author, list) else [author]:
+        if isinstance(candidate, dict) and "name" not in candidate:
+            candidate = nodes.get(str(candidate.get("@id")), candidate)  # {"@id": ...} only
+        name = candidate.get("name") if isinstance(candidate, dict) else candidate
+        if isinstance(name, str) and name.strip():
+            names.append(name.strip())
+    return names
+
+
+_ENTITY_RE = re.compile(r"&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});", re.IGNORECASE)
+
+
+def _unescaped(value: Any) -> Any:
+    """A metadata string with the entities a template escaped twice read ("Mayor&#039;s")."""
+    return html.unescape(value) if isinstance(value, str) and _ENTITY_RE.search(value) else value
 
 
 @dataclass
@@ -102,7 +155,7 @@ def _parsed(value: Any) -> datetime | None:
 
 def _date_candidates(tree: Any, metas: dict[str, str], ld: list[dict[str, Any]]) -> list[datetime]:
     found = [_parsed(metas[key]) for key in _DATE_META_KEYS if key in metas]
-    found += [_parsed(obj.get("datePublished")) for obj in ld]
+    found += [_parsed(obj.get("datePublished")) for obj in _article_objects(ld)]
     for time_el in tree.iter("time"):
         marker = " ".join(
             filter(None, [time_el.get("itemprop"), time_el.get("class"), time_el.get("pubdate")])
@@ -141,32 +194,37 @@ def page_metadata(tree: Any, url: str | None) -> PageMeta:
                 break
     info.language = lang.strip() if lang else None
 
-    info.sitename = metas.get("og:site_name") or metas.get("application-name")
+    articles = _article_objects(ld)
+    publisher = next((o.get("publisher") for o in articles if o.get("publisher")), None)
+    publisher_name = publisher.get("name") if isinstance(publisher, dict) else None
+    info.sitename = _unescaped(
+        metas.get("og:site_name")
+        or metas.get("application-name")
+        or (publisher_name if isinstance(publisher_name, str) else None)
+    )
     # The page's only <h1> is its headline (as trafilatura reads it), unless it is the site's
     # logo; else og:title, <title>.
     headings = tree.findall(".//h1")
     only_h1 = _headline_h1(headings[0], info.sitename) if len(headings) == 1 else None
     title_el = tree.find(".//title")
-    info.title = (
+    headline = next((o["headline"] for o in articles if isinstance(o.get("headline"), str)), None)
+    info.title = _unescaped(
         only_h1
         or metas.get("og:title")
+        or headline
         or (clean_inline(title_el.text_content()) if title_el is not None else None)
     )
     info.byline = metas.get("author") or metas.get("article:author")
-    if info.byline and info.byline.startswith(("http://", "https://")):
+    if info.byline and re.match(r"(?:https?://|www\.|facebook\.com/|twitter\.com/)", info.byline):
         info.byline = None
     if not info.byline:
-        for obj in ld:
-            author = obj.get("author")
-            candidates: list[Any] = author if isinstance(author, list) else [author]
-            names: list[str] = []
-            for candidate in candidates:
-                name = candidate.get("name") if isinstance(candidate, dict) else candidate
-                if isinstance(name, str) and name.strip():
-                    names.append(name.strip())
+        nodes = {str(o["@id"]): o for o in ld if "@id" in o and "name" in o}
+        for obj in articles:
+            names = _ld_authors(obj, nodes)
             if names:
                 info.byline = "; ".join(names)
                 break
+    info.byline = _unescaped(info.byline)
     info.description = metas.get("og:description") or metas.get("description")
     return info
 

@@ -16,7 +16,9 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import trafilatura
 from trafilatura.utils import load_html
@@ -66,10 +68,29 @@ def _strip_site_suffix(title: str, sitename: str | None) -> str:
     if not sitename:
         return title
     for sep in (" | ", " - ", " — ", " – ", " :: ", " · "):
-        suffix = sep + sitename
+        suffix, prefix = sep + sitename, sitename + sep
         if title.lower().endswith(suffix.lower()) and len(title) > len(suffix):
             return title[: -len(suffix)].strip()
+        if title.lower().startswith(prefix.lower()) and len(title) > len(prefix):
+            return title[len(prefix) :].strip()
     return title
+
+
+def _own_canonical(canonical: str | None, url: str | None, repairs: list[str]) -> str | None:
+    """The page's canonical URL, unless it names the site's home page while the page has a
+    path of its own: a template's default (every article of such a site claimed one URL, and
+    each new one replaced the last as its "update")."""
+    if not canonical or not url:
+        return canonical
+    try:
+        claimed, page = urlsplit(canonical), urlsplit(url)
+    except ValueError:
+        return canonical
+    home = re.compile(r"/?(?:index\.\w+)?")
+    if home.fullmatch(claimed.path) and not claimed.query and not home.fullmatch(page.path):
+        repairs.append(f"canonical_url-dropped: {canonical[:200]} is the site's home page")
+        return None
+    return canonical
 
 
 def _load(html: str) -> Any:
@@ -249,7 +270,7 @@ def extract_html(
         published_at_source=published_source,
         language=language_code(page.language),
         url=url,
-        canonical_url=page.canonical_url,
+        canonical_url=_own_canonical(page.canonical_url, url, repairs),
         source=sitename,
         repairs=repairs,
         extractor="trafilatura",
