@@ -328,7 +328,8 @@ def stats() -> None:
             console.print(dup)
         latest = db.fetch_all(conn, "cli/latest_runs", {"limit": 8})
         recent = Table(title="latest runs")
-        for col in ("id", "dag", "status", "started", "seen", "stored", "dups", "quar.", "failed"):
+        columns = ("id", "dag", "status", "started", "seen", "stored", "updated", "dups", "quar.")
+        for col in (*columns, "failed"):
             recent.add_column(col)
         for r in latest:
             _row(
@@ -339,6 +340,7 @@ def stats() -> None:
                 r["started_at"].strftime("%Y-%m-%d %H:%M"),
                 str(r["documents_seen"]),
                 str(r["articles_stored"]),
+                str(r["articles_updated"]),
                 str(r["duplicates"]),
                 str(r["quarantined"]),
                 str(r["failed"]),
@@ -348,8 +350,12 @@ def stats() -> None:
 
 @app.command()
 def reprocess(
-    start: str = typer.Option(None, help="First document date (YYYY-MM-DD)."),
-    end: str = typer.Option(None, help="Last document date (YYYY-MM-DD)."),
+    start: str = typer.Option(
+        None,
+        help="First archive day (YYYY-MM-DD): the inbox date folder, else the UTC day "
+        "the document was archived; not its publication date.",
+    ),
+    end: str = typer.Option(None, help="Last archive day (YYYY-MM-DD), as --start."),
     source: list[str] = typer.Option([], help="Only these sources (repeatable)."),
     extractor_version: str = typer.Option(None, help="Only articles made by this version."),
     force: bool = typer.Option(False, help="Re-extract articles already at the current version."),

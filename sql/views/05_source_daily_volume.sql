@@ -2,11 +2,11 @@ DROP VIEW IF EXISTS news.source_daily_volume CASCADE;
 CREATE VIEW news.source_daily_volume AS
 WITH stored AS (
     SELECT coalesce(s.name, '(unknown)') AS source,
-           coalesce(a.published_at, a.first_seen_at)::date AS day, count(*) AS articles
+           (coalesce(a.published_at, a.first_seen_at) AT TIME ZONE 'UTC')::date AS day, count(*) AS articles
     FROM news.articles a LEFT JOIN news.sources s ON s.id = a.source_id GROUP BY 1, 2
 ), dups AS (
     SELECT coalesce(s.name, '(unknown)') AS source,
-           coalesce(d.published_at, d.detected_at)::date AS day, count(*) AS duplicates
+           (coalesce(d.published_at, d.detected_at) AT TIME ZONE 'UTC')::date AS day, count(*) AS duplicates
     FROM news.article_duplicates d
     JOIN news.articles a ON a.id = d.duplicate_of
     LEFT JOIN news.sources s ON s.id = a.source_id GROUP BY 1, 2
@@ -15,4 +15,4 @@ SELECT coalesce(stored.source, dups.source) AS source, coalesce(stored.day, dups
        coalesce(stored.articles, 0) AS articles, coalesce(dups.duplicates, 0) AS duplicates
 FROM stored FULL JOIN dups ON dups.source = stored.source AND dups.day = stored.day
 ORDER BY day DESC, source;
-COMMENT ON VIEW news.source_daily_volume IS 'Articles and duplicates per source and day (publication date, else first seen).';
+COMMENT ON VIEW news.source_daily_volume IS 'Articles and duplicates per source and UTC day (publication date, else first seen).';

@@ -21,6 +21,15 @@ JOIN news.articles a ON a.id = m.article_id
 LEFT JOIN news.sources s ON s.id = a.source_id
 WHERE m.to_event IS NOT NULL AND m.from_event IS NOT NULL
 UNION ALL
+-- articles placed again after they were taken out (re-extracted, then clustered again)
+SELECT m.to_event, m.moved_at, 'article placed again', m.article_id, a.title, s.name,
+       NULL, round(m.similarity::numeric, 3), to_jsonb(m.reason), m.moved_at
+FROM news.event_moves m
+JOIN news.articles a ON a.id = m.article_id
+LEFT JOIN news.sources s ON s.id = a.source_id
+WHERE m.to_event IS NOT NULL AND m.from_event IS NULL
+  AND EXISTS (SELECT 1 FROM news.event_moves e WHERE e.article_id = m.article_id AND e.id < m.id)
+UNION ALL
 -- articles that left (the event split, or the article was re-extracted)
 SELECT m.from_event, m.moved_at,
        CASE WHEN m.to_event IS NULL THEN 'article taken out' ELSE 'article moved out' END,

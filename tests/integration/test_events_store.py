@@ -111,6 +111,20 @@ def test_near_duplicate_a_week_later_in_a_later_run(db_url: str, tmp_path: Path)
     assert len(chain) == 1 and chain[0]["duplicates"][0]["method"] == "near-dup"
 
 
+def test_daily_volume_counts_utc_days_whatever_the_session_time_zone(
+    db_url: str, inbox: Path
+) -> None:
+    """An inbox folder's date is midnight UTC: ``::date`` in a session west of UTC put every
+    such article on the day before."""
+    (inbox / "2026-11-18").mkdir()
+    (inbox / "2026-11-18" / "a.txt").write_text("Tram Line Opens\n\n" + article_text(7))
+    jobs.ingest_inbox(db_url, runs.identity("t", "r1"), inbox=inbox)
+    with psycopg.connect(db_url, row_factory=dict_row, autocommit=True) as conn:
+        conn.execute("SET TIME ZONE 'America/New_York'")
+        rows = conn.execute("SELECT day, articles FROM news.source_daily_volume").fetchall()
+    assert [(str(r["day"]), r["articles"]) for r in rows] == [("2026-11-18", 1)]
+
+
 def test_reader_role_can_read_but_not_write(db_url: str, inbox: Path) -> None:
     (inbox / "a.txt").write_text("Tram Line Opens\n\n" + article_text(7))
     jobs.ingest_inbox(db_url, runs.identity("t", "r1"), inbox=inbox)
@@ -240,6 +254,43 @@ def test_seed_event_is_headed_by_the_real_title_and_says_why_each_article_is_the
     )  # fmt: skip
     assert [r["happening"] for r in timeline] == ["article"] * 5
     assert [r["at"] for r in timeline] == sorted(r["at"] for r in timeline)
+
+
+def test_the_timeline_shows_an_article_taken_out_and_placed_again(
+    db_url: str, inbox: Path, seeds_dir: Path
+) -> None:
+    """An article re-extracted (its text changed) is taken out of its event and clustered
+    again: the timeline said "taken out" and never that it came back."""
+    from newsflow import reprocess
+
+    for path in seeds_dir.glob("*.txt"):
+        shutil.copy(path, inbox / path.name)
+    jobs.ingest_inbox(db_url, runs.identity("t", "r1"), inbox=inbox)
+    _cluster(db_url)
+    (event,) = query(db_url, "SELECT id FROM news.events")
+    (one,) = query(db_url, "SELECT id FROM news.articles ORDER BY id LIMIT 1")
+    with db.connect(db_url) as conn:  # made by an older extractor, with a line it now drops
+        conn.execute(
+            "UPDATE news.articles SET extractor_version = '2020.1', text = text || "
+            "' Old trailing line.', content_hash = content_hash || '-old' WHERE id = %s",
+            (one["id"],),
+        )
+        run_id = runs.start_run(conn, runs.identity("news_reprocess", "rp"))
+        conn.commit()
+        reprocess.reprocess(conn, run_id, reprocess.Selection())
+        runs.finish_run(conn, run_id)
+        conn.commit()
+    _cluster(db_url)
+    rows = query(
+        db_url,
+        "SELECT happening, article_id FROM news.event_timeline WHERE event_id = %s "
+        "AND happening <> 'article' ORDER BY recorded_at",
+        (event["id"],),
+    )
+    assert [(r["happening"], r["article_id"]) for r in rows] == [
+        ("article taken out", one["id"]),
+        ("article placed again", one["id"]),
+    ]
 
 
 @pytest.mark.skipif(not data.ecbplus_available(), reason=data.skip_reason("ecbplus"))

@@ -1,2 +1,2 @@
-SELECT id, title, coalesce(published_at::date::text, '') AS day FROM news.articles
+SELECT id, title, coalesce((published_at AT TIME ZONE 'UTC')::date::text, '') AS day FROM news.articles
 ORDER BY id DESC LIMIT %(limit)s;

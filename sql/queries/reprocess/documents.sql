@@ -10,8 +10,8 @@ LEFT JOIN news.sources s ON s.id = a.source_id
 LEFT JOIN news.feeds f ON f.id = r.feed_id
 LEFT JOIN news.sources fs ON fs.id = f.source_id
 WHERE r.body_stored
-  AND (%(start)s::date IS NULL OR coalesce(r.partition_date, r.fetched_at::date) >= %(start)s::date)
-  AND (%(end)s::date IS NULL OR coalesce(r.partition_date, r.fetched_at::date) <= %(end)s::date)
+  AND (%(start)s::date IS NULL OR coalesce(r.partition_date, (r.fetched_at AT TIME ZONE 'UTC')::date) >= %(start)s::date)
+  AND (%(end)s::date IS NULL OR coalesce(r.partition_date, (r.fetched_at AT TIME ZONE 'UTC')::date) <= %(end)s::date)
   AND (%(sources)s::text[] IS NULL OR s.name = ANY(%(sources)s::text[]))
   AND (%(force)s OR CASE WHEN %(version)s::text IS NULL
                          THEN a.extractor_version <> %(current)s
