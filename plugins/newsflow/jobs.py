@@ -87,6 +87,7 @@ def take_queue(conn: db.Conn, run_id: int, consumer: str, settings: Settings) ->
     counts: dict[str, int] = {"messages": 0}
     if settings.queue_url:
         client = queue_source.connect(settings.queue_url)
+        lost: list[str] = []
         try:
             messages = queue_source.take(
                 client,
@@ -95,12 +96,15 @@ def take_queue(conn: db.Conn, run_id: int, consumer: str, settings: Settings) ->
                 consumer,
                 batch=settings.queue_batch,
                 claim_idle_s=settings.queue_claim_idle_s,
+                lost=lost,
             )
         finally:
             client.close()
         counts = queue_source.archive_messages(
             conn, run_id, settings.queue_stream, messages, settings.max_document_bytes
         )
+        if lost:  # in the run's acquisition counts, where an operator looks
+            counts["lost_before_stored"] = len(lost)
         conn.commit()
     runs.set_acquisition(conn, run_id, counts)
     conn.commit()

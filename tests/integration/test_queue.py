@@ -125,6 +125,39 @@ def test_a_message_whose_field_names_hold_a_nul_is_quarantined_not_the_batch(
     assert "its fields: article" in held["reasons"][0]
 
 
+def test_an_entry_id_chosen_by_its_producer_is_not_when_the_document_was_obtained(
+    db_url: str, redis_stream: Stream
+) -> None:
+    """``XADD s 1-1 ...`` is allowed: its id's time (1970) was the fetch time, and every real
+    publication date "lay in the future" and was dropped."""
+    import json
+
+    redis_stream.client.xadd(redis_stream.name, {"article": json.dumps(record(13))}, id="1-1")
+    taken, _, row = run_once(db_url, "explicit-id")
+    assert row["articles_stored"] == 1
+    [art] = query(db_url, "SELECT published_at, repairs FROM news.articles")
+    assert art["published_at"] is not None and not art["repairs"], art
+    [raw] = query(db_url, "SELECT fetched_at, partition_date FROM news.raw_documents")
+    assert raw["fetched_at"].year >= 2026 and raw["partition_date"].year >= 2026
+
+
+def test_pending_entries_trimmed_before_they_were_stored_are_reported(
+    db_url: str, redis_stream: Stream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run took three messages and died; the producer's MAXLEN trimmed two of them. Redis
+    drops them from the pending list when they are claimed: the next run said nothing."""
+    monkeypatch.setenv("NEWSFLOW_QUEUE_CLAIM_IDLE", "0.1")
+    client, name = redis_stream.client, redis_stream.name
+    for i in range(3):
+        queue.push(client, name, record(20 + i))
+    queue.take(client, name, redis_stream.group, "dead-run", batch=10, claim_idle_s=60)
+    client.xtrim(name, maxlen=1)
+    time.sleep(0.2)
+    taken, acked, row = run_once(db_url, "after-trim")
+    assert taken["messages"] == 1 and taken["lost_before_stored"] == 2, taken
+    assert row["acquisition"]["lost_before_stored"] == 2
+
+
 def test_a_crash_before_the_acknowledgement_redelivers_without_effect(
     db_url: str, redis_stream: Stream, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -33,7 +33,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from newsflow import db
@@ -82,6 +82,11 @@ def entry_id_of(stream: str, located: str) -> str | None:
     return located[len(prefix) :] if located.startswith(prefix) else None
 
 
+# An entry id's time outside these bounds is not when the message was pushed.
+_PLAUSIBLE_PUSH = datetime(2000, 1, 1, tzinfo=UTC)
+_PUSH_CLOCK_SKEW = timedelta(hours=1)
+
+
 def pushed_at(entry_id: str) -> datetime | None:
     """When the entry was added (the milliseconds of an auto-generated id)."""
     try:
@@ -108,6 +113,11 @@ def to_raw_input(stream: str, message: Message, max_bytes: int) -> RawInput:
     cannot be an article becomes a refusal (quarantined at ``acquire``, with its reason)."""
     entry = message.entry_id
     moment = pushed_at(entry)
+    now = datetime.now(UTC)
+    if moment is None or not _PLAUSIBLE_PUSH <= moment <= now + _PUSH_CLOCK_SKEW:
+        # an id its producer chose ("1-1": 1970) or a Redis clock far off: as the time the
+        # document was obtained, it made every real publication date "in the future"
+        moment = now
     common: dict[str, Any] = {
         "origin": "queue",
         "locator": locator(stream, entry),
@@ -200,10 +210,13 @@ def take(
     *,
     batch: int,
     claim_idle_s: float,
+    lost: list[str] | None = None,
 ) -> list[Message]:
     """Up to ``batch`` messages for ``consumer``: first those delivered before but not
     acknowledged for ``claim_idle_s`` seconds (XAUTOCLAIM), then new ones (XREADGROUP ``>``).
-    They stay pending in the group until :func:`acknowledge`."""
+    They stay pending in the group until :func:`acknowledge`. The ids of pending entries the
+    stream no longer holds (trimmed or deleted before they were stored) are added to
+    ``lost``."""
     ensure_group(client, stream, group)
     taken: list[Message] = []
     start = "0-0"
@@ -217,6 +230,15 @@ def take(
             count=batch - len(taken),
         )
         taken.extend(_messages(reply[1]))
+        gone = [_text(i) for i in reply[2]] if len(reply) > 2 else []
+        if gone:  # trimmed or deleted before any run stored them: Redis forgets them here
+            log.warning(
+                "%d pending entries of %s were deleted from the stream before they were "
+                "stored (trimmed with MAXLEN?); their content is lost: %s",
+                len(gone), stream, ", ".join(gone[:20]),
+            )  # fmt: skip
+            if lost is not None:
+                lost.extend(gone)
         start = _text(reply[0])
         if start == "0-0":
             break
