@@ -189,6 +189,22 @@ def test_robots_disallow_honoured_and_cached(server: HostileServer, fetcher: Fet
     assert server.hits("/robots.txt") == 1  # cached per origin
 
 
+def test_a_large_gzip_robots_txt_is_read_up_to_the_cap_not_as_empty():
+    """A big site's robots.txt over the 512 KiB cap, sent gzip-encoded, arrives in one chunk:
+    the overflowing chunk's output was thrown away, the empty text allowed everything."""
+    rules = b"User-agent: *\nDisallow: /private/\n" + b"".join(
+        b"Disallow: /archive/%06d/\n" % i for i in range(24000)
+    )
+    routes = {
+        "/robots.txt": Reply(200, gzip.compress(rules), headers={"Content-Encoding": "gzip"}),
+        "/private/secret": Reply(200, b"<html>secret</html>", "text/html"),
+    }
+    with serve(routes) as srv, make_fetcher() as f:
+        res = f.fetch(srv.url("/private/secret"), accept=PAGE_CONTENT_TYPES)
+        assert res.outcome == "blocked-robots", (res.outcome, res.error)
+        assert srv.hits("/private/secret") == 0
+
+
 def test_robots_ttl_expiry_refetches(server: HostileServer):
     with make_fetcher(robots_ttl=0.0) as f:
         f.fetch(server.url("/feeds/rss2"))

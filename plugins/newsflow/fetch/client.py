@@ -562,11 +562,12 @@ class Fetcher:
                 body += decoder.feed(chunk)
             if decoder is not None:
                 body += decoder.flush()
-        except Overflow:
+        except Overflow as exc:
             assert decoder is not None
             consumed = max(decoder.consumed, 1)
             ratio = decoder.produced / consumed
-            if truncate:
+            if truncate:  # the first max_bytes (a large robots.txt arrives in one chunk)
+                body += exc.partial
                 del body[max_bytes:]
             elif ratio > self.settings.fetch_bomb_ratio:
                 res.outcome = "decompression-bomb"

@@ -16,7 +16,12 @@ CHUNK = 64 * 1024
 
 
 class Overflow(Exception):
-    """Decoded output went past the cap."""
+    """Decoded output went past the cap; ``partial``: what the call that overflowed decoded
+    (up to a little past the cap), for a caller that keeps a truncated body."""
+
+    def __init__(self, partial: bytes = b"") -> None:
+        super().__init__()
+        self.partial = partial
 
 
 class Decoder:
@@ -47,7 +52,7 @@ class Decoder:
             self.produced += len(piece)
             out.append(piece)
             if self.produced > self.limit:
-                raise Overflow()
+                raise Overflow(b"".join(out))
 
     def feed(self, data: bytes) -> bytes:
         out: list[bytes] = []
@@ -111,8 +116,17 @@ class DecoderChain:
         return self.decoders[-1].produced
 
     def feed(self, data: bytes) -> bytes:
-        for d in self.decoders:
-            data = d.feed(data) if data else b""
+        for index, d in enumerate(self.decoders):
+            try:
+                data = d.feed(data) if data else b""
+            except Overflow as exc:  # what overflowed, through the decoders after it
+                partial = exc.partial
+                for later in self.decoders[index + 1 :]:
+                    try:
+                        partial = later.feed(partial) if partial else b""
+                    except Overflow as inner:
+                        partial = inner.partial
+                raise Overflow(partial) from None
         return data
 
     def flush(self) -> bytes:
