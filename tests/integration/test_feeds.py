@@ -1187,3 +1187,22 @@ def test_enable_feed_clears_the_paused_status_in_feed_health(
     )
     assert (view["paused_at"], view["paused_reason"], view["failure_score"]) == (None, None, 0)
     assert view["status"] != "paused", "feed_health still says 'paused' (feeds.last_status)"
+
+
+def test_two_entries_of_one_page_do_not_make_it_fetched_every_poll(
+    db_url: str, site: HostileServer, fetcher: fetch.Fetcher
+) -> None:
+    """Two entries whose links differ only by tracking parameters are one page: recorded under
+    one URL, each overwrote the other's hash, so the page counted as changed and was fetched
+    again on every poll whose feed body changed."""
+    twins = [
+        Item("/p/twin?utm_source=rss", "twin story", guid="twin-a", date=rfc822(1)),
+        Item("/p/twin?utm_source=rss&utm_content=update", "twin story (updated)", guid="twin-b",
+             date=rfc822(1)),
+    ]  # fmt: skip
+    feed_id = add(db_url, site.url("/f/twins"), "twins")
+    for poll in range(3):  # a new filler item each time: the feed body changes
+        filler = [Item(f"/p/filler-{n}", f"filler {n}", date=rfc822(2)) for n in range(poll + 1)]
+        site.routes["/f/twins"] = Reply(200, rss2(twins + filler), RSS_TYPE)
+        run_polls(db_url, [feed_id], fetcher, f"twins-{poll}")
+    assert site.hits("/p/twin") == 1

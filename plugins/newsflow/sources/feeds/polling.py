@@ -152,9 +152,13 @@ def _record_entries(
     transaction; the number of new entries. Each entry has its own savepoint: one the database
     refuses is logged and counted (``counts.errors``), the others are recorded."""
     new_entries = 0
+    recorded: set[str] = set()
     with pages.transaction():
         for entry in parsed.entries:
             url = normalize.canonicalize_url(entry.url) or entry.url
+            if url in recorded:  # two entries, one page ("?utm_source=rss" and "...&utm_content"):
+                continue  # each overwrote the other's hash, and the page was fetched every poll
+            recorded.add(url)
             entry_hash = _entry_hash(entry)
             try:
                 with pages.transaction():  # a savepoint
