@@ -362,29 +362,48 @@ class ChunkRef(TypedDict):
 def plan_chunks(conn: Conn, run_id: int, settings: Settings | None = None) -> list[ChunkRef]:
     """Cut the run's pending documents, in id order, into chunks of at most
     ``chunk_documents`` documents and ``chunk_bytes`` raw bytes (a larger document is a chunk
-    of its own)."""
+    of its own).
+
+    A document whose chunk an earlier run died in (a document that crashes the parser, the OOM
+    killer) goes into a chunk of at most 1/16 of that size, and one it died in twice into a
+    chunk of its own; those chunks come last, the most suspect at the end. So a document that
+    kills its process holds back none of its neighbours (Airflow's mapped tasks store them in
+    the next run; one process working chunk after chunk, in the runs after), and after
+    ``NEWSFLOW_MAX_ATTEMPTS`` it ends in quarantine (see archive)."""
     settings = settings or get_settings()
-    chunks: list[ChunkRef] = []
+    by_kind: tuple[list[ChunkRef], list[ChunkRef], list[ChunkRef]] = ([], [], [])
     current: ChunkRef | None = None
+    current_kind = -1
     for row in db.fetch_all(conn, "ingest/pending_sizes", {"run_id": run_id}):
         raw_id, size = int(row["id"]), int(row["size_bytes"])
-        if current is None or (
-            current["documents"] >= settings.chunk_documents
+        kind = min(int(row["deaths"]), 2)  # 0: never died, 1: once, 2: more
+        limit = (
+            settings.chunk_documents,
+            max(1, settings.chunk_documents // _SUSPECT_SPLIT),
+            1,
+        )[kind]
+        if (
+            current is None
+            or kind != current_kind
+            or current["documents"] >= limit
             or current["bytes"] + size > settings.chunk_bytes
         ):
             current = ChunkRef(
-                run_id=run_id,
-                chunk=len(chunks),
-                first_id=raw_id,
-                last_id=raw_id,
-                documents=0,
-                bytes=0,
+                run_id=run_id, chunk=0, first_id=raw_id, last_id=raw_id, documents=0, bytes=0
             )
-            chunks.append(current)
+            current_kind = kind
+            by_kind[kind].append(current)
         current["last_id"] = raw_id
         current["documents"] += 1
         current["bytes"] += size
+    chunks = by_kind[0] + by_kind[1] + by_kind[2]
+    for number, chunk in enumerate(chunks):
+        chunk["chunk"] = number
     return chunks
+
+
+# A document an earlier run died in is chunked with at most this fraction of a chunk's size.
+_SUSPECT_SPLIT = 16
 
 
 def chunk_documents(conn: Conn, chunk: ChunkRef) -> list[Document]:
@@ -407,13 +426,7 @@ def prepare_all(docs: list[Document], pool: Executor | None = None) -> list[Item
     return [item for doc in docs for item in stages.prepare(doc)]
 
 
-def process_chunk(
-    conn: Conn, chunk: ChunkRef, settings: Settings | None = None, pool: Executor | None = None
-) -> ProcessResult:
-    """Prepare, validate, decide and load one chunk. Does not commit: the caller commits the
-    chunk (which also releases the load lock)."""
-    settings = settings or get_settings()
-    started = time.perf_counter()
+def _resume(conn: Conn, chunk: ChunkRef) -> None:
     resumed = resume(conn, chunk["run_id"], chunk["first_id"], chunk["last_id"])
     if resumed:
         log.warning(
@@ -422,6 +435,29 @@ def process_chunk(
             chunk["run_id"],
             resumed,
         )
+
+
+def begin_chunk(conn: Conn, chunk: ChunkRef) -> None:
+    """Before :func:`process_chunk`, committed by the caller on its own: the run resumes if it
+    was closed as abandoned, and the chunk's documents are marked as being processed, so that
+    a later run knows which documents were in a chunk whose process died (see
+    :func:`plan_chunks`)."""
+    _resume(conn, chunk)
+    db.execute(
+        conn,
+        "runs/mark_chunk_started",
+        {"run_id": chunk["run_id"], "first_id": chunk["first_id"], "last_id": chunk["last_id"]},
+    )
+
+
+def process_chunk(
+    conn: Conn, chunk: ChunkRef, settings: Settings | None = None, pool: Executor | None = None
+) -> ProcessResult:
+    """Prepare, validate, decide and load one chunk. Does not commit: the caller commits the
+    chunk (which also releases the load lock)."""
+    settings = settings or get_settings()
+    started = time.perf_counter()
+    _resume(conn, chunk)
     docs = chunk_documents(conn, chunk)
     items = prepare_all(docs, pool)
     del docs  # the archived bodies are not needed past this point

@@ -174,6 +174,8 @@ def process_chunks(
     total = ingest.EMPTY_RESULT
     with prepare_pool(settings, max((c["documents"] for c in chunks), default=0)) as pool:
         for chunk in chunks:
+            ingest.begin_chunk(conn, chunk)
+            conn.commit()
             result = ingest.process_chunk(conn, chunk, settings, pool)
             conn.commit()
             total = ingest.add_results(total, result)

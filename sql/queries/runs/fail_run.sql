@@ -9,5 +9,7 @@ WITH failed AS (
     RETURNING id
 )
 UPDATE news.document_outcomes o SET state = 'abandoned',
-    detail = 'the run failed before this document was processed'
+    detail = CASE WHEN o.detail = 'chunk started'
+        THEN 'the run failed while this document''s chunk was being processed'
+        ELSE 'the run failed before this document was processed' END
 FROM failed WHERE o.run_id = failed.id AND o.state = 'pending';
