@@ -1206,3 +1206,15 @@ def test_two_entries_of_one_page_do_not_make_it_fetched_every_poll(
         site.routes["/f/twins"] = Reply(200, rss2(twins + filler), RSS_TYPE)
         run_polls(db_url, [feed_id], fetcher, f"twins-{poll}")
     assert site.hits("/p/twin") == 1
+
+
+def test_a_feed_asking_to_wait_an_hour_is_not_polled_again_sooner(
+    db_url: str, site: HostileServer, fetcher: fetch.Fetcher
+) -> None:
+    """429 with Retry-After: 3600: the next poll was set by the usual doubling (minutes)."""
+    site.routes["/f/busy"] = Reply(429, b"busy", headers={"Retry-After": "3600"})
+    feed_id = add(db_url, site.url("/f/busy"), "busy")
+    run_polls(db_url, [feed_id], fetcher, "busy-1")
+    row = feed_row(db_url, feed_id)
+    assert site.hits("/f/busy") == 1
+    assert (row["next_poll_at"] - row["last_polled_at"]).total_seconds() >= 3599

@@ -162,8 +162,14 @@ class Fetcher:
             hop = self._follow(url, headers, accept, self.max_bytes, robots=self.respect_robots)
             if not hop.retryable or attempt >= self.max_tries:
                 break
+            if (
+                hop.retry_after is not None
+                and hop.retry_after > self.settings.fetch_retry_after_cap
+            ):
+                break  # asked to wait longer than a fetch waits: not sooner (the caller may)
             self._sleep(self._retry_delay(attempt, hop.retry_after))
         result = hop.result
+        result.retry_after = hop.retry_after
         result.retries = attempt - 1
         result.elapsed_s = time.monotonic() - started
         return result

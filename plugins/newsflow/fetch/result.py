@@ -64,6 +64,7 @@ class FetchResult:
     raw_bytes: int = 0  # bytes read off the wire (still compressed)
     transfer_s: float = 0.0  # wall clock of the last exchange (connect to last byte)
     budget_s: float = 0.0  # the request budget that exchange had
+    retry_after: float | None = None  # seconds the last answer asked to wait (Retry-After)
 
     @property
     def ok(self) -> bool:

@@ -74,6 +74,7 @@ def _record_failure(
     status: int | None,
     error: str | None,
     settings: Settings,
+    retry_after: float | None = None,
 ) -> PollResult:
     kind, weight = health.classify_failure(outcome, status)
     score = float(feed["failure_score"]) + weight
@@ -81,6 +82,8 @@ def _record_failure(
     interval = health.next_poll_interval(
         int(feed["poll_interval_seconds"]), 0.0, failed=True, bounds=_bounds(settings)
     )
+    if retry_after is not None:  # the server said when to come back (up to the longest interval)
+        interval = max(interval, min(int(retry_after), settings.feed_max_interval))
     pause = health.should_pause(consecutive, score)
     db.execute(
         conn,
@@ -228,7 +231,15 @@ def poll_feed(
         success = {"label": "not-modified", "seen_share": 1.0, "new": 0, "validators": validators}
     elif not response.ok or response.body is None:
         result.update(
-            _record_failure(conn, feed, response.outcome, response.status, response.error, settings)
+            _record_failure(
+                conn,
+                feed,
+                response.outcome,
+                response.status,
+                response.error,
+                settings,
+                response.retry_after,
+            )
         )
     else:
         body_hash = hashlib.sha256(response.body).hexdigest()
