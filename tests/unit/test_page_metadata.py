@@ -127,3 +127,22 @@ def test_a_site_wide_lang_attribute_does_not_make_a_spanish_article_english() ->
     english = extract_html(_page("<title>Storm</title>"), url="https://c.example/a")
     english = normalize(english, extractor_version="t")
     assert english.language == "en" and not any("language" in r for r in english.repairs)
+
+
+def test_the_articles_one_unmarked_time_element_dates_it_before_htmldate() -> None:
+    """No published meta, a modified meta, and the byline's unmarked <time>: htmldate gave the
+    modified day at midnight."""
+    html = _page(
+        "<title>Council approves bus expansion</title>"
+        "<meta property='article:modified_time' content='2024-12-09T18:00:00+00:00'>",
+        "<h1>Council approves bus expansion</h1><div class='byline'>By Jane Doe · "
+        "<time datetime='2024-12-01T08:00:00-05:00'>December 1, 2024</time></div>",
+    )
+    got = extract_html(html, url="https://metrotimes.example/news/bus")
+    assert got.published_at == datetime(2024, 12, 1, 13, 0, tzinfo=UTC)
+    assert got.published_at_source == "page-metadata"
+    # several in the article (a list of teasers): none of them is the article's date
+    teasers = "".join(f"<li><time datetime='2024-11-{d:02d}'>{d} Nov</time></li>" for d in (3, 4))
+    html = _page("<title>Council approves bus expansion</title>", f"<ul>{teasers}</ul>")
+    got = extract_html(html, url="https://metrotimes.example/news/bus")
+    assert got.published_at_source != "page-metadata"  # (htmldate's guess, if any)

@@ -156,12 +156,20 @@ def _parsed(value: Any) -> datetime | None:
 def _date_candidates(tree: Any, metas: dict[str, str], ld: list[dict[str, Any]]) -> list[datetime]:
     found = [_parsed(metas[key]) for key in _DATE_META_KEYS if key in metas]
     found += [_parsed(obj.get("datePublished")) for obj in _article_objects(ld)]
+    unmarked: list[Any] = []
     for time_el in tree.iter("time"):
         marker = " ".join(
             filter(None, [time_el.get("itemprop"), time_el.get("class"), time_el.get("pubdate")])
         ).lower()
         if "published" in marker or "pubdate" in marker or time_el.get("pubdate") is not None:
             found.append(_parsed(time_el.get("datetime")))
+        elif time_el.get("datetime") and not re.search(r"modif|updat", marker):
+            unmarked.append(time_el)
+    # Last: the one <time datetime> of the article (a byline's "December 1, 2024"), when the
+    # page's article or main element holds exactly one (a list of teasers holds several).
+    inside = [t for t in unmarked if any(a.tag in ("article", "main") for a in t.iterancestors())]
+    if len(inside) == 1:
+        found.append(_parsed(inside[0].get("datetime")))
     return [d for d in found if d is not None]
 
 
