@@ -157,7 +157,7 @@ def events_cmd(
         table.add_column(col, overflow="fold")
     for r in rows:
         span = " .. ".join(
-            t.strftime("%Y-%m-%d %H:%M") if t else "?"
+            t.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if t else "undated"
             for t in (r["first_published_at"], r["last_published_at"])
         )
         _row(

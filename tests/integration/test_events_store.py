@@ -125,6 +125,24 @@ def test_daily_volume_counts_utc_days_whatever_the_session_time_zone(
     assert [(str(r["day"]), r["articles"]) for r in rows] == [("2026-11-18", 1)]
 
 
+def test_latest_events_span_publication_dates_and_list_undated_events_last(
+    db_url: str, inbox: Path
+) -> None:
+    """An undated article's event took its ingestion time as its "published" span: listed as
+    the newest event, and inside every "last week" filter."""
+    (inbox / "2026-11-18").mkdir()
+    (inbox / "2026-11-18" / "dated.txt").write_text("Tram Line Opens\n\n" + article_text(7))
+    (inbox / "undated.txt").write_text("Ferry Service Resumes\n\n" + article_text(8))
+    jobs.ingest_inbox(db_url, runs.identity("t", "r1"), inbox=inbox)
+    _cluster(db_url)
+    rows = query(db_url, "SELECT title, first_published_at, last_published_at, last_seen_at "
+                 "FROM news.latest_events")  # fmt: skip
+    assert [r["title"] for r in rows] == ["Tram Line Opens", "Ferry Service Resumes"]
+    assert str(rows[0]["first_published_at"].date()) == "2026-11-18"
+    assert rows[1]["first_published_at"] is None and rows[1]["last_published_at"] is None
+    assert rows[1]["last_seen_at"] is not None
+
+
 def test_reader_role_can_read_but_not_write(db_url: str, inbox: Path) -> None:
     (inbox / "a.txt").write_text("Tram Line Opens\n\n" + article_text(7))
     jobs.ingest_inbox(db_url, runs.identity("t", "r1"), inbox=inbox)
