@@ -222,8 +222,11 @@ class Decider:
                 decision.score,
                 decision.threshold,
                 self.run_id,
+                item.source_name,
             )
         )
+        if item.source_name:
+            self.batch.sources.append(SourceRow(item.source_name))
         return Settled(
             DocState.DUPLICATE,
             decision.duplicate_of,

@@ -76,6 +76,7 @@ class DuplicateRow:
     score: float
     threshold: float
     run_id: int
+    source_name: str | None  # the copy's own publisher
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,6 +143,28 @@ def test_latest_events_span_publication_dates_and_list_undated_events_last(
     assert rows[1]["last_seen_at"] is not None
 
 
+def test_a_copy_counts_under_its_own_publisher(db_url: str, inbox: Path) -> None:
+    """The daily volume counted a copy under the original's publisher: a syndicating paper
+    whose items were all copies appeared nowhere."""
+    story = article_text(21)
+    lines = [
+        {"title": "Harbour strike ends", "text": story, "source": "Wire One",
+         "published_at": "2026-11-19T08:00:00Z", "url": "https://wire.example/a"},
+        {"title": "Harbour strike ends", "text": story + " More.", "source": "Copy Times",
+         "published_at": "2026-11-19T10:00:00Z", "url": "https://copy.example/b"},
+    ]  # fmt: skip
+    (inbox / "wire.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    run = jobs.ingest_inbox(db_url, runs.identity("t", "r1"), inbox=inbox)
+    assert run["articles_stored"] == 1 and run["duplicates"] == 1, run
+    rows = query(db_url, "SELECT source, articles, duplicates FROM news.source_daily_volume")
+    assert {(r["source"], r["articles"], r["duplicates"]) for r in rows} == {
+        ("Wire One", 1, 0),
+        ("Copy Times", 0, 1),
+    }
+    [chain] = query(db_url, "SELECT duplicates FROM news.article_duplicate_chain")
+    assert chain["duplicates"][0]["source"] == "Copy Times"
+
+
 def test_reader_role_can_read_but_not_write(db_url: str, inbox: Path) -> None:
     (inbox / "a.txt").write_text("Tram Line Opens\n\n" + article_text(7))
     jobs.ingest_inbox(db_url, runs.identity("t", "r1"), inbox=inbox)

@@ -4,9 +4,9 @@
 WITH demoted AS (
     INSERT INTO news.article_duplicates
         (raw_document_id, item_no, url, canonical_url, title, content_hash, published_at,
-         duplicate_of, method, score, threshold, run_id)
+         duplicate_of, method, score, threshold, run_id, source_id)
     SELECT raw_document_id, item_no, url, canonical_url, title, content_hash, published_at,
-           id, %(method)s, %(score)s, %(threshold)s, %(run_id)s
+           id, %(method)s, %(score)s, %(threshold)s, %(run_id)s, source_id
     FROM news.articles WHERE id = %(id)s
     ON CONFLICT (raw_document_id, item_no) DO NOTHING
 )

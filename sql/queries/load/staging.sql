@@ -14,7 +14,7 @@ CREATE TEMP TABLE IF NOT EXISTS stage_bands (band smallint, hash bigint, article
 CREATE TEMP TABLE IF NOT EXISTS stage_duplicates (
     raw_document_id bigint, item_no integer, url text, canonical_url text, title text,
     content_hash text, published_at timestamptz, duplicate_of bigint, method text,
-    score real, threshold real, run_id bigint
+    score real, threshold real, run_id bigint, source_name text
 ) ON COMMIT DROP;
 CREATE TEMP TABLE IF NOT EXISTS stage_quarantine (
     raw_document_id bigint, item_no integer, stage text, reasons jsonb, record jsonb,
