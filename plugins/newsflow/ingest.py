@@ -453,6 +453,23 @@ def begin_chunk(conn: Conn, chunk: ChunkRef) -> None:
     )
 
 
+def end_chunk_unprocessed(conn: Conn, chunk: ChunkRef) -> None:
+    """After :func:`process_chunk` raised: its work is rolled back and the mark of
+    :func:`begin_chunk` cleared (committed), as the process did not die in the chunk. Only a
+    process that vanished leaves the mark, which isolates and charges the documents. When
+    the connection is gone too, the mark stays (the database cannot be told)."""
+    try:
+        conn.rollback()
+        db.execute(
+            conn,
+            "runs/clear_chunk_mark",
+            {"run_id": chunk["run_id"], "first_id": chunk["first_id"], "last_id": chunk["last_id"]},
+        )
+        conn.commit()
+    except psycopg.Error:
+        log.warning("could not clear the started mark of chunk %s", chunk["chunk"], exc_info=True)
+
+
 def process_chunk(
     conn: Conn, chunk: ChunkRef, settings: Settings | None = None, pool: Executor | None = None
 ) -> ProcessResult:

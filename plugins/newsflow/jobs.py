@@ -176,8 +176,12 @@ def process_chunks(
         for chunk in chunks:
             ingest.begin_chunk(conn, chunk)
             conn.commit()
-            result = ingest.process_chunk(conn, chunk, settings, pool)
-            conn.commit()
+            try:
+                result = ingest.process_chunk(conn, chunk, settings, pool)
+                conn.commit()
+            except BaseException:  # it raised (an error, a lock timeout, Ctrl-C): not a death
+                ingest.end_chunk_unprocessed(conn, chunk)
+                raise
             total = ingest.add_results(total, result)
     return total
 

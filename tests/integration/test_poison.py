@@ -48,24 +48,50 @@ def _round(db_url: str, inbox: Path, name: str) -> dict[str, Any]:
 def test_a_document_that_kills_its_worker_costs_no_neighbour_and_ends_in_quarantine(
     db_url: str, inbox: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("NEWSFLOW_CHUNK_DOCUMENTS", "16")  # after one death: chunks of one
-    monkeypatch.setenv("NEWSFLOW_MAX_ATTEMPTS", "2")
+    """With the default chunk size: the first death isolates the chunk's documents into small
+    chunks, the second the killer alone; only deaths alone count as its attempts, so none of
+    its 19 neighbours is charged (with NEWSFLOW_MAX_ATTEMPTS=1, a charge quarantines)."""
+    monkeypatch.setenv("NEWSFLOW_MAX_ATTEMPTS", "1")
     monkeypatch.setenv("NEWSFLOW_PREPARE_PROCESSES", "1")
-    for n in range(5):
+    for n in range(20):
         body = article_text(300 + n) + (" POISON" if n == 2 else "")
-        (inbox / f"doc{n}.txt").write_text(f"Harbour story number {n}\n\n{body}\n")
+        (inbox / f"doc{n:02d}.txt").write_text(f"Harbour story number {n}\n\n{body}\n")
 
-    first = _round(db_url, inbox, "r1")  # the chunk of all five dies
-    assert first["articles_stored"] == 0
-    # chunks of one: in one process (the CLI) the chunks after the dying one wait for the next
-    # run (Airflow's mapped tasks would take them in this one)
-    second = _round(db_url, inbox, "r2")
-    assert second["articles_stored"] == 2
-    # the two not reached come first; the poisoned one died twice: given up, quarantined
+    assert _round(db_url, inbox, "r1")["articles_stored"] == 0  # one chunk of 20 dies
+    # chunks of 15 and 5 in one process: the first dies at the killer, the second waits
+    # (Airflow's mapped tasks would store those 5 in this run)
+    assert _round(db_url, inbox, "r2")["articles_stored"] == 0
+    # the 5 never reached (one death) come first and are stored; then the 15 that died twice,
+    # each alone: two stored, then the killer dies alone (the rest wait: one process)
     third = _round(db_url, inbox, "r3")
-    assert third["articles_stored"] == 2 and third["quarantined"] == 1, third
+    assert third["articles_stored"] == 7 and third["quarantined"] == 0, third
+    # it died alone once: given up at the archive, with the reason; the other 12 stored
+    fourth = _round(db_url, inbox, "r4")
+    assert fourth["articles_stored"] == 12 and fourth["quarantined"] == 1, fourth
     titles = {r["title"] for r in query(db_url, "SELECT title FROM news.articles")}
-    assert titles == {f"Harbour story number {n}" for n in (0, 1, 3, 4)}
+    assert titles == {f"Harbour story number {n}" for n in range(20) if n != 2}
     [held] = query(db_url, "SELECT reasons FROM news.quarantine")
-    assert "gave up after 2 failed attempts" in held["reasons"][0]
-    assert "chunk was being processed" in held["reasons"][0]
+    assert "gave up after 1 failed attempts" in held["reasons"][0]
+    assert "processing this document alone" in held["reasons"][0]
+
+
+def test_a_chunk_that_raises_is_no_death_and_charges_nothing(
+    db_url: str, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk that raises (a lock timeout, an error, Ctrl-C) unwinds: its documents are
+    neither isolated nor charged an attempt, however often it happens."""
+    from newsflow import ingest
+
+    monkeypatch.setenv("NEWSFLOW_MAX_ATTEMPTS", "1")
+    (inbox / "doc.txt").write_text("Harbour story\n\n" + article_text(400) + "\n")
+    for attempt in range(3):
+        with monkeypatch.context() as patched:
+            patched.setattr(ingest, "process_chunk", _interrupted)
+            with pytest.raises(KeyboardInterrupt):
+                jobs.ingest_inbox(db_url, runs.identity("t", f"ctrl-c-{attempt}"), inbox=inbox)
+    row = jobs.ingest_inbox(db_url, runs.identity("t", "after"), inbox=inbox)
+    assert row["articles_stored"] == 1 and row["quarantined"] == 0, row
+
+
+def _interrupted(*args: Any, **kwargs: Any) -> None:
+    raise KeyboardInterrupt("operator pressed Ctrl-C")

@@ -1,5 +1,5 @@
 -- Feed pages whose last run ended without processing them: the run died (outcome 'abandoned')
--- or failed on them ('failed': at most %(max_attempts)s failed runs, as archive/raw_document
+-- or failed on them ('failed': at most %(max_attempts)s failed attempts, as archive/raw_document
 -- counts them), that no run holds pending and that are not settled since (the rule of
 -- archive/document_settled; any quarantine counts, refusals at acquisition included). A page is
 -- fetched once per entry: without this, the page of an entry that never changes again waited
@@ -23,8 +23,14 @@ CROSS JOIN LATERAL (
 WHERE last.state IN ('abandoned', 'failed')
   AND NOT EXISTS (SELECT 1 FROM news.document_outcomes p
                   WHERE p.raw_document_id = r.id AND p.state = 'pending')
+  -- failed attempts as archive/raw_document counts them: errors, and deaths of the process
+  -- while the page was alone in its chunk (runs/mark_chunk_started)
   AND (SELECT count(*) FROM news.document_outcomes f
-       WHERE f.raw_document_id = r.id AND f.state = 'failed') < %(max_attempts)s
+       WHERE f.raw_document_id = r.id
+         AND (f.state = 'failed'
+              OR (f.state = 'abandoned'
+                  AND f.detail LIKE 'the run %% while processing this document alone'))
+      ) < %(max_attempts)s
   AND NOT EXISTS (SELECT 1 FROM news.articles WHERE raw_document_id = r.id)
   AND NOT EXISTS (SELECT 1 FROM news.article_duplicates WHERE raw_document_id = r.id)
   AND NOT EXISTS (SELECT 1 FROM news.quarantine WHERE raw_document_id = r.id)

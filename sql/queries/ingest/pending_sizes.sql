@@ -5,9 +5,10 @@ SELECT r.id, r.size_bytes,
        (SELECT count(*) FROM news.document_outcomes p
         JOIN news.ingest_runs pr ON pr.id = p.run_id
         WHERE p.raw_document_id = r.id AND p.run_id <> o.run_id
-          AND ((p.state = 'pending' AND p.detail = 'chunk started' AND pr.status <> 'running')
+          AND ((p.state = 'pending' AND p.detail LIKE 'chunk started%%' AND pr.status <> 'running')
                OR (p.state = 'abandoned'
-                   AND p.detail LIKE 'the run %% while this document''s chunk was being processed'))
+                   AND (p.detail LIKE 'the run %% while this document''s chunk was being processed'
+                        OR p.detail LIKE 'the run %% while processing this document alone')))
        ) AS deaths
 FROM news.document_outcomes o JOIN news.raw_documents r ON r.id = o.raw_document_id
 WHERE o.run_id = %(run_id)s AND o.state = 'pending'

@@ -18,8 +18,9 @@ WITH dead AS (
     RETURNING r.id
 ), released AS (
     UPDATE news.document_outcomes o SET state = 'abandoned',
-        detail = CASE WHEN o.detail = 'chunk started'
-        THEN 'the run died while this document''s chunk was being processed'
+        detail = CASE o.detail
+        WHEN 'chunk started: alone' THEN 'the run died while processing this document alone'
+        WHEN 'chunk started' THEN 'the run died while this document''s chunk was being processed'
         ELSE 'the run died before this document was processed' END
     FROM dead WHERE o.run_id = dead.id AND o.state = 'pending'
     RETURNING o.run_id

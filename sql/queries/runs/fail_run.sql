@@ -9,7 +9,8 @@ WITH failed AS (
     RETURNING id
 )
 UPDATE news.document_outcomes o SET state = 'abandoned',
-    detail = CASE WHEN o.detail = 'chunk started'
-        THEN 'the run failed while this document''s chunk was being processed'
+    detail = CASE o.detail
+        WHEN 'chunk started: alone' THEN 'the run failed while processing this document alone'
+        WHEN 'chunk started' THEN 'the run failed while this document''s chunk was being processed'
         ELSE 'the run failed before this document was processed' END
 FROM failed WHERE o.run_id = failed.id AND o.state = 'pending';
