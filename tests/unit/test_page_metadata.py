@@ -146,3 +146,19 @@ def test_the_articles_one_unmarked_time_element_dates_it_before_htmldate() -> No
     html = _page("<title>Council approves bus expansion</title>", f"<ul>{teasers}</ul>")
     got = extract_html(html, url="https://metrotimes.example/news/bus")
     assert got.published_at_source != "page-metadata"  # (htmldate's guess, if any)
+
+
+def test_a_critics_review_is_dated_and_signed_and_a_headline_opening_with_the_site_kept() -> None:
+    ld = (
+        '{"@context":"https://schema.org","@type":"Review","name":"A quiet triumph",'
+        '"datePublished":"2024-02-27T09:00:00Z","author":{"@type":"Person","name":"Jane Critic"}}'
+    )
+    html = _page(
+        "<meta property='og:site_name' content='FC Bayern München'>"
+        "<meta property='og:title' content='FC Bayern München - Borussia Dortmund 4:0'>"
+        f"<script type='application/ld+json'>{ld}</script>"
+    )
+    got = extract_html(html, url="https://fcbayern.example/match/report")
+    assert got.byline == "Jane Critic"
+    assert got.published_at == datetime(2024, 2, 27, 9, 0, tzinfo=UTC)
+    assert got.title == "FC Bayern München - Borussia Dortmund 4:0"

@@ -81,12 +81,13 @@ def _json_ld_objects(tree: Any) -> Iterator[dict[str, Any]]:
 
 # JSON-LD types whose date and author are the article's (NewsArticle, ReportageNewsArticle,
 # BlogPosting, LiveBlogPosting, Report...), and types whose are never (a video, an image, a
-# person's or an organisation's own node, the site, a comment): a page's array or @graph
+# person's or an organisation's own node, the site, a comment; a Review is a critic's
+# article): a page's array or @graph
 # often holds both, and the first dated object was taken (a 2019 video's date and author
 # became a 2024 article's).
 _ARTICLE_TYPE_RE = re.compile(r"(?:article|posting|report)$", re.IGNORECASE)
 _NOT_THE_ARTICLE_RE = re.compile(
-    r"(?:object|clip|gallery|person|organi[sz]ation|website|breadcrumblist|comment|review|"
+    r"(?:object|clip|gallery|person|organi[sz]ation|website|breadcrumblist|comment|"
     r"event|place|product|rating|sitenavigationelement|imagegallery|collection)$",
     re.IGNORECASE,
 )
@@ -139,6 +140,7 @@ class PageMeta:
     canonical_url: str | None = None
     language: str | None = None
     title: str | None = None
+    title_from_tag: bool = False  # the <title> element (which may open with the site's name)
     byline: str | None = None
     sitename: str | None = None
     description: str | None = None
@@ -216,12 +218,9 @@ def page_metadata(tree: Any, url: str | None) -> PageMeta:
     only_h1 = _headline_h1(headings[0], info.sitename) if len(headings) == 1 else None
     title_el = tree.find(".//title")
     headline = next((o["headline"] for o in articles if isinstance(o.get("headline"), str)), None)
-    info.title = _unescaped(
-        only_h1
-        or metas.get("og:title")
-        or headline
-        or (clean_inline(title_el.text_content()) if title_el is not None else None)
-    )
+    info.title = _unescaped(only_h1 or metas.get("og:title") or headline)
+    if not info.title and title_el is not None:
+        info.title, info.title_from_tag = _unescaped(clean_inline(title_el.text_content())), True
     info.byline = metas.get("author") or metas.get("article:author")
     if info.byline and re.match(r"(?:https?://|www\.|facebook\.com/|twitter\.com/)", info.byline):
         info.byline = None

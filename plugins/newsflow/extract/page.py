@@ -64,14 +64,19 @@ def _fallback_paragraphs(tree: Any) -> list[str]:
     return kept
 
 
-def _strip_site_suffix(title: str, sitename: str | None) -> str:
+def _strip_site_suffix(title: str, sitename: str | None, prefix_too: bool = False) -> str:
+    """The title without the site's name after it ("Storm closes the harbour | The Courier"),
+    and before it after a bar, or when ``prefix_too`` (a ``<title>`` element) after any
+    separator: a headline may begin with the site's name and a dash, as a club's match report
+    with its own ("FC Bayern München - Borussia Dortmund 4:0")."""
     if not sitename:
         return title
     for sep in (" | ", " - ", " — ", " – ", " :: ", " · "):
         suffix, prefix = sep + sitename, sitename + sep
         if title.lower().endswith(suffix.lower()) and len(title) > len(suffix):
             return title[: -len(suffix)].strip()
-        if title.lower().startswith(prefix.lower()) and len(title) > len(prefix):
+        opens = prefix_too or sep in (" | ", " :: ")  # no headline opens "Name | ..."
+        if opens and title.lower().startswith(prefix.lower()) and len(title) > len(prefix):
             return title[len(prefix) :].strip()
     return title
 
@@ -245,7 +250,7 @@ def extract_html(
     title = clean_inline(page.title)
     sitename = clean_inline(page.sitename)
     if title:
-        title = _strip_site_suffix(title, sitename)
+        title = _strip_site_suffix(title, sitename, page.title_from_tag)
 
     paragraphs = recover_lead(tree, _main_text(tree, html, url, page, repairs), repairs)
     if title and paragraphs and paragraphs[0].casefold() == title.casefold():
