@@ -154,11 +154,11 @@ def archive_many(conn: Conn, run_id: int, raws: Sequence[RawInput]) -> list[Arch
         # kept for the batch (smaller than the raw bodies it already holds): a document
         # readmitted below stores its body again
         bodies = list(_compress_all([raw.body for raw in raws]))
-        cursors = [
-            conn.execute(upsert, _raw_params(run_id, raw, body))
-            for raw, body in zip(raws, bodies, strict=True)
-        ]
-    rows = [cursor.fetchone() for cursor in cursors]
+        # in content-hash order: two runs archiving the same bytes under other names (backfill
+        # days in parallel) lock the rows in one order, not in opposite ones (a deadlock)
+        order = sorted(range(len(raws)), key=lambda i: raws[i].content_hash)
+        cursors = {i: conn.execute(upsert, _raw_params(run_id, raws[i], bodies[i])) for i in order}
+    rows = [cursors[i].fetchone() for i in range(len(raws))]
     decided: list[tuple[int, ArchiveState, str | None]] = []
     refused: list[tuple[int, RawInput, str]] = []
     readmitted: list[tuple[int, RawInput, bytes | None]] = []

@@ -100,3 +100,41 @@ def test_a_batch_decides_what_one_at_a_time_decides(db_url: str, new_db: Callabl
     )
     assert [r["locator"] for r in stored] == ["a-copy.txt"]
     assert archive.decompress(stored[0]["body"], stored[0]["codec"]) == BATCH[0].body
+
+
+def test_two_runs_archiving_the_same_bytes_in_opposite_orders_do_not_deadlock(
+    db_url: str,
+) -> None:
+    """Backfill days run in parallel: the same bodies under other names, in the other order.
+    Each run's batch upserted its rows in its own order, and Postgres killed one of the two."""
+    import threading
+
+    bodies = [f"body {n} ".encode() * 40 for n in range(300)]
+    with db.connect(db_url) as conn:  # the rows exist: a re-run locks them as well
+        run0 = runs.start_run(conn, runs.identity("t", "first"))
+        archive.archive_many(conn, run0, [_raw(f"a/{n}", b) for n, b in enumerate(bodies)])
+        conn.commit()
+    ready, errors = threading.Barrier(2), []
+
+    def day(name: str, ordered: list[bytes]) -> None:
+        try:
+            with db.connect(db_url) as conn:
+                run_id = runs.start_run(conn, runs.identity("t", name))
+                conn.commit()
+                ready.wait()
+                archive.archive_many(
+                    conn, run_id, [_raw(f"{name}/{n}", b) for n, b in enumerate(ordered)]
+                )
+                conn.commit()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=day, args=("d1", bodies)),
+        threading.Thread(target=day, args=("d2", bodies[::-1])),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
