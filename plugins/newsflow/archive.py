@@ -11,6 +11,8 @@ Like every library function, nothing here commits: the caller owns the transacti
 
 from __future__ import annotations
 
+import logging
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+import psycopg
 import zstandard
 
 from newsflow import db
@@ -26,6 +29,8 @@ from newsflow.jsonutil import as_json
 from newsflow.settings import get_settings
 from newsflow.states import DocState
 from newsflow.text import make_encodable
+
+log = logging.getLogger(__name__)
 
 # What archiving did with a document: queued to process, settled by an earlier run, refused
 # at acquisition, or the same bytes as a document this run already holds under another name.
@@ -130,6 +135,10 @@ def _raw_params(run_id: int, raw: RawInput, body: bytes | None) -> dict[str, Any
     }
 
 
+# Tries of a batch that deadlocked with another run's (see archive_many).
+_DEADLOCK_TRIES = 5
+
+
 def archive(conn: Conn, run_id: int, raw: RawInput) -> Archived:
     """Archive one raw document and queue it for this run (:func:`archive_many` of one)."""
     return archive_many(conn, run_id, [raw])[0]
@@ -150,15 +159,27 @@ def archive_many(conn: Conn, run_id: int, raws: Sequence[RawInput]) -> list[Arch
         return []
     max_attempts = get_settings().max_attempts
     upsert = db.sql("archive/raw_document")
-    with conn.pipeline():
-        # kept for the batch (smaller than the raw bodies it already holds): a document
-        # readmitted below stores its body again
-        bodies = list(_compress_all([raw.body for raw in raws]))
-        # in content-hash order: two runs archiving the same bytes under other names (backfill
-        # days in parallel) lock the rows in one order, not in opposite ones (a deadlock)
-        order = sorted(range(len(raws)), key=lambda i: raws[i].content_hash)
-        cursors = {i: conn.execute(upsert, _raw_params(run_id, raws[i], bodies[i])) for i in order}
-    rows = [cursors[i].fetchone() for i in range(len(raws))]
+    # kept for the batch (smaller than the raw bodies it already holds): a document readmitted
+    # below stores its body again
+    bodies = list(_compress_all([raw.body for raw in raws]))
+    for attempt in range(1, _DEADLOCK_TRIES + 1):
+        try:
+            # a savepoint: two runs archiving the same bytes under other names in opposite
+            # orders (backfill days in parallel, re-runs) lock the rows in opposite orders, and
+            # Postgres ends one of them; that one waits for the other and tries again. (The
+            # rows go in the documents' order: a raw document's id is its arrival.)
+            with conn.transaction(), conn.pipeline():
+                cursors = [
+                    conn.execute(upsert, _raw_params(run_id, raw, body))
+                    for raw, body in zip(raws, bodies, strict=True)
+                ]
+            break
+        except psycopg.errors.DeadlockDetected:
+            if attempt == _DEADLOCK_TRIES:
+                raise
+            log.info("archive batch deadlocked with another run; trying again (%d)", attempt)
+            time.sleep(0.05 * attempt)
+    rows = [cursor.fetchone() for cursor in cursors]
     decided: list[tuple[int, ArchiveState, str | None]] = []
     refused: list[tuple[int, RawInput, str]] = []
     readmitted: list[tuple[int, RawInput, bytes | None]] = []

@@ -369,12 +369,13 @@ def plan_chunks(conn: Conn, run_id: int, settings: Settings | None = None) -> li
 
     A document whose chunk an earlier run died in (a document that crashes the parser, the OOM
     killer) goes into a chunk of at most 1/16 of that size, and one it died in twice into a
-    chunk of its own; those chunks come last, the most suspect at the end. So a document that
-    kills its process holds back none of its neighbours (Airflow's mapped tasks store them in
-    the next run; one process working chunk after chunk, in the runs after), and after
-    ``NEWSFLOW_MAX_ATTEMPTS`` it ends in quarantine (see archive)."""
+    chunk of its own, still in id order (the order decides ties between copies, as in a run
+    that never died). So a document that kills its process holds back none of its neighbours
+    (Airflow's mapped tasks store them in the next run; one process working chunk after chunk,
+    in the runs after), and after ``NEWSFLOW_MAX_ATTEMPTS`` deaths alone it ends in quarantine
+    (see archive)."""
     settings = settings or get_settings()
-    by_kind: tuple[list[ChunkRef], list[ChunkRef], list[ChunkRef]] = ([], [], [])
+    chunks: list[ChunkRef] = []
     current: ChunkRef | None = None
     current_kind = -1
     for row in db.fetch_all(conn, "ingest/pending_sizes", {"run_id": run_id}):
@@ -392,16 +393,18 @@ def plan_chunks(conn: Conn, run_id: int, settings: Settings | None = None) -> li
             or current["bytes"] + size > settings.chunk_bytes
         ):
             current = ChunkRef(
-                run_id=run_id, chunk=0, first_id=raw_id, last_id=raw_id, documents=0, bytes=0
+                run_id=run_id,
+                chunk=len(chunks),
+                first_id=raw_id,
+                last_id=raw_id,
+                documents=0,
+                bytes=0,
             )
             current_kind = kind
-            by_kind[kind].append(current)
+            chunks.append(current)
         current["last_id"] = raw_id
         current["documents"] += 1
         current["bytes"] += size
-    chunks = by_kind[0] + by_kind[1] + by_kind[2]
-    for number, chunk in enumerate(chunks):
-        chunk["chunk"] = number
     return chunks
 
 
@@ -466,8 +469,8 @@ def end_chunk_unprocessed(conn: Conn, chunk: ChunkRef) -> None:
             {"run_id": chunk["run_id"], "first_id": chunk["first_id"], "last_id": chunk["last_id"]},
         )
         conn.commit()
-    except psycopg.Error:
-        log.warning("could not clear the started mark of chunk %s", chunk["chunk"], exc_info=True)
+    except psycopg.Error as exc:  # the connection went with the error
+        log.warning("could not clear the started mark of chunk %s: %s", chunk["chunk"], exc)
 
 
 def process_chunk(

@@ -138,3 +138,29 @@ def test_two_runs_archiving_the_same_bytes_in_opposite_orders_do_not_deadlock(
     for t in threads:
         t.join()
     assert not errors, errors
+
+
+def test_a_rerun_of_the_same_run_retries_what_failed_in_it(db_url: str, inbox, monkeypatch) -> None:
+    """An operator clears an Airflow run (same run id): a document that ran out of memory in
+    the first try stayed 'failed' (its row was only reopened when 'abandoned'), and the run
+    said its bytes were 'same-bytes'; later runs cover other days and never see it."""
+    from newsflow import jobs, stages
+    from tests.integration.helpers import article_text
+
+    for name in ("water-main", "lens"):
+        (inbox / f"{name}.txt").write_text(f"{name} story\n\n{article_text(len(name))}\n")
+    original = stages.extract_items
+
+    def out_of_memory(doc):  # noqa: ANN001, ANN202
+        if "water-main" in (doc.locator or ""):
+            raise MemoryError
+        return original(doc)
+
+    ident = runs.identity("news_files", "backfill__2026-11-18")
+    with monkeypatch.context() as patched:
+        patched.setattr(stages, "extract_items", out_of_memory)
+        first = jobs.ingest_inbox(db_url, ident, inbox=inbox)
+    assert first["articles_stored"] == 1 and first["failed"] == 1, first
+    again = jobs.ingest_inbox(db_url, ident, inbox=inbox)
+    assert again["articles_stored"] == 2 and again["failed"] == 0, again
+    assert again["acquisition"]["pending"] == 1, again["acquisition"]

@@ -58,16 +58,16 @@ def test_a_document_that_kills_its_worker_costs_no_neighbour_and_ends_in_quarant
         (inbox / f"doc{n:02d}.txt").write_text(f"Harbour story number {n}\n\n{body}\n")
 
     assert _round(db_url, inbox, "r1")["articles_stored"] == 0  # one chunk of 20 dies
-    # chunks of 15 and 5 in one process: the first dies at the killer, the second waits
-    # (Airflow's mapped tasks would store those 5 in this run)
-    assert _round(db_url, inbox, "r2")["articles_stored"] == 0
-    # the 5 never reached (one death) come first and are stored; then the 15 that died twice,
-    # each alone: two stored, then the killer dies alone (the rest wait: one process)
-    third = _round(db_url, inbox, "r3")
-    assert third["articles_stored"] == 7 and third["quarantined"] == 0, third
-    # it died alone once: given up at the archive, with the reason; the other 12 stored
-    fourth = _round(db_url, inbox, "r4")
-    assert fourth["articles_stored"] == 12 and fourth["quarantined"] == 1, fourth
+    # then chunks of 15 and fewer, then each of those that died twice alone (in id order, in
+    # one process: what follows a death waits for the next run; Airflow's mapped tasks take
+    # it at once), until the killer, having died alone, is given up at the archive
+    rounds = []
+    for n in range(2, 7):
+        rounds.append(_round(db_url, inbox, f"r{n}"))
+        if rounds[-1]["quarantined"]:
+            break
+    assert rounds[-1]["quarantined"] == 1 and len(rounds) <= 4, rounds
+    assert sum(r["articles_stored"] for r in rounds) == 19
     titles = {r["title"] for r in query(db_url, "SELECT title FROM news.articles")}
     assert titles == {f"Harbour story number {n}" for n in range(20) if n != 2}
     [held] = query(db_url, "SELECT reasons FROM news.quarantine")
