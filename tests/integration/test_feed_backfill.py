@@ -201,3 +201,37 @@ def test_pages_a_dead_run_left_unprocessed_are_taken_up_by_the_next_feeds_run(
             "failed": 0,
         }
         conn.rollback()
+
+
+def test_pages_left_pending_by_a_run_that_ended_are_taken_up_until_they_kill_alone_too_often(
+    db_url: str,
+) -> None:
+    """A chunk task killed on Airflow leaves its pages pending and the report closes the run
+    'incomplete' (nothing releases them): they were never taken up again. A page whose chunk
+    died with it alone counts that as a failed attempt, as the archive counts it."""
+    day = datetime(2026, 11, 21, tzinfo=UTC)
+    left, killer = "https://coast-news.com/left", "https://coast-news.com/killer"
+    with db.connect(db_url) as conn:
+        first = runs.start_run(conn, runs.identity("news_feeds", "killed-1"))
+        _archive(conn, first, left, _page(40, "Harbour wall repaired"), day)
+        _archive(conn, first, killer, _page(41, "Lighthouse lens cleaned"), day)
+        conn.execute(
+            "UPDATE news.document_outcomes o SET detail = 'chunk started: alone' "
+            "FROM news.raw_documents r WHERE r.id = o.raw_document_id AND r.url = %(url)s",
+            {"url": killer},
+        )
+        assert runs.finish_run(conn, first)["status"] == "incomplete"
+        conn.commit()
+        later = runs.start_run(conn, runs.identity("news_feeds", "later"))
+        conn.commit()
+        assert feeds.resume_unsettled_pages(conn, later, max_attempts=2) == {
+            "abandoned": 2,
+            "failed": 0,
+        }
+        conn.rollback()
+        # with one death alone allowed, the killer is given up; the other page is taken up
+        assert feeds.resume_unsettled_pages(conn, later, max_attempts=1) == {
+            "abandoned": 1,
+            "failed": 0,
+        }
+        conn.rollback()

@@ -1218,3 +1218,4 @@ def test_a_feed_asking_to_wait_an_hour_is_not_polled_again_sooner(
     row = feed_row(db_url, feed_id)
     assert site.hits("/f/busy") == 1
     assert (row["next_poll_at"] - row["last_polled_at"]).total_seconds() >= 3599
+    assert row["poll_interval_seconds"] < 3600  # the feed's own interval is not an hour now

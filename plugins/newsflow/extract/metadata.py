@@ -81,10 +81,9 @@ def _json_ld_objects(tree: Any) -> Iterator[dict[str, Any]]:
 
 # JSON-LD types whose date and author are the article's (NewsArticle, ReportageNewsArticle,
 # BlogPosting, LiveBlogPosting, Report...), and types whose are never (a video, an image, a
-# person's or an organisation's own node, the site, a comment; a Review is a critic's
-# article): a page's array or @graph
-# often holds both, and the first dated object was taken (a 2019 video's date and author
-# became a 2024 article's).
+# person's or an organisation's own node, the site, a comment; a Review is a critic's article,
+# kept): a page's array or @graph often holds both, and the first dated object was taken (a
+# 2019 video's date and author became a 2024 article's).
 _ARTICLE_TYPE_RE = re.compile(r"(?:article|posting|report)$", re.IGNORECASE)
 _NOT_THE_ARTICLE_RE = re.compile(
     r"(?:object|clip|gallery|person|organi[sz]ation|website|breadcrumblist|comment|"
@@ -213,7 +212,7 @@ def page_metadata(tree: Any, url: str | None) -> PageMeta:
         or (publisher_name if isinstance(publisher_name, str) else None)
     )
     # The page's only <h1> is its headline (as trafilatura reads it), unless it is the site's
-    # logo; else og:title, <title>.
+    # logo; else og:title, the article's JSON-LD headline, <title>.
     headings = tree.findall(".//h1")
     only_h1 = _headline_h1(headings[0], info.sitename) if len(headings) == 1 else None
     title_el = tree.find(".//title")

@@ -81,6 +81,9 @@ def _strip_site_suffix(title: str, sitename: str | None, prefix_too: bool = Fals
     return title
 
 
+_HOME_PATH_RE = re.compile(r"/?(?:index\.\w+)?")  # "", "/", "/index.html"
+
+
 def _own_canonical(canonical: str | None, url: str | None, repairs: list[str]) -> str | None:
     """The page's canonical URL, unless it names the site's home page while the page has a
     path of its own: a template's default (every article of such a site claimed one URL, and
@@ -91,8 +94,8 @@ def _own_canonical(canonical: str | None, url: str | None, repairs: list[str]) -
         claimed, page = urlsplit(canonical), urlsplit(url)
     except ValueError:
         return canonical
-    home = re.compile(r"/?(?:index\.\w+)?")
-    if home.fullmatch(claimed.path) and not claimed.query and not home.fullmatch(page.path):
+    home = _HOME_PATH_RE.fullmatch
+    if home(claimed.path) and not claimed.query and not home(page.path):
         repairs.append(f"canonical_url-dropped: {canonical[:200]} is the site's home page")
         return None
     return canonical

@@ -293,7 +293,7 @@ def resume_unsettled_pages(conn: Conn, run_id: int, max_attempts: int) -> dict[s
     counts = {"abandoned": 0, "failed": 0}
     for row in rows:
         if row["state"] == "abandoned":
-            detail = f"taken up again: run {row['run_id']} died before processing it"
+            detail = f"taken up again: run {row['run_id']} ended without processing it"
         else:
             detail = f"retried: run {row['run_id']} failed on it ({row['detail'] or 'no detail'})"
         if queue_document(conn, run_id, int(row["id"]), row["locator"], DocState.PENDING, detail):

@@ -82,8 +82,9 @@ def _record_failure(
     interval = health.next_poll_interval(
         int(feed["poll_interval_seconds"]), 0.0, failed=True, bounds=_bounds(settings)
     )
+    next_in = interval
     if retry_after is not None:  # the server said when to come back (up to the longest interval)
-        interval = max(interval, min(int(retry_after), settings.feed_max_interval))
+        next_in = max(interval, min(int(retry_after), settings.feed_max_interval))
     pause = health.should_pause(consecutive, score)
     db.execute(
         conn,
@@ -95,7 +96,7 @@ def _record_failure(
             "score": score,
             "consecutive": consecutive,
             "interval": interval,
-            "next_in": interval,
+            "next_in": next_in,
             "pause": pause,
         },
     )
