@@ -133,6 +133,12 @@ def prepare_pool(settings: Settings, documents: int) -> Iterator[Executor | None
     connections must not be forked). None when one process does."""
     wanted = settings.prepare_processes or os.cpu_count() or 1
     workers = min(wanted, documents // 8)
+    if workers >= 2 and multiprocessing.current_process().daemon:
+        # a Celery worker's task process is daemonic, and a daemonic process may not start
+        # children: every chunk of more than 15 documents failed there ("daemonic processes
+        # are not allowed to have children"). Such a worker scales out by its concurrency.
+        log.info("a daemonic process (a Celery worker's task) prepares its chunk itself")
+        workers = 1
     if workers < 2:
         yield None
         return

@@ -103,3 +103,43 @@ def test_the_pools_processes_share_the_extraction_data_their_fork_server_loaded(
         assert pool is not None
         answers = [pool.submit(_loaded_before_any_document).result(timeout=120) for _ in range(2)]
     assert answers == [{"language_model": True, "stoplists": True}] * 2
+
+
+def _chunk_in_a_daemonic_process(url: str, run_id: int, out: object) -> None:
+    from newsflow import db, jobs
+
+    try:
+        with db.connect(url) as conn:
+            result = jobs.process(conn, run_id)
+        out.put(("ok", result["states"]))  # type: ignore[attr-defined]
+    except BaseException as exc:  # noqa: BLE001 - reported to the test
+        out.put(("raised", f"{type(exc).__name__}: {exc}"))  # type: ignore[attr-defined]
+
+
+def test_a_daemonic_task_process_prepares_its_chunk_itself(
+    db_url: str, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Celery worker runs each task in a daemonic process, which may not start children:
+    every chunk of more than 15 documents failed there with "daemonic processes are not
+    allowed to have children" (the tests used chunks of 3)."""
+    import multiprocessing
+
+    from newsflow import db, jobs, runs
+    from newsflow.settings import get_settings
+
+    monkeypatch.setenv("NEWSFLOW_PREPARE_PROCESSES", "2")
+    for n in range(20):
+        (inbox / f"doc{n}.txt").write_text(f"Harbour story {n}\n\n{article_text(500 + n)}\n")
+    ident = runs.identity("news_files", "celery-like")
+    with db.connect(db_url) as conn:
+        run_id = runs.start_run(conn, ident)
+        conn.commit()
+        jobs.archive_inbox(conn, run_id, inbox, ident, get_settings())
+    context = multiprocessing.get_context("fork")
+    out = context.Queue()
+    worker = context.Process(target=_chunk_in_a_daemonic_process, args=(db_url, run_id, out))
+    worker.daemon = True
+    worker.start()
+    outcome = out.get(timeout=300)
+    worker.join(timeout=60)
+    assert outcome == ("ok", {"stored": 20}), outcome
