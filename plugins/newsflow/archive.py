@@ -162,6 +162,8 @@ def archive_many(conn: Conn, run_id: int, raws: Sequence[RawInput]) -> list[Arch
     # kept for the batch (smaller than the raw bodies it already holds): a document readmitted
     # below stores its body again
     bodies = list(_compress_all([raw.body for raw in raws]))
+    if conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+        db.execute(conn, "db/begin")  # in a transaction: the block below is a savepoint
     for attempt in range(1, _DEADLOCK_TRIES + 1):
         try:
             # a savepoint: two runs archiving the same bytes under other names in opposite
@@ -180,6 +182,13 @@ def archive_many(conn: Conn, run_id: int, raws: Sequence[RawInput]) -> list[Arch
             log.info("archive batch deadlocked with another run; trying again (%d)", attempt)
             time.sleep(0.05 * attempt)
     rows = [cursor.fetchone() for cursor in cursors]
+    for index in [i for i, row in enumerate(rows) if row is None]:
+        # the row another run inserted while this statement waited for it: its snapshot did
+        # not see it, a new statement does (a batch that waited after a deadlock, or two runs
+        # archiving the same new bytes at once)
+        rows[index] = conn.execute(
+            upsert, _raw_params(run_id, raws[index], bodies[index])
+        ).fetchone()
     decided: list[tuple[int, ArchiveState, str | None]] = []
     refused: list[tuple[int, RawInput, str]] = []
     readmitted: list[tuple[int, RawInput, bytes | None]] = []

@@ -102,18 +102,38 @@ def test_a_batch_decides_what_one_at_a_time_decides(db_url: str, new_db: Callabl
     assert archive.decompress(stored[0]["body"], stored[0]["codec"]) == BATCH[0].body
 
 
-def test_two_runs_archiving_the_same_bytes_in_opposite_orders_do_not_deadlock(
+def test_two_runs_archiving_new_bytes_in_opposite_orders_store_each_once(
     db_url: str,
 ) -> None:
     """Backfill days run in parallel: the same bodies under other names, in the other order.
-    Each run's batch upserted its rows in its own order, and Postgres killed one of the two."""
-    import threading
+    Each run's batch upserted its rows in its own order, and Postgres killed one of the two;
+    the one that then waited for the other's new rows did not see them (AssertionError)."""
+    _opposite_orders(db_url, [f"new body {n} ".encode() * 40 for n in range(300)], opened=True)
+    assert query(db_url, "SELECT count(*) AS n FROM news.raw_documents")[0]["n"] == 300
 
+
+def test_two_runs_archiving_the_same_bytes_in_opposite_orders_do_not_deadlock(
+    db_url: str,
+) -> None:
+    """As above when the rows exist already (a re-run locks them as well); and archiving in
+    a fresh transaction commits nothing by itself (the caller owns the transaction)."""
     bodies = [f"body {n} ".encode() * 40 for n in range(300)]
-    with db.connect(db_url) as conn:  # the rows exist: a re-run locks them as well
+    with db.connect(db_url) as conn:
         run0 = runs.start_run(conn, runs.identity("t", "first"))
+        conn.commit()
+        archive.archive_many(conn, run0, [_raw(f"a/{n}", b) for n, b in enumerate(bodies[:2])])
+        conn.rollback()
+        assert not query(db_url, "SELECT 1 FROM news.raw_documents")
         archive.archive_many(conn, run0, [_raw(f"a/{n}", b) for n, b in enumerate(bodies)])
         conn.commit()
+    _opposite_orders(db_url, bodies)
+
+
+def _opposite_orders(db_url: str, bodies: list[bytes], opened: bool = False) -> None:
+    """Two runs archive ``bodies`` at once, in opposite orders (``opened``: each inside a
+    transaction already open, as a scan's later batches are)."""
+    import threading
+
     ready, errors = threading.Barrier(2), []
 
     def day(name: str, ordered: list[bytes]) -> None:
@@ -121,6 +141,8 @@ def test_two_runs_archiving_the_same_bytes_in_opposite_orders_do_not_deadlock(
             with db.connect(db_url) as conn:
                 run_id = runs.start_run(conn, runs.identity("t", name))
                 conn.commit()
+                if opened:
+                    conn.execute("SELECT 1")
                 ready.wait()
                 archive.archive_many(
                     conn, run_id, [_raw(f"{name}/{n}", b) for n, b in enumerate(ordered)]
