@@ -185,8 +185,9 @@ def process_chunks(
             try:
                 result = ingest.process_chunk(conn, chunk, settings, pool)
                 conn.commit()
-            except BaseException:  # it raised (an error, a lock timeout, Ctrl-C): not a death
-                ingest.end_chunk_unprocessed(conn, chunk)
+            except BaseException as exc:  # it raised (an error, a lock timeout, Ctrl-C)
+                if type(exc).__name__ != "AirflowTaskTimeout":  # a hang is as a death
+                    ingest.end_chunk_unprocessed(conn, chunk)
                 raise
             total = ingest.add_results(total, result)
     return total

@@ -64,10 +64,12 @@ def identity(
 def start_run(conn: Conn, ident: RunIdentity) -> int:
     """Open the run's ``ingest_runs`` row (a retried task finds the same row); its id.
     Runs that died without finishing are closed as abandoned on the way (see
-    :func:`abandon_dead_runs`)."""
+    :func:`abandon_dead_runs`), and the documents an earlier try of this run died in are
+    tallied (``runs/count_earlier_tries``)."""
     value = db.fetch_value(conn, "runs/start_run", dict(ident))
     assert value is not None
     abandon_dead_runs(conn, int(value))
+    db.execute(conn, "runs/count_earlier_tries", {"run_id": int(value)})
     return int(value)
 
 

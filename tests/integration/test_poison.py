@@ -95,3 +95,46 @@ def test_a_chunk_that_raises_is_no_death_and_charges_nothing(
 
 def _interrupted(*args: Any, **kwargs: Any) -> None:
     raise KeyboardInterrupt("operator pressed Ctrl-C")
+
+
+def test_clearing_the_same_run_sets_the_killer_apart_too(
+    db_url: str, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An operator clears the failed Airflow run of a day (the same run, tried again): only a
+    run of the same day sees its files again. Each try planned the same chunk of 20 from
+    scratch, died in it, and the killer's death alone was erased when the row was reopened."""
+    monkeypatch.setenv("NEWSFLOW_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("NEWSFLOW_PREPARE_PROCESSES", "1")
+    for n in range(20):
+        body = article_text(600 + n) + (" POISON" if n == 7 else "")
+        (inbox / f"doc{n:02d}.txt").write_text(f"Pier story number {n}\n\n{body}\n")
+    tries = [_round(db_url, inbox, "scheduled__2026-11-18") for _ in range(6)]
+    assert tries[-1]["quarantined"] == 1, tries
+    titles = {r["title"] for r in query(db_url, "SELECT title FROM news.articles")}
+    assert titles == {f"Pier story number {n}" for n in range(20) if n != 7}
+
+
+class AirflowTaskTimeout(BaseException):  # noqa: N818 - named as Airflow's, as the library sees it
+    """What Airflow raises in a task past its execution_timeout (the library does not import
+    Airflow: it knows the exception by name)."""
+
+
+def test_a_chunk_that_times_out_is_as_one_that_died(
+    db_url: str, inbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document that hangs the parser ends its task by Airflow's timeout, an exception: it
+    cleared the mark as Ctrl-C does, and the document was tried for ever in its full chunk."""
+    from newsflow import ingest
+
+    monkeypatch.setenv("NEWSFLOW_MAX_ATTEMPTS", "1")
+    (inbox / "doc.txt").write_text("Harbour story\n\n" + article_text(401) + "\n")
+
+    def hangs(*args: Any, **kwargs: Any) -> None:
+        raise AirflowTaskTimeout("Timeout, PID: 4242")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ingest, "process_chunk", hangs)
+        with pytest.raises(AirflowTaskTimeout):
+            jobs.ingest_inbox(db_url, runs.identity("t", "timed-out"), inbox=inbox)
+    row = jobs.ingest_inbox(db_url, runs.identity("t", "after"), inbox=inbox)
+    assert row["quarantined"] == 1 and row["articles_stored"] == 0, row

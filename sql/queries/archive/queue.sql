@@ -12,5 +12,7 @@ INSERT INTO news.document_outcomes AS o (run_id, raw_document_id, item_no, state
 VALUES (%(run_id)s, %(raw_document_id)s, 0, %(state)s, %(detail)s)
 ON CONFLICT (run_id, raw_document_id, item_no) DO UPDATE
     SET state = EXCLUDED.state, detail = EXCLUDED.detail
+    -- (still pending from an earlier try of the run: settled now only when no longer to process)
     WHERE o.state IN ('abandoned', 'failed')
+       OR (o.state = 'pending' AND EXCLUDED.state <> 'pending')
 RETURNING state;

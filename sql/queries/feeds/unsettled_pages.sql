@@ -38,7 +38,8 @@ WHERE (last.state IN ('abandoned', 'failed') OR (last.state = 'pending' AND last
               OR (f.state = 'pending' AND f.detail = 'chunk started: alone' AND fr.status <> 'running')
               OR (f.state = 'abandoned'
                   AND f.detail LIKE 'the run %% while processing this document alone'))
-      ) < %(max_attempts)s
+      ) + (SELECT coalesce(sum(t.tries_died_alone), 0) FROM news.document_outcomes t
+           WHERE t.raw_document_id = r.id) < %(max_attempts)s
   AND NOT EXISTS (SELECT 1 FROM news.articles WHERE raw_document_id = r.id)
   AND NOT EXISTS (SELECT 1 FROM news.article_duplicates WHERE raw_document_id = r.id)
   AND NOT EXISTS (SELECT 1 FROM news.quarantine WHERE raw_document_id = r.id)
