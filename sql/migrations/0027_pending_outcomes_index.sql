@@ -10,3 +10,23 @@ CREATE INDEX document_outcomes_pending_document_idx ON document_outcomes (raw_do
 ALTER TABLE document_outcomes
     ADD COLUMN tries_died smallint NOT NULL DEFAULT 0,
     ADD COLUMN tries_died_alone smallint NOT NULL DEFAULT 0;
+-- What an outcome row says about a process that died while the document's chunk was being
+-- processed (runs/mark_chunk_started, runs/abandon_dead_runs, runs/fail_run): 'alone' when the
+-- document was alone in its chunk (a failed attempt of its own), 'chunk' when in a larger one (it
+-- is only set apart), NULL otherwise. A mark still pending counts once its run has ended. The one
+-- reading of those details for ingest/pending_sizes, archive/raw_document, feeds/unsettled_pages
+-- and runs/count_earlier_tries.
+CREATE FUNCTION died_with(state text, detail text, run_status text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE
+        WHEN state = 'pending' AND run_status <> 'running' AND detail = 'chunk started: alone'
+            THEN 'alone'
+        WHEN state = 'pending' AND run_status <> 'running' AND detail = 'chunk started'
+            THEN 'chunk'
+        WHEN state = 'abandoned' AND detail LIKE 'the run % while processing this document alone'
+            THEN 'alone'
+        WHEN state = 'abandoned'
+             AND detail LIKE 'the run % while this document''s chunk was being processed'
+            THEN 'chunk'
+    END
+$$;

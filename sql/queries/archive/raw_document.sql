@@ -37,25 +37,20 @@ SELECT doc.id,
 FROM doc
 CROSS JOIN LATERAL (
     -- failed attempts: an error, or a run (or an earlier try of one) that died while the
-    -- document was alone in its chunk (runs/mark_chunk_started, runs/count_earlier_tries; a death
-    -- in a larger chunk only isolates it, ingest/pending_sizes). feeds/unsettled_pages counts
-    -- them the same way.
-    SELECT count(*) FILTER (
-               WHERE o.state = 'failed'
-                  OR (o.state = 'pending' AND o.detail = 'chunk started: alone'
-                      AND r.status <> 'running')
-                  OR (o.state = 'abandoned'
-                      AND o.detail LIKE 'the run %% while processing this document alone'))
-           + coalesce(sum(o.tries_died_alone), 0) AS attempts,
-           (array_agg(CASE WHEN o.state = 'pending'
-                           THEN 'the run ended while processing this document alone'
-                           ELSE o.detail END ORDER BY o.run_id DESC)
-              FILTER (WHERE o.state = 'failed' OR o.tries_died_alone > 0
-                         OR (o.state = 'pending' AND o.detail = 'chunk started: alone'
-                             AND r.status <> 'running')
-                         OR (o.state = 'abandoned'
-                             AND o.detail LIKE 'the run %% while processing this document alone'))
-           )[1] AS last_detail
-    FROM news.document_outcomes o JOIN news.ingest_runs r ON r.id = o.run_id
-    WHERE o.raw_document_id = doc.id
+    -- document was alone in its chunk (news.died_with, runs/count_earlier_tries; a death in a
+    -- larger chunk only isolates it, ingest/pending_sizes). feeds/unsettled_pages counts them
+    -- the same way.
+    SELECT coalesce(sum(a.n), 0) AS attempts,
+           (array_agg(a.detail ORDER BY a.run_id DESC) FILTER (WHERE a.n > 0))[1] AS last_detail
+    FROM (
+        SELECT o.run_id,
+               (o.state = 'failed'
+                OR news.died_with(o.state, o.detail, r.status) IS NOT DISTINCT FROM 'alone')::int
+                   + o.tries_died_alone AS n,
+               CASE WHEN o.state = 'pending'
+                    THEN 'the run ended while processing this document alone'
+                    ELSE o.detail END AS detail
+        FROM news.document_outcomes o JOIN news.ingest_runs r ON r.id = o.run_id
+        WHERE o.raw_document_id = doc.id
+    ) a
 ) f;

@@ -30,16 +30,13 @@ WHERE (last.state IN ('abandoned', 'failed') OR (last.state = 'pending' AND last
                   JOIN news.ingest_runs pr ON pr.id = p.run_id
                   WHERE p.raw_document_id = r.id AND p.state = 'pending' AND pr.status = 'running')
   -- failed attempts as archive/raw_document counts them: errors, and deaths of the process
-  -- while the page was alone in its chunk (runs/mark_chunk_started)
-  AND (SELECT count(*) FROM news.document_outcomes f
+  -- while the page was alone in its chunk (news.died_with, runs/count_earlier_tries)
+  AND (SELECT count(*) FILTER (WHERE f.state = 'failed'
+                                 OR news.died_with(f.state, f.detail, fr.status) = 'alone')
+              + coalesce(sum(f.tries_died_alone), 0)
+       FROM news.document_outcomes f
        JOIN news.ingest_runs fr ON fr.id = f.run_id
-       WHERE f.raw_document_id = r.id
-         AND (f.state = 'failed'
-              OR (f.state = 'pending' AND f.detail = 'chunk started: alone' AND fr.status <> 'running')
-              OR (f.state = 'abandoned'
-                  AND f.detail LIKE 'the run %% while processing this document alone'))
-      ) + (SELECT coalesce(sum(t.tries_died_alone), 0) FROM news.document_outcomes t
-           WHERE t.raw_document_id = r.id) < %(max_attempts)s
+       WHERE f.raw_document_id = r.id) < %(max_attempts)s
   AND NOT EXISTS (SELECT 1 FROM news.articles WHERE raw_document_id = r.id)
   AND NOT EXISTS (SELECT 1 FROM news.article_duplicates WHERE raw_document_id = r.id)
   AND NOT EXISTS (SELECT 1 FROM news.quarantine WHERE raw_document_id = r.id)

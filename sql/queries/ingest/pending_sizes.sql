@@ -1,15 +1,9 @@
 -- Ids and sizes of the documents a run still has to process (to cut it into chunks), and how
 -- many runs, or earlier tries of a run, died while the document's chunk was being processed
--- (runs/mark_chunk_started: left pending by a run that ended, or released as abandoned;
--- runs/count_earlier_tries).
+-- (news.died_with; runs/count_earlier_tries).
 SELECT r.id, r.size_bytes,
-       (SELECT count(*) FILTER (
-                   WHERE p.run_id <> o.run_id
-                     AND ((p.state = 'pending' AND p.detail LIKE 'chunk started%%'
-                           AND pr.status <> 'running')
-                          OR (p.state = 'abandoned'
-                              AND (p.detail LIKE 'the run %% while this document''s chunk was being processed'
-                                   OR p.detail LIKE 'the run %% while processing this document alone'))))
+       (SELECT count(*) FILTER (WHERE p.run_id <> o.run_id
+                                  AND news.died_with(p.state, p.detail, pr.status) IS NOT NULL)
                + coalesce(sum(p.tries_died), 0)
         FROM news.document_outcomes p
         JOIN news.ingest_runs pr ON pr.id = p.run_id
