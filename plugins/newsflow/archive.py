@@ -198,24 +198,24 @@ def archive_many(conn: Conn, run_id: int, raws: Sequence[RawInput]) -> list[Arch
         state: ArchiveState
         detail: str | None = None
         gave_up = _gave_up(int(row["failed_attempts"]), row["last_failure"], max_attempts)
+        # a refusal may quote what arrived (a queue message's field names): text Postgres
+        # takes (a NUL failed the whole batch, and the next run's, for ever)
+        refusal = make_encodable(raw.refusal)[0] if raw.refusal else None
         if row["settled"]:
             state = "already-ingested"
             detail = "these bytes were processed in an earlier run"
-        elif row["refused_before"] and raw.refusal:
-            state, detail = "already-ingested", f"refused in an earlier run: {raw.refusal}"
+        elif row["refused_before"] and refusal:
+            state, detail = "already-ingested", f"refused in an earlier run: {refusal}"
         elif row["refused_before"] and not gave_up:
             # refused before (a type not read, over the size cap), no longer: renamed, a
             # raised cap. Processed now, with its bytes and type as read now.
             readmitted.append((raw_id, raw, body))
             state, detail = "pending", "refused in an earlier run for a reason that no longer holds"
-        elif raw.refusal or gave_up:
-            state, detail = "quarantined", make_encodable(raw.refusal or gave_up or "")[0]
+        elif refusal or gave_up:
+            state, detail = "quarantined", refusal or gave_up or ""
             refused.append((raw_id, raw, detail))
         else:
             state = "pending"
-        # a refusal may quote what arrived (a queue message's field names): text Postgres
-        # takes (a NUL failed the whole batch, and the next run's, for ever)
-        detail = None if detail is None else make_encodable(detail)[0]
         decided.append((raw_id, state, detail))
     quarantine, queue = db.sql("archive/quarantine_refused"), db.sql("archive/queue")
     readmit = db.sql("archive/readmit")

@@ -432,7 +432,11 @@ def prepare_all(docs: list[Document], pool: Executor | None = None) -> list[Item
     return [item for doc in docs for item in stages.prepare(doc)]
 
 
-def _resume(conn: Conn, chunk: ChunkRef) -> None:
+def begin_chunk(conn: Conn, chunk: ChunkRef) -> None:
+    """Before :func:`process_chunk` (committed on its own by a caller that commits per chunk):
+    the run resumes if it was closed as abandoned, and the chunk's documents are marked as
+    being processed, so that a later run knows which documents were in a chunk whose process
+    died (see :func:`plan_chunks`)."""
     resumed = resume(conn, chunk["run_id"], chunk["first_id"], chunk["last_id"])
     if resumed:
         log.warning(
@@ -441,14 +445,6 @@ def _resume(conn: Conn, chunk: ChunkRef) -> None:
             chunk["run_id"],
             resumed,
         )
-
-
-def begin_chunk(conn: Conn, chunk: ChunkRef) -> None:
-    """Before :func:`process_chunk`, committed by the caller on its own: the run resumes if it
-    was closed as abandoned, and the chunk's documents are marked as being processed, so that
-    a later run knows which documents were in a chunk whose process died (see
-    :func:`plan_chunks`)."""
-    _resume(conn, chunk)
     db.execute(
         conn,
         "runs/mark_chunk_started",
@@ -476,11 +472,10 @@ def end_chunk_unprocessed(conn: Conn, chunk: ChunkRef) -> None:
 def process_chunk(
     conn: Conn, chunk: ChunkRef, settings: Settings | None = None, pool: Executor | None = None
 ) -> ProcessResult:
-    """Prepare, validate, decide and load one chunk. Does not commit: the caller commits the
-    chunk (which also releases the load lock)."""
+    """Prepare, validate, decide and load one chunk, after :func:`begin_chunk`. Does not
+    commit: the caller commits the chunk (which also releases the load lock)."""
     settings = settings or get_settings()
     started = time.perf_counter()
-    _resume(conn, chunk)
     docs = chunk_documents(conn, chunk)
     items = prepare_all(docs, pool)
     del docs  # the archived bodies are not needed past this point
@@ -530,5 +525,6 @@ def process_run(conn: Conn, run_id: int, settings: Settings | None = None) -> Pr
     transaction (tests and small callers; :func:`newsflow.jobs.process` commits per chunk)."""
     total = EMPTY_RESULT
     for chunk in plan_chunks(conn, run_id, settings):
+        begin_chunk(conn, chunk)
         total = add_results(total, process_chunk(conn, chunk, settings))
     return total
